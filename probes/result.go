@@ -11,20 +11,20 @@ import (
 type Outcome uint8
 
 const (
-	OutcomeUnknown    Outcome = 0  // never produced by a probe; the zero value
-	OK                Outcome = 1  // answered as expected, in time
-	Slow              Outcome = 2  // answered as expected, slower than degraded_after
-	DNSError          Outcome = 3  // name did not resolve; Detail: not_found, timeout, temporary, other
-	ConnectRefused    Outcome = 4  // TCP connection refused (nothing listens)
-	ConnectTimeout    Outcome = 5  // TCP connection not established in time (SYN unanswered)
-	ConnectionReset   Outcome = 6  // connection reset or closed before a full answer; Detail: reset, eof
-	TLSError          Outcome = 7  // Detail: expired, unknown_authority, hostname_mismatch, handshake
-	Timeout           Outcome = 8  // Detail: the phase it stopped in (dns, connect, tls, ttfb, transfer)
-	HTTPError         Outcome = 9  // status not valid; Detail: the code, e.g. "502"
-	RedirectLoop      Outcome = 10 // a redirect came back to a URL already seen, or too many redirects
-	SoftFailure       Outcome = 11 // fail_if_body_matches_regexp matched; Detail: the pattern
-	ContentMissing    Outcome = 12 // fail_if_body_not_matches_regexp did not match; Detail: the pattern
-	numOutcomes               = 13
+	OutcomeUnknown  Outcome = 0  // never produced by a probe; the zero value
+	OK              Outcome = 1  // answered as expected, in time
+	Slow            Outcome = 2  // answered as expected, slower than degraded_after
+	DNSError        Outcome = 3  // name did not resolve; Detail: not_found, timeout, temporary, other
+	ConnectRefused  Outcome = 4  // TCP connection refused (nothing listens)
+	ConnectTimeout  Outcome = 5  // TCP connection not established in time (SYN unanswered)
+	ConnectionReset Outcome = 6  // connection reset or closed before a full answer; Detail: reset, eof
+	TLSError        Outcome = 7  // Detail: expired, unknown_authority, hostname_mismatch, handshake
+	Timeout         Outcome = 8  // Detail: the phase it stopped in (dns, connect, tls, ttfb, transfer)
+	HTTPError       Outcome = 9  // status not valid; Detail: the code, e.g. "502"
+	RedirectLoop    Outcome = 10 // Detail: loop (a URL came back a third time) or too_many (over 10 redirects)
+	SoftFailure     Outcome = 11 // fail_if_body_matches_regexp matched; Detail: the pattern
+	ContentMissing  Outcome = 12 // fail_if_body_not_matches_regexp did not match; Detail: the pattern
+	numOutcomes             = 13
 )
 
 var outcomeNames = [numOutcomes]string{

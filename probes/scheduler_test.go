@@ -1,0 +1,161 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestSchedulerSpreadsAndNeverOverlaps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const (
+			nJobs    = 200
+			interval = 30 * time.Second
+			workers  = 40
+			rounds   = 4
+		)
+		var (
+			mu       sync.Mutex
+			starts   = map[string][]time.Time{}
+			running  = map[string]int{}
+			overlap  atomic.Int64
+			inFlight atomic.Int64
+			maxIn    atomic.Int64
+		)
+		jobs := make([]Job, nJobs)
+		for i := range jobs {
+			id := fmt.Sprintf("ent-%03d", i)
+			jobs[i] = Job{ID: id, Interval: interval, Run: func(ctx context.Context) Result {
+				mu.Lock()
+				starts[id] = append(starts[id], time.Now())
+				running[id]++
+				if running[id] > 1 {
+					overlap.Add(1)
+				}
+				mu.Unlock()
+				n := inFlight.Add(1)
+				for m := maxIn.Load(); n > m && !maxIn.CompareAndSwap(m, n); m = maxIn.Load() {
+				}
+				// Every 7th job is slower than its interval: it must skip, not overlap.
+				d := 100 * time.Millisecond
+				if i%7 == 0 {
+					d = 45 * time.Second
+				}
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+				}
+				inFlight.Add(-1)
+				mu.Lock()
+				running[id]--
+				mu.Unlock()
+				return Result{Component: id, Status: Operational}
+			}}
+		}
+		var sunk atomic.Int64
+		ctx, cancel := context.WithCancel(t.Context())
+		s := NewScheduler(jobs, workers, func(context.Context, Result) { sunk.Add(1) }, nil)
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		time.Sleep(rounds*interval + interval/2)
+		cancel()
+		<-done
+
+		if n := overlap.Load(); n != 0 {
+			t.Errorf("rounds of one job overlapped %d times, want 0", n)
+		}
+		if m := maxIn.Load(); m > workers {
+			t.Errorf("max rounds in flight = %d, want <= %d", m, workers)
+		}
+		// Offsets spread: the first rounds fall in many distinct seconds of the interval.
+		seconds := map[int64]bool{}
+		for id, st := range starts {
+			if len(st) == 0 {
+				t.Fatalf("job %s never ran", id)
+			}
+			seconds[st[0].Unix()%int64(interval/time.Second)] = true
+			for k := 1; k < len(st); k++ {
+				if gap := st[k].Sub(st[k-1]); gap < interval-time.Second {
+					t.Errorf("job %s ran twice within %v, want >= %v apart", id, gap, interval)
+				}
+			}
+		}
+		if len(seconds) < 20 {
+			t.Errorf("first rounds fell in %d distinct seconds of the interval, want spread over >= 20", len(seconds))
+		}
+		if sunk.Load() == 0 {
+			t.Error("sink never called")
+		}
+	})
+}
+
+func TestOffsetStable(t *testing.T) {
+	a, b := Offset("monlycee", 30*time.Second), Offset("monlycee", 30*time.Second)
+	if a != b {
+		t.Errorf("Offset(monlycee) = %v then %v, want stable", a, b)
+	}
+	if a < 0 || a >= 30*time.Second {
+		t.Errorf("Offset(monlycee) = %v, want in [0, 30s)", a)
+	}
+}
+
+func TestNextSlot(t *testing.T) {
+	iv := 30 * time.Second
+	base := time.Date(2021, 4, 6, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		now  time.Time
+		off  time.Duration
+		want time.Time
+	}{
+		{base, 5 * time.Second, base.Add(5 * time.Second)},
+		{base.Add(5 * time.Second), 5 * time.Second, base.Add(35 * time.Second)},
+		{base.Add(6 * time.Second), 5 * time.Second, base.Add(35 * time.Second)},
+		{base.Add(29 * time.Second), 0, base.Add(30 * time.Second)},
+	}
+	for _, tt := range tests {
+		if got := nextSlot(tt.now, iv, tt.off); !got.Equal(tt.want) {
+			t.Errorf("nextSlot(%v, %v, %v) = %v, want %v", tt.now, iv, tt.off, got, tt.want)
+		}
+	}
+}
+
+func TestSchedulerBoundsConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers = 4
+		var inFlight, maxIn, runs atomic.Int64
+		jobs := make([]Job, 50)
+		for i := range jobs {
+			jobs[i] = Job{ID: fmt.Sprint("j", i), Interval: 30 * time.Second, Run: func(ctx context.Context) Result {
+				n := inFlight.Add(1)
+				for m := maxIn.Load(); n > m && !maxIn.CompareAndSwap(m, n); m = maxIn.Load() {
+				}
+				runs.Add(1)
+				select {
+				case <-time.After(10 * time.Second):
+				case <-ctx.Done():
+				}
+				inFlight.Add(-1)
+				return Result{}
+			}}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { NewScheduler(jobs, workers, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
+		time.Sleep(2 * time.Minute)
+		cancel()
+		<-done
+		if m := maxIn.Load(); m != workers {
+			t.Errorf("max rounds in flight = %d, want exactly %d (the bound, reached under contention)", m, workers)
+		}
+		if inFlight.Load() != 0 {
+			t.Errorf("rounds still in flight after Run returned: %d", inFlight.Load())
+		}
+		if runs.Load() == 0 {
+			t.Error("no round ran")
+		}
+	})
+}
