@@ -1,9 +1,11 @@
 package probes
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -13,7 +15,7 @@ import (
 // regexp compiled, every default copied into the components. Build it with
 // LoadConfig or ParseConfig; a Config is read-only once returned.
 type Config struct {
-	File       string       // the path it was read from, for messages
+	File       string       // the path it was read from, or the name given to ParseConfig when loaded that way; for messages
 	Groups     []*Group     // in file order
 	Components []*Component // every component of every group, in file order
 }
@@ -38,7 +40,7 @@ type Group struct {
 // Component is one service a parent would name ("monlycée.net"), checked by
 // running its steps in order.
 type Component struct {
-	ID       string // unique across the file: [a-z0-9][a-z0-9_-]*
+	ID       string // unique across the file: [a-z0-9][a-z0-9_-]*, at most 64 characters
 	Name     string
 	Group    string // the Group's ID
 	Operator string // vendor or host, to correlate outages; may be empty
@@ -50,6 +52,7 @@ type Component struct {
 	MaxBody int64
 	Steps   []*Step
 	// HTTPClientConfig is prometheus/common's client configuration: TLS, proxy, auth.
+	// Relative file paths in it are resolved against the config file's directory.
 	HTTPClientConfig config.HTTPClientConfig
 }
 
@@ -90,9 +93,15 @@ type Pattern struct {
 // String returns the pattern's name.
 func (p *Pattern) String() string { return p.Name }
 
-// NewPattern compiles expr, named by its own text.
+// NewPattern compiles expr, named by its own text. A bad expr gives an error
+// that quotes it once: `bad regexp "x(": missing closing )`.
 func NewPattern(expr string) (*Pattern, error) {
 	re, err := regexp.Compile(expr)
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		// se.Error() repeats the expression: keep only its code.
+		return nil, fmt.Errorf("bad regexp %q: %s", expr, se.Code)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bad regexp %q: %w", expr, err)
 	}
