@@ -252,13 +252,14 @@ func judge(st *Step, code int, body []byte, took time.Duration) (Outcome, string
 	if !validStatus(st.ValidStatusCodes, code) {
 		return HTTPError, fmt.Sprint(code)
 	}
+	page := &pageText{raw: body}
 	for _, p := range st.FailIfBodyMatches {
-		if p.Re.Match(body) {
+		if p.match(page) {
 			return SoftFailure, p.Name
 		}
 	}
 	for _, p := range st.FailIfBodyNotMatches {
-		if !p.Re.Match(body) {
+		if !p.match(page) {
 			return ContentMissing, p.Name
 		}
 	}

@@ -88,6 +88,7 @@ type Step struct {
 type Pattern struct {
 	Name string
 	Re   *regexp.Regexp
+	need []literal // a match contains one of these; nil: unknown (see requiredLiterals)
 }
 
 // String returns the pattern's name.
@@ -105,5 +106,5 @@ func NewPattern(expr string) (*Pattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad regexp %q: %w", expr, err)
 	}
-	return &Pattern{Name: expr, Re: re}, nil
+	return &Pattern{Name: expr, Re: re, need: requiredLiterals(expr)}, nil
 }

@@ -46,7 +46,7 @@ var builtinSignatures = []*Pattern{
 func BuiltinSignatures() []*Pattern {
 	ps := make([]*Pattern, len(builtinSignatures))
 	for i, p := range builtinSignatures {
-		ps[i] = &Pattern{Name: p.Name, Re: p.Re}
+		ps[i] = &Pattern{Name: p.Name, Re: p.Re, need: p.need}
 	}
 	return ps
 }
@@ -67,5 +67,6 @@ var signatureNotation = strings.NewReplacer(
 // signature compiles a built-in signature, case-insensitively, after
 // rewriting its expression through signatureNotation.
 func signature(name, expr string) *Pattern {
-	return &Pattern{Name: name, Re: regexp.MustCompile(`(?i)` + signatureNotation.Replace(expr))}
+	full := `(?i)` + signatureNotation.Replace(expr)
+	return &Pattern{Name: name, Re: regexp.MustCompile(full), need: requiredLiterals(full)}
 }
