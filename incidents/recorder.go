@@ -1,0 +1,71 @@
+package incidents
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+// Recorder is the sink of the scheduler: it appends each result to the
+// timeline and, once committed, makes it the component's latest result.
+// It is safe for concurrent use.
+type Recorder struct {
+	tl *timeline.Timeline
+
+	mu     sync.RWMutex
+	latest map[string]timeline.Measurement
+	gen    uint64 // bumped on every change, for cache validation
+}
+
+// NewRecorder returns a recorder writing to tl, with the latest result of
+// every component already in tl loaded, so that a restart shows at once what
+// was last measured.
+func NewRecorder(tl *timeline.Timeline) (*Recorder, error) {
+	r := &Recorder{tl: tl, latest: make(map[string]timeline.Measurement)}
+	for _, id := range tl.Components() {
+		m, ok, err := tl.Last(id)
+		if err != nil {
+			return nil, fmt.Errorf("load last measurement of %s: %w", id, err)
+		}
+		if ok {
+			r.latest[id] = m
+		}
+	}
+	return r, nil
+}
+
+// Record appends res to the timeline and returns its sequence number once
+// committed. The latest result moves only forward in time: a result older
+// than the one shown is recorded but does not replace it.
+func (r *Recorder) Record(ctx context.Context, res probes.Result) (uint64, error) {
+	seq, err := r.tl.Append(ctx, res)
+	if err != nil {
+		return 0, fmt.Errorf("record result of %s: %w", res.Component, err)
+	}
+	r.mu.Lock()
+	if cur, ok := r.latest[res.Component]; !ok || !res.Start.Before(cur.Start) {
+		r.latest[res.Component] = timeline.Measurement{Seq: seq, Result: res}
+		r.gen++
+	}
+	r.mu.Unlock()
+	return seq, nil
+}
+
+// Latest returns the latest committed result of every component that has
+// one, and a generation number that changes whenever the set changes. The
+// map is a copy; its Results share Steps slices, which callers must not modify.
+func (r *Recorder) Latest() (map[string]timeline.Measurement, uint64) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make(map[string]timeline.Measurement, len(r.latest))
+	for k, v := range r.latest {
+		out[k] = v
+	}
+	return out, r.gen
+}
+
+// Timeline returns the timeline the recorder writes to, for readers.
+func (r *Recorder) Timeline() *timeline.Timeline { return r.tl }
