@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const testConfig = `
+groups:
+  - id: idf
+    name: Île-de-France
+    components:
+      - id: monlycee
+        name: monlycée.net
+        operator: Open Digital Education
+        steps:
+          - url: https://ent.iledefrance.fr/
+      - id: pcn
+        name: Paris Classe Numérique
+        steps:
+          - url: https://ent.parisclassenumerique.fr/
+`
+
+func newTestServer(t *testing.T) (*Server, *incidents.Recorder) {
+	t.Helper()
+	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Open(filepath.Join(t.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tl.Close() })
+	rec, err := incidents.NewRecorder(tl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, rec
+}
+
+func serveReq(s *Server, method, path string, h http.Header) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	return w
+}
+
+func TestHomeShowsLatestAndCaches(t *testing.T) {
+	s, rec := newTestServer(t)
+	start := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC) // 9 h 02 in Paris
+	_, err := rec.Record(t.Context(), probes.Result{Component: "monlycee", Start: start, Status: probes.MajorOutage,
+		Steps: []probes.StepResult{{URL: "https://ent.iledefrance.fr/", Outcome: probes.SoftFailure, Detail: "ode_quota", StatusCode: 200,
+			Phases: probes.Phases{DNS: 2 * time.Millisecond, Connect: 5 * time.Millisecond, TTFB: 80 * time.Millisecond}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := serveReq(s, http.MethodGet, "/", nil)
+	body := w.Body.String()
+	for _, want := range []string{`lang="fr"`, "Île-de-France", "Indisponible", "Page de saturation ou d&#39;attente", "ode_quota",
+		"6 avril 2021 à 9 h 02", `datetime="2021-04-06T07:02:00Z"`, "Pas encore mesuré", `href="#contenu"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GET / lacks %q", want)
+		}
+	}
+	etag := w.Header().Get("ETag")
+	if w.Code != 200 || etag == "" || w.Header().Get("Cache-Control") == "" {
+		t.Fatalf("GET / = %d, ETag %q, Cache-Control %q", w.Code, etag, w.Header().Get("Cache-Control"))
+	}
+	if w := serveReq(s, http.MethodGet, "/", http.Header{"If-None-Match": {etag}}); w.Code != http.StatusNotModified {
+		t.Errorf("GET / If-None-Match = %d, want 304", w.Code)
+	}
+	if w := serveReq(s, http.MethodHead, "/", nil); w.Code != 200 || w.Body.Len() != 0 {
+		t.Errorf("HEAD / = %d with %d bytes, want 200 and no body", w.Code, w.Body.Len())
+	}
+	// A new result changes the page and its ETag.
+	rec.Record(t.Context(), probes.Result{Component: "monlycee", Start: start.Add(time.Minute), Status: probes.Operational,
+		Steps: []probes.StepResult{{Outcome: probes.OK, StatusCode: 200}}})
+	if w := serveReq(s, http.MethodGet, "/", http.Header{"If-None-Match": {etag}}); w.Code != 200 || w.Header().Get("ETag") == etag {
+		t.Errorf("after a new result: %d, ETag %q; want 200 and a new ETag", w.Code, w.Header().Get("ETag"))
+	}
+}
+
+func TestUnknownPathIs404WithoutDetails(t *testing.T) {
+	s, _ := newTestServer(t)
+	w := serveReq(s, http.MethodGet, "/nope/../../etc", nil)
+	if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "echo") {
+		t.Errorf("GET unknown = %d %q, want a bare 404", w.Code, w.Body.String())
+	}
+}
+
+// Every catalogue key a template names, and every status and outcome the
+// page can show, has a French text.
+func TestCatalogueCoversTemplates(t *testing.T) {
+	keyRe := regexp.MustCompile(`\{\{t "([^"]+)"\}\}`)
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := fr[m[1]]; !ok {
+				t.Errorf("%s uses key %q, missing from the French catalogue", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := probes.Status(0); s.Valid() || s == 0; s++ {
+		if _, ok := fr["status."+s.String()]; !ok {
+			t.Errorf("no French text for status %s", s)
+		}
+	}
+	for o := probes.Outcome(0); o.Valid() || o == 0; o++ {
+		if _, ok := fr["outcome."+o.String()]; !ok {
+			t.Errorf("no French text for outcome %s", o)
+		}
+	}
+}
+
+func TestHeure(t *testing.T) {
+	tests := []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 avril 2021 à 9 h 02"},   // summer time
+		{time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 mars 2020 à 9 h 30"}, // winter time
+		{time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		if got := heure(tt.in); got != tt.want {
+			t.Errorf("heure(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+type statusView struct {
+	Groups []groupView
+}
+
+type groupView struct {
+	Name string
+	Rows []rowView
+}
+
+type rowView struct {
+	ID, Name, Operator string
+	Status             string // Statuspage enum name
+	Measured           bool
+	Outcome, Detail    string
+	Code               int
+	Phases             string
+	Checked            string // "6 avril 2021 à 9 h 02"
+	CheckedISO         string
+}
+
+func buildStatusView(cfg *probes.Config, latest map[string]timeline.Measurement) statusView {
+	var v statusView
+	for _, g := range cfg.Groups {
+		gv := groupView{Name: g.Name}
+		for _, c := range g.Components {
+			row := rowView{ID: c.ID, Name: c.Name, Operator: c.Operator, Status: probes.StatusUnknown.String()}
+			if m, ok := latest[c.ID]; ok {
+				fillRow(&row, m.Result)
+			}
+			gv.Rows = append(gv.Rows, row)
+		}
+		v.Groups = append(v.Groups, gv)
+	}
+	return v
+}
+
+// fillRow shows the failing step if there is one, else the last step.
+func fillRow(row *rowView, r probes.Result) {
+	row.Measured = true
+	row.Status = r.Status.String()
+	row.Checked = heure(r.Start)
+	row.CheckedISO = r.Start.UTC().Format(time.RFC3339)
+	if len(r.Steps) == 0 {
+		return
+	}
+	st := &r.Steps[len(r.Steps)-1]
+	if f := r.Failed(); f != nil {
+		st = f
+	}
+	row.Outcome, row.Detail, row.Code = st.Outcome.String(), st.Detail, st.StatusCode
+	row.Phases = phasesText(st.Phases)
+}
+
+func phasesText(p probes.Phases) string {
+	var b strings.Builder
+	for i, d := range p.Each() {
+		if i > 0 {
+			b.WriteString(" · ")
+		}
+		fmt.Fprintf(&b, "%s %s", probes.PhaseNames[i], ms(d))
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string {
+	return strings.Replace(fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000), ".", ",", 1)
+}
