@@ -1,0 +1,201 @@
+// Command constat-bench measures Constat under load, on loopback only.
+//
+//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m]
+//
+// probes builds the constat binary, starts a loopback HTTP target in this
+// process, writes a config of -checks components all pointing at it, runs
+// "constat serve" as a child process, waits until every check has run once,
+// then reads the child's CPU time from /proc over -measure and reports it as
+// a percentage of one core, with the results recorded per second (read from
+// its /metrics) and its peak resident memory. Only the child is measured: the
+// target's work is in this process.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "probes" {
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D]")
+		os.Exit(2)
+	}
+	if err := benchProbes(os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "constat-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func benchProbes(args []string) error {
+	fs := flag.NewFlagSet("probes", flag.ExitOnError)
+	checks := fs.Int("checks", 1000, "components to check, all on the loopback target")
+	interval := fs.Duration("interval", 30*time.Second, "check interval")
+	measure := fs.Duration("measure", 2*time.Minute, "measuring window, after every check ran once")
+	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
+	fs.Parse(args)
+
+	dir, err := os.MkdirTemp("", "constat-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if *bin == "" {
+		*bin = filepath.Join(dir, "constat")
+		if out, err := exec.Command("go", "build", "-o", *bin, "./cmd/constat").CombinedOutput(); err != nil {
+			return fmt.Errorf("build constat: %v\n%s", err, out)
+		}
+	}
+	target, err := startTarget()
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	cfg := filepath.Join(dir, "bench.yaml")
+	if err := os.WriteFile(cfg, benchConfig(*checks, *interval, target.Addr().String()), 0o644); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *interval+*measure+2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, *bin, "serve", "-config", cfg, "-data", filepath.Join(dir, "data"), "-listen", "127.0.0.1:0")
+	cmd.Stderr = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	addr, err := servingAddr(stdout)
+	if err != nil {
+		return err
+	}
+	go io.Copy(io.Discard, stdout)
+
+	fmt.Printf("constat serve: %d checks every %v against http://%s/, warming up %v\n", *checks, *interval, target.Addr(), *interval+5*time.Second)
+	time.Sleep(*interval + 5*time.Second) // every check has run at least once
+	cpu0, err := cpuTicks(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	rec0, err := recorded(addr)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	time.Sleep(*measure)
+	cpu1, err := cpuTicks(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	rec1, err := recorded(addr)
+	if err != nil {
+		return err
+	}
+	wall := time.Since(t0).Seconds()
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	cpuSec := float64(cpu1-cpu0) / ticksPerSecond
+	rss, _ := peakRSS(cmd.Process.Pid)
+	fmt.Printf("window %.0f s: cpu %.2f s = %.2f %% of one core; results recorded %.0f (%.1f/s, expected %.1f/s); peak RSS %d MiB\n",
+		wall, cpuSec, 100*cpuSec/wall, rec1-rec0, (rec1-rec0)/wall, float64(*checks)/interval.Seconds(), rss>>20)
+	return nil
+}
+
+// startTarget serves a small healthy ENT-like page on 127.0.0.1.
+func startTarget() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	page := []byte(`<!DOCTYPE html><html lang="fr"><head><title>ENT</title></head><body><h1>Bienvenue sur votre ENT</h1>` +
+		strings.Repeat("<p>Actualités de l'établissement.</p>", 100) + `<a href="/auth/login">Se connecter</a></body></html>`)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return ln, nil
+}
+
+func benchConfig(n int, interval time.Duration, addr string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "defaults:\n  interval: %s\n  timeout: 5s\ngroups:\n  - id: bench\n    name: Bench\n    components:\n", interval)
+	for i := range n {
+		fmt.Fprintf(&b, "      - id: ent-%04d\n        name: ENT %d\n        steps:\n          - url: http://%s/ent/%d\n", i, i, addr, i)
+	}
+	return []byte(b.String())
+}
+
+var servingRe = regexp.MustCompile(`serving http://([^/]+)/`)
+
+func servingAddr(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
+			return m[1], nil
+		}
+	}
+	return "", errors.New("constat serve exited before serving")
+}
+
+// cpuTicks returns utime+stime of pid, in clock ticks (/proc/PID/stat fields 14, 15).
+func cpuTicks(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from 3 on
+	ut, err1 := strconv.ParseUint(fields[11], 10, 64)
+	st, err2 := strconv.ParseUint(fields[12], 10, 64)
+	return ut + st, errors.Join(err1, err2)
+}
+
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM")
+}
+
+var recordsRe = regexp.MustCompile(`(?m)^constat_timeline_records (\S+)$`)
+
+// recorded reads the timeline's record count from /metrics.
+func recorded(addr string) (float64, error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	m := recordsRe.FindSubmatch(b)
+	if m == nil {
+		return 0, errors.New("no constat_timeline_records in /metrics")
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}

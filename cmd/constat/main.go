@@ -1,0 +1,80 @@
+// Command constat measures French school digital services and publishes what
+// it measured. Subcommands:
+//
+//	constat check [-config FILE] [-json] [component…]   run each check once and print the results
+//	constat serve [-config FILE] -data DIR -listen ADDR  probe on schedule, record, serve the status page
+//	constat demo  [-listen ADDR]                         the same against loopback simulators of failing ENTs
+//
+// Without -config, the embedded config.example.yaml (the real endpoints) is used.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/constat-ent/constat"
+	"github.com/constat-ent/constat/probes"
+)
+
+// Exit codes shared by the subcommands.
+const (
+	exitOK      = 0
+	exitFailure = 1 // check: a component is not operational; others: Constat failed
+	exitUsage   = 2 // bad flags or bad configuration
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "constat: unknown command %q\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  constat check [-config FILE] [-json] [component…]
+  constat serve [-config FILE] [-data DIR] [-listen ADDR]
+  constat demo  [-listen ADDR] [-data DIR]
+Run "constat COMMAND -h" for a command's flags.
+`)
+}
+
+// loadConfig reads path, or the embedded example when path is empty.
+func loadConfig(path string) (*probes.Config, error) {
+	if path == "" {
+		return probes.ParseConfig(constat.ExampleConfigName, constat.ExampleConfig)
+	}
+	return probes.LoadConfig(path)
+}
+
+// parseFlags parses fs, mapping -h to exit 0 and bad flags to exitUsage.
+func parseFlags(fs *flag.FlagSet, args []string) (done bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, exitOK
+		}
+		return true, exitUsage
+	}
+	return false, exitOK
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/constat-ent/constat/ui"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: the embedded config.example.yaml)")
+	o := serveOptions{}
+	fs.StringVar(&o.dataDir, "data", "data", "directory of the timeline file (created if absent)")
+	fs.StringVar(&o.listen, "listen", "localhost:8080", "HTTP listen address")
+	fs.IntVar(&o.workers, "workers", 64, "checks run at once at most")
+	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
+	if done, code := parseFlags(fs, args); done {
+		return code
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	o.cfg = cfg
+	o.log = slog.New(slog.NewTextHandler(stderr, nil))
+	o.ready = func(addr string) {
+		fmt.Fprintf(stdout, "constat: serving http://%s/ (%d components)\n", addr, len(cfg.Components))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, o); err != nil {
+		fmt.Fprintln(stderr, "constat serve:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+type serveOptions struct {
+	cfg     *probes.Config
+	dataDir string
+	listen  string
+	workers int
+	probe   probes.Options
+	log     *slog.Logger
+	ready   func(addr string) // called once the listener is bound
+}
+
+// serve runs the scheduler, the timeline and the HTTP server until ctx is
+// done, then stops them in order: probes first, then HTTP, then the
+// timeline, so that every result taken is committed before exit.
+func serve(ctx context.Context, o serveOptions) (err error) {
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	checks := make([]probes.Job, 0, len(o.cfg.Components))
+	for _, c := range o.cfg.Components {
+		ch, err := probes.NewCheck(c, o.probe)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, probes.CheckJob(ch))
+	}
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	tl, err := timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, tl.Close()) }()
+	rec, err := incidents.NewRecorder(tl)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := ui.New(o.cfg, rec, reg, o.log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}
+
+	sink := func(ctx context.Context, r probes.Result) {
+		if _, err := rec.Record(ctx, r); err != nil && ctx.Err() == nil {
+			o.log.Error("result not recorded", "component", r.Component, "err", err)
+		}
+	}
+	sched := probes.NewScheduler(checks, o.workers, sink, o.log)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { sched.Run(runCtx) })
+	httpErr := make(chan error, 1)
+	wg.Go(func() { httpErr <- hs.Serve(ln) })
+	if o.ready != nil {
+		o.ready(ln.Addr().String())
+	}
+	o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-httpErr: // the listener failed on its own
+	}
+	cancel()
+	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	shutErr := hs.Shutdown(shutCtx)
+	wg.Wait()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(serveErr, shutErr)
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/constat-ent/constat/probes/sim"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestServeRecordsAndPublishes(t *testing.T) {
+	healthy := sim.Start(t, sim.Healthy)
+	white := sim.Start(t, sim.WhitePage)
+	path := writeConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
+	raw, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.NewReplacer("interval: 10s", "interval: 1s", "timeout: 2s", "timeout: 800ms", "degraded_after: 1s", "degraded_after: 500ms").Replace(string(raw))), 0o644)
+	cfg, err := probes.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	addrc := make(chan string, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveOptions{cfg: cfg, dataDir: dataDir, listen: "127.0.0.1:0", workers: 4,
+			ready: func(a string) { addrc <- a }})
+	}()
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not listen within 10s")
+	}
+
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	// Both components are measured within a few intervals.
+	deadline := time.Now().Add(15 * time.Second)
+	var metrics string
+	for time.Now().Before(deadline) {
+		_, metrics = get(t, base+"/metrics")
+		if strings.Contains(metrics, `probe_success{component="lycees",step="1"} 1`) &&
+			strings.Contains(metrics, `probe_success{component="cned",step="1"} 0`) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`probe_success{component="lycees",step="1"} 1`,
+		`probe_success{component="cned",step="1"} 0`,
+		`probe_http_status_code{component="cned",step="1"} 200`,
+		`probe_http_duration_seconds{component="lycees",phase="connect",step="1"}`,
+		`probe_duration_seconds{component="lycees",step="1"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	code, page := get(t, base+"/")
+	if code != 200 || !strings.Contains(page, `lang="fr"`) || !strings.Contains(page, "Page de saturation ou d&#39;attente") || !strings.Contains(page, "Fonctionne") {
+		t.Errorf("/ = %d, want the French page showing the white page as saturation and the lycées up:\n%s", code, page)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve() = %v, want nil after cancel", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15s of cancel")
+	}
+	// Everything shown was committed: the timeline has both components after restart.
+	tl, err := timeline.Open(filepath.Join(dataDir, "timeline.db"), timeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	for _, id := range []string{"lycees", "cned"} {
+		m, ok, err := tl.Last(id)
+		if err != nil || !ok {
+			t.Fatalf("Last(%s) = %v, %v", id, ok, err)
+		}
+		if id == "cned" && m.Steps[0].Outcome != probes.SoftFailure {
+			t.Errorf("Last(cned) outcome = %v, want soft_failure", m.Steps[0].Outcome)
+		}
+	}
+}
