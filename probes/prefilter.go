@@ -90,29 +90,35 @@ func shortest(alts []literal) int {
 // foldBytes maps every rune to the smallest rune of its simple case-folding
 // orbit (k, K and the Kelvin sign all become K), so that two strings equal
 // under (?i) are byte-equal after folding. Invalid UTF-8 bytes are kept.
+// ASCII, most of a French page, goes through a table.
 func foldBytes(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			if 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			out = append(out, c)
+		if c := b[i]; c < utf8.RuneSelf {
+			out = append(out, asciiFold[c])
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && n == 1 {
-			out = append(out, c)
-			i++
-			continue
+			out = append(out, b[i])
+		} else {
+			out = utf8.AppendRune(out, foldMin(r))
 		}
-		out = utf8.AppendRune(out, foldMin(r))
 		i += n
 	}
 	return out
 }
+
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'a' <= c && c <= 'z' {
+			t[c] = byte(c) - ('a' - 'A')
+		}
+	}
+	return t
+}()
 
 func foldMin(r rune) rune {
 	m := r

@@ -37,6 +37,12 @@ type Options struct {
 	// (default DefaultMaxBatch). A single AppendAll call is never split: one
 	// larger than MaxBatch gets a transaction of its own.
 	MaxBatch int
+	// MaxDelay is how long the writer waits, after a request arrives, for
+	// more to share its transaction. Zero commits at once what is waiting.
+	// A delay of a few hundred milliseconds lets the results of a spread
+	// schedule share commits (and fsyncs) at the cost of that much latency
+	// before Append returns.
+	MaxDelay time.Duration
 	// NoSync skips fsync after each commit, so a crash can lose or corrupt
 	// committed records. It is for tests and benchmarks only: THIS IS UNSAFE
 	// for real data.
@@ -50,6 +56,7 @@ type Timeline struct {
 	db       *bolt.DB
 	log      *slog.Logger
 	maxBatch int
+	maxDelay time.Duration
 
 	reqs       chan *request // unbuffered; never closed; received only by the writer
 	closing    chan struct{} // closed by Close to stop the writer
@@ -96,6 +103,7 @@ func Open(path string, opts Options) (*Timeline, error) {
 		db:         db,
 		log:        opts.Logger,
 		maxBatch:   opts.MaxBatch,
+		maxDelay:   opts.MaxDelay,
 		reqs:       make(chan *request),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),

@@ -479,3 +479,50 @@ func TestCloseWhileAppending(t *testing.T) {
 		}
 	}
 }
+
+// With MaxDelay, appends arriving one after another within the delay share
+// one transaction; every Append still returns only after its commit.
+func TestMaxDelayGroupsTrickle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	tl, err := Open(path, Options{NoSync: true, MaxDelay: time.Hour, MaxBatch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	done := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			_, err := tl.Append(t.Context(), probes.Result{Component: fmt.Sprint("c", i), Start: time.Unix(1617692520, 0), Status: probes.Operational})
+			done <- err
+		}()
+	}
+	// The batch fills at 8 records long before the hour: all 8 commit together.
+	for range 8 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Append did not return: a full batch must commit without waiting for MaxDelay")
+		}
+	}
+	if got := tl.Len(); got < 8 {
+		t.Errorf("Len() = %d, want >= 8", got)
+	}
+	// A lone append waits for the delay or for Close, which flushes it.
+	lone := make(chan error, 1)
+	go func() {
+		_, err := tl.Append(t.Context(), probes.Result{Component: "lone", Start: time.Unix(1617692580, 0), Status: probes.Operational})
+		lone <- err
+	}()
+	tl.Close()
+	select {
+	case err := <-lone:
+		if err != nil && !errors.Is(err, ErrClosed) {
+			t.Errorf("lone Append = %v, want committed by Close or ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not flush the waiting append")
+	}
+}

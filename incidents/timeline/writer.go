@@ -3,6 +3,7 @@ package timeline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -98,22 +99,46 @@ func (t *Timeline) run() {
 			}
 		}
 		group, n := []*request{first}, len(first.rs)
-		next = nil
-	gather:
-		for n < t.maxBatch {
-			select {
-			case r := <-t.reqs:
-				if n+len(r.rs) > t.maxBatch {
-					next = r
-					break gather
-				}
-				group, n = append(group, r), n+len(r.rs)
-			default:
-				break gather
-			}
-		}
+		group, n, next = t.gather(group, n)
 		t.commit(group)
 	}
+}
+
+// gather adds waiting requests to group until it holds maxBatch records.
+// With no MaxDelay it takes only the requests already waiting; with one, it
+// waits up to MaxDelay after the group's first request for more, so that
+// results trickling in from a spread schedule share one commit and its fsync.
+// A request that would overflow the group is returned as next.
+func (t *Timeline) gather(group []*request, n int) ([]*request, int, *request) {
+	var deadline <-chan time.Time
+	if t.maxDelay > 0 {
+		tm := time.NewTimer(t.maxDelay)
+		defer tm.Stop()
+		deadline = tm.C
+	}
+	for n < t.maxBatch {
+		var r *request
+		if deadline == nil {
+			select {
+			case r = <-t.reqs:
+			default:
+				return group, n, nil
+			}
+		} else {
+			select {
+			case r = <-t.reqs:
+			case <-deadline:
+				return group, n, nil
+			case <-t.closing:
+				return group, n, nil
+			}
+		}
+		if n+len(r.rs) > t.maxBatch {
+			return group, n, r
+		}
+		group, n = append(group, r), n+len(r.rs)
+	}
+	return group, n, nil
 }
 
 // commit writes the requests whose ctx is still live in one transaction, then
