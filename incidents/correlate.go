@@ -1,0 +1,157 @@
+package incidents
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/constat-ent/constat/probes"
+)
+
+// incident is an automatic incident in the engine.
+type incident struct {
+	id       uint64
+	members  []*member // in join order
+	start    time.Time
+	end      time.Time // zero while open
+	lastBack time.Time // latest measured recovery of a member
+	worst    probes.Status
+	affected int // members affected now
+	open     bool
+}
+
+// member is one component of an incident.
+type member struct {
+	c        *comp
+	affected bool
+	addrs    []string // shareable addresses of its failing steps
+}
+
+func (inc *incident) member(c *comp) *member {
+	for _, m := range inc.members {
+		if m.c == c {
+			return m
+		}
+	}
+	return nil
+}
+
+// related reports whether c, failing from addrs, shares an operator or an
+// address with a member of inc.
+func (inc *incident) related(c *comp, addrs []string) bool {
+	for _, m := range inc.members {
+		if c.opKey != "" && m.c.opKey == c.opKey {
+			return true
+		}
+		for _, a := range addrs {
+			if slices.Contains(m.addrs, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// down records that c left operational (from operational or maintenance)
+// for to, dated by ev: it returns to its last incident if still open, joins
+// a correlated one, or opens one. It returns the incident event.
+func (e *Engine) down(c *comp, from, to probes.Status, ev evidence) Event {
+	var addrs []string
+	if !c.proxied {
+		addrs = shareable(ev.cause)
+	}
+	kind := Updated
+	inc := c.lastInc
+	if inc == nil || !inc.open {
+		inc, kind = e.correlate(c, ev.at, addrs), Joined
+	}
+	if inc == nil {
+		inc, kind = &incident{id: ev.seq + 1, start: ev.at, open: true}, Opened
+		e.open = append(e.open, inc)
+	}
+	m := inc.member(c)
+	if m == nil {
+		m = &member{c: c}
+		inc.members = append(inc.members, m)
+	}
+	for _, a := range addrs {
+		if !slices.Contains(m.addrs, a) {
+			m.addrs = append(m.addrs, a)
+		}
+	}
+	m.affected = true
+	inc.affected++
+	inc.worst = worse(inc.worst, to)
+	if ev.at.Before(inc.start) {
+		inc.start = ev.at
+	}
+	c.inc, c.lastInc = inc, inc
+	return Event{Kind: kind, Incident: inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq, Cause: ev.cause}
+}
+
+// correlate returns the open incident c should join, failing from start
+// with addrs, or nil: the earliest-started one whose start is within the
+// correlation window and that shares an operator or an address.
+func (e *Engine) correlate(c *comp, start time.Time, addrs []string) *incident {
+	var best *incident
+	for _, inc := range e.open {
+		if d := start.Sub(inc.start); d > e.cfg.CorrelationWindow || d < -e.cfg.CorrelationWindow {
+			continue
+		}
+		if !inc.related(c, addrs) {
+			continue
+		}
+		if best == nil || inc.start.Before(best.start) || inc.start.Equal(best.start) && inc.id < best.id {
+			best = inc
+		}
+	}
+	return best
+}
+
+// worsen records that c, affected, went from one failing status to another.
+func (e *Engine) worsen(c *comp, from, to probes.Status, ev evidence) Event {
+	inc := c.inc
+	if inc == nil { // cannot happen: a failing component is affected
+		return e.down(c, from, to, ev)
+	}
+	inc.worst = worse(inc.worst, to)
+	return Event{Kind: Updated, Incident: inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq, Cause: ev.cause}
+}
+
+// up records that c is no longer affected: back to operational, or into
+// maintenance. The incident resolves if c was its last affected component.
+// It returns the incident event, or the zero Event if c was not affected.
+func (e *Engine) up(c *comp, from, to probes.Status, ev evidence) Event {
+	inc := c.inc
+	if inc == nil {
+		return Event{}
+	}
+	c.inc = nil
+	inc.member(c).affected = false
+	inc.affected--
+	if ev.at.After(inc.lastBack) {
+		inc.lastBack = ev.at
+	}
+	if inc.affected > 0 {
+		return Event{Kind: Updated, Incident: inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq}
+	}
+	inc.open, inc.end = false, inc.lastBack
+	e.open = slices.DeleteFunc(e.open, func(o *incident) bool { return o == inc })
+	return Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: from, To: to, At: inc.end, Seq: ev.seq}
+}
+
+// shareable returns the addresses of a failing step that can show shared
+// hosting: not loopback, not unspecified.
+func shareable(st *probes.StepResult) []string {
+	if st == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range st.Addresses {
+		if ip, err := netip.ParseAddr(a); err == nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
