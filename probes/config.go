@@ -18,6 +18,19 @@ type Config struct {
 	File       string       // the path it was read from, or the name given to ParseConfig when loaded that way; for messages
 	Groups     []*Group     // in file order
 	Components []*Component // every component of every group, in file order
+	Incidents  IncidentSettings
+}
+
+// IncidentSettings are the incident engine's thresholds from the file's
+// "incidents" section. A zero field means the engine's default.
+type IncidentSettings struct {
+	// CorrelationWindow: failures of one operator whose measured starts lie
+	// within this of an open incident's start join it (default 5m).
+	CorrelationWindow time.Duration
+	// FlapChanges and FlapWindow: more than FlapChanges status changes
+	// within FlapWindow mark a component flapping (defaults 5 and 30m).
+	FlapChanges int
+	FlapWindow  time.Duration
 }
 
 // Component returns the component with the given ID, or nil.

@@ -85,8 +85,9 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 // the allowed keys from their yaml tags. Values that need parsing stay
 // strings; pointers tell an absent key from a zero value.
 type rawFile struct {
-	Defaults rawSettings `yaml:"defaults"`
-	Groups   []rawGroup  `yaml:"groups"`
+	Defaults  rawSettings  `yaml:"defaults"`
+	Incidents rawIncidents `yaml:"incidents"`
+	Groups    []rawGroup   `yaml:"groups"`
 }
 
 // rawSettings are the keys that defaults and components share.
@@ -101,6 +102,12 @@ type rawSettings struct {
 	// HTTPClientConfig is checked against config.HTTPClientConfig's keys and
 	// decoded on its own, so that its Validate errors get its path.
 	HTTPClientConfig yaml.Node `yaml:"http_client_config"`
+}
+
+type rawIncidents struct {
+	CorrelationWindow *string `yaml:"correlation_window"`
+	FlapChanges       *int    `yaml:"flap_changes"`
+	FlapWindow        *string `yaml:"flap_window"`
 }
 
 type rawGroup struct {

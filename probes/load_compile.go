@@ -62,6 +62,7 @@ func builtinSettings() inherited {
 func (l *loader) compile(raw *rawFile) *Config {
 	cfg := &Config{File: l.file}
 	base := l.overlay(builtinSettings(), &raw.Defaults, "defaults", levelDefaults)
+	cfg.Incidents = l.incidents(&raw.Incidents)
 	if len(raw.Groups) == 0 {
 		l.errorf("groups", "missing groups")
 	}
@@ -81,6 +82,25 @@ func (l *loader) compile(raw *rawFile) *Config {
 		cfg.Components = append(cfg.Components, g.Components...)
 	}
 	return cfg
+}
+
+// incidents compiles the incidents section; absent keys stay zero, which
+// the incident engine reads as its defaults.
+func (l *loader) incidents(r *rawIncidents) IncidentSettings {
+	var out IncidentSettings
+	var d sourced
+	l.duration(&d, r.CorrelationWindow, "incidents.correlation_window", levelDefaults)
+	out.CorrelationWindow, d = d.d, sourced{}
+	l.duration(&d, r.FlapWindow, "incidents.flap_window", levelDefaults)
+	out.FlapWindow = d.d
+	if r.FlapChanges != nil {
+		if *r.FlapChanges < 1 {
+			l.errorf("incidents.flap_changes", "flap_changes must be at least 1, got %d", *r.FlapChanges)
+		} else {
+			out.FlapChanges = *r.FlapChanges
+		}
+	}
+	return out
 }
 
 var idSyntax = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
