@@ -120,7 +120,23 @@ var asciiFold = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
+// latinFold caches foldMin for the Latin letters of French pages (é, è, ç…):
+// the unicode tables' binary searches were most of the folding's cost.
+var latinFold = func() (t [0x250]rune) {
+	for r := range t {
+		t[r] = foldMinSlow(rune(r))
+	}
+	return t
+}()
+
 func foldMin(r rune) rune {
+	if r >= 0 && int(r) < len(latinFold) {
+		return latinFold[r]
+	}
+	return foldMinSlow(r)
+}
+
+func foldMinSlow(r rune) rune {
 	m := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		m = min(m, f)
