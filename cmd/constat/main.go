@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
+	case "admin":
+		return runAdmin(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -56,6 +58,7 @@ func usage(w io.Writer) {
   constat check [-config FILE] [-json] [component…]
   constat serve [-config FILE] [-data DIR] [-listen ADDR]
   constat demo  [-listen ADDR] [-data DIR]
+  constat admin add|passwd|list|token|revoke [-data DIR] …
 Run "constat COMMAND -h" for a command's flags.
 `)
 }

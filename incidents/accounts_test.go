@@ -1,0 +1,705 @@
+package incidents
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// acctCost is a cheap argon2id cost: 64 KiB, 1 pass. Tests only.
+var acctCost = HashCost{Time: 1, MemoryKiB: 64, Threads: 1}
+
+const acctPassword = "correct horse battery"
+
+// acctClock is a settable clock, safe for concurrent use.
+type acctClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newAcctClock() *acctClock {
+	return &acctClock{t: time.Date(2021, 4, 6, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *acctClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *acctClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// openAccountsTest opens accounts in a fresh temporary directory with the
+// cheap cost and clock c. At cleanup it closes them and checks the file.
+func openAccountsTest(t *testing.T, c *acctClock) (*Accounts, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	return openAccountsPath(t, path, AccountsOptions{Now: c.Now, HashCost: acctCost, NoSync: true}), path
+}
+
+func openAccountsPath(t *testing.T, path string, opts AccountsOptions) *Accounts {
+	t.Helper()
+	a, err := OpenAccounts(path, opts)
+	if err != nil {
+		t.Fatalf("OpenAccounts(%s) = %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := a.Close(); err != nil {
+			t.Errorf("Close() = %v", err)
+		}
+		checkAccountsFile(t, path)
+	})
+	return a
+}
+
+// checkAccountsFile runs bbolt's consistency check on the closed file.
+func checkAccountsFile(t *testing.T, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("bolt.Open(%s) = %v", path, err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			t.Errorf("bbolt Check: %v", err)
+		}
+		return nil
+	})
+}
+
+func mustAdd(t *testing.T, a *Accounts, name string) {
+	t.Helper()
+	if err := a.Add(name, acctPassword); err != nil {
+		t.Fatalf("Add(%s) = %v", name, err)
+	}
+}
+
+func TestAccountsAuthenticate(t *testing.T) {
+	a, _ := openAccountsTest(t, newAcctClock())
+	mustAdd(t, a, "alice")
+	mustAdd(t, a, "bob.martin")
+	if err := a.Add("alice", "another password"); !errors.Is(err, ErrExists) {
+		t.Errorf("Add(alice) again = %v, want ErrExists", err)
+	}
+	tests := []struct {
+		name, account, password string
+		want                    error
+	}{
+		{"right password", "alice", acctPassword, nil},
+		{"wrong password", "alice", acctPassword + "!", ErrBadCredentials},
+		{"other account's password", "bob.martin", "another password", ErrBadCredentials},
+		{"empty password", "alice", "", ErrBadCredentials},
+		{"unknown account", "carol", acctPassword, ErrBadCredentials},
+		{"invalid name", "Alice", acctPassword, ErrBadCredentials},
+		{"overlong password", "alice", strings.Repeat("x", MaxPasswordLen+1), ErrBadCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := a.Authenticate(tt.account, tt.password); !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Errorf("Authenticate(%s, %q) = %v, want %v", tt.account, tt.password, err, tt.want)
+			}
+		})
+	}
+	names, err := a.List()
+	if want := []string{"alice", "bob.martin"}; err != nil || !slices.Equal(names, want) {
+		t.Errorf("List() = %q, %v, want %q", names, err, want)
+	}
+}
+
+func TestAccountsAddRefuses(t *testing.T) {
+	a, _ := openAccountsTest(t, newAcctClock())
+	tests := []struct {
+		name, account, password string
+		want                    error // nil: accepted
+	}{
+		{"shortest name", "ab", acctPassword, nil},
+		{"longest name", strings.Repeat("a", 64), acctPassword, nil},
+		{"12 characters in 24 bytes", "accents", strings.Repeat("é", 12), nil},
+		{"longest password", "long", strings.Repeat("p", MaxPasswordLen), nil},
+		{"empty name", "", acctPassword, ErrBadName},
+		{"one character", "a", acctPassword, ErrBadName},
+		{"65 characters", strings.Repeat("a", 65), acctPassword, ErrBadName},
+		{"capital", "Alice", acctPassword, ErrBadName},
+		{"leading dot", ".alice", acctPassword, ErrBadName},
+		{"leading dash", "-alice", acctPassword, ErrBadName},
+		{"space", "alice martin", acctPassword, ErrBadName},
+		{"slash", "alice/x", acctPassword, ErrBadName},
+		{"accent", "éloïse", acctPassword, ErrBadName},
+		{"11 characters", "short", "elevenchars", ErrWeakPassword},
+		{"11 characters in 22 bytes", "accent", strings.Repeat("é", 11), ErrWeakPassword},
+		{"empty password", "empty", "", ErrWeakPassword},
+		{"overlong password", "overlong", strings.Repeat("p", MaxPasswordLen+1), ErrWeakPassword},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := a.Add(tt.account, tt.password)
+			if (err == nil) != (tt.want == nil) || !errors.Is(err, tt.want) {
+				t.Fatalf("Add(%q, %d bytes) = %v, want %v", tt.account, len(tt.password), err, tt.want)
+			}
+			if tt.want == nil {
+				if err := a.Authenticate(tt.account, tt.password); err != nil {
+					t.Errorf("Authenticate(%q) = %v", tt.account, err)
+				}
+			}
+		})
+	}
+}
+
+func TestAccountsSetPassword(t *testing.T) {
+	a, _ := openAccountsTest(t, newAcctClock())
+	mustAdd(t, a, "alice")
+	s, err := a.NewSession("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.NewToken("alice", []Scope{ScopeIncidentsWrite}, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newPassword = "a new and longer password"
+	if err := a.SetPassword("alice", "too short"); !errors.Is(err, ErrWeakPassword) {
+		t.Errorf("SetPassword(alice, too short) = %v, want ErrWeakPassword", err)
+	}
+	if err := a.SetPassword("carol", newPassword); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetPassword(carol) = %v, want ErrNotFound", err)
+	}
+	if err := a.SetPassword("alice", newPassword); err != nil {
+		t.Fatalf("SetPassword(alice) = %v", err)
+	}
+	if err := a.Authenticate("alice", acctPassword); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("Authenticate(alice, old password) = %v, want ErrBadCredentials", err)
+	}
+	if err := a.Authenticate("alice", newPassword); err != nil {
+		t.Errorf("Authenticate(alice, new password) = %v", err)
+	}
+	if _, err := a.Session(s.ID); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("Session(before SetPassword) = %v, want ErrBadCredentials", err)
+	}
+	if name, _, err := a.TokenAuth(tok); err != nil || name != "alice" {
+		t.Errorf("TokenAuth(token made before SetPassword) = %q, %v, want alice", name, err)
+	}
+}
+
+func TestAccountsTokens(t *testing.T) {
+	c := newAcctClock()
+	a, _ := openAccountsTest(t, c)
+	mustAdd(t, a, "alice")
+	mustAdd(t, a, "bob")
+	write := []Scope{ScopeStatementsWrite, ScopeIncidentsWrite, ScopeIncidentsWrite}
+	tok, err := a.NewToken("alice", write, "ci")
+	if err != nil {
+		t.Fatalf("NewToken(alice, ci) = %v", err)
+	}
+	if !strings.HasPrefix(tok, "cst_") || len(tok) != 4+43 {
+		t.Errorf("NewToken(alice, ci) = %q, want cst_ and 43 characters", tok)
+	}
+	name, scopes, err := a.TokenAuth(tok)
+	wantScopes := []Scope{ScopeIncidentsWrite, ScopeStatementsWrite}
+	if err != nil || name != "alice" || !slices.Equal(scopes, wantScopes) {
+		t.Errorf("TokenAuth(ci) = %q, %v, %v, want alice, %v", name, scopes, err, wantScopes)
+	}
+	for s, want := range map[Scope]bool{
+		ScopeIncidentsWrite:   true,
+		ScopeStatementsWrite:  true,
+		ScopeMaintenanceWrite: false,
+		ScopeRead:             true,
+	} {
+		if got := Has(scopes, s); got != want {
+			t.Errorf("Has(%v, %s) = %v, want %v", scopes, s, got, want)
+		}
+	}
+	readTok, err := a.NewToken("bob", []Scope{ScopeRead}, "")
+	if err != nil {
+		t.Fatalf("NewToken(bob, no label) = %v", err)
+	}
+	if _, scopes, _ := a.TokenAuth(readTok); Has(scopes, ScopeIncidentsWrite) {
+		t.Errorf("read token has scopes %v, granting incidents:write", scopes)
+	}
+
+	refused := []struct {
+		name, account, label string
+		scopes               []Scope
+		want                 error
+	}{
+		{"same label", "alice", "ci", write, ErrExists},
+		{"unknown account", "carol", "ci", write, ErrNotFound},
+		{"no scope", "alice", "x", nil, ErrBadScope},
+		{"unknown scope", "alice", "x", []Scope{"admin"}, ErrBadScope},
+		{"bad label", "alice", "two words", write, ErrBadName},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			if tok, err := a.NewToken(tt.account, tt.scopes, tt.label); !errors.Is(err, tt.want) {
+				t.Errorf("NewToken(%s, %v, %q) = %q, %v, want %v", tt.account, tt.scopes, tt.label, tok, err, tt.want)
+			}
+		})
+	}
+	// The same label on another account is another token.
+	if _, err := a.NewToken("bob", write, "ci"); err != nil {
+		t.Errorf("NewToken(bob, ci) = %v", err)
+	}
+	infos, err := a.Tokens("bob")
+	if err != nil || len(infos) != 2 || infos[0].Label != "ci" || !strings.HasPrefix(infos[1].Label, "tok-") || !infos[0].Created.Equal(c.Now()) {
+		t.Errorf("Tokens(bob) = %+v, %v, want ci and tok-…", infos, err)
+	}
+
+	for _, bad := range []string{"", "cst_", tok[4:], "cst-" + tok[4:], tok + "x", tok[:len(tok)-1], tok[:10] + "!" + tok[11:], strings.ToUpper(tok)} {
+		if name, _, err := a.TokenAuth(bad); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("TokenAuth(%q) = %q, %v, want ErrBadCredentials", bad, name, err)
+		}
+	}
+	if err := a.RevokeToken("bob", "ci"); err != nil {
+		t.Fatalf("RevokeToken(bob, ci) = %v", err)
+	}
+	if name, _, err := a.TokenAuth(tok); err != nil || name != "alice" {
+		t.Errorf("TokenAuth(alice's ci) after revoking bob's ci = %q, %v", name, err)
+	}
+	if err := a.RevokeToken("alice", "ci"); err != nil {
+		t.Fatalf("RevokeToken(alice, ci) = %v", err)
+	}
+	if _, _, err := a.TokenAuth(tok); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("TokenAuth(revoked) = %v, want ErrBadCredentials", err)
+	}
+	if err := a.RevokeToken("alice", "ci"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RevokeToken(alice, ci) again = %v, want ErrNotFound", err)
+	}
+}
+
+func TestParseScopes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []Scope
+		err  error
+	}{
+		{"read", []Scope{ScopeRead}, nil},
+		{"statements:write, incidents:write,statements:write", []Scope{ScopeIncidentsWrite, ScopeStatementsWrite}, nil},
+		{"incidents:write,statements:write,maintenance:write", []Scope{ScopeIncidentsWrite, ScopeMaintenanceWrite, ScopeStatementsWrite}, nil},
+		{"", nil, ErrBadScope},
+		{"read,", nil, ErrBadScope},
+		{"incidents", nil, ErrBadScope},
+		{"Read", nil, ErrBadScope},
+	}
+	for _, tt := range tests {
+		got, err := ParseScopes(tt.in)
+		if !slices.Equal(got, tt.want) || !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
+			t.Errorf("ParseScopes(%q) = %v, %v, want %v, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+	if Has(nil, ScopeRead) {
+		t.Errorf("Has(nil, read) = true")
+	}
+}
+
+func TestAccountsSessions(t *testing.T) {
+	c := newAcctClock()
+	a, _ := openAccountsTest(t, c)
+	mustAdd(t, a, "alice")
+	if _, err := a.NewSession("carol"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("NewSession(carol) = %v, want ErrNotFound", err)
+	}
+
+	t.Run("lookup and end", func(t *testing.T) {
+		s, err := a.NewSession("alice")
+		if err != nil {
+			t.Fatalf("NewSession(alice) = %v", err)
+		}
+		if len(s.ID) != 43 || len(s.CSRF) != 43 || s.ID == s.CSRF || s.Account != "alice" ||
+			!s.Created.Equal(c.Now()) || !s.Expires.Equal(c.Now().Add(DefaultSessionTTL)) {
+			t.Errorf("NewSession(alice) = %+v", s)
+		}
+		got, err := a.Session(s.ID)
+		if err != nil || got != s {
+			t.Errorf("Session(id) = %+v, %v, want %+v", got, err, s)
+		}
+		if !got.ValidCSRF(s.CSRF) || got.ValidCSRF("") || got.ValidCSRF(s.ID) {
+			t.Errorf("ValidCSRF accepts a wrong token or refuses the right one")
+		}
+		if err := a.EndSession(s.ID); err != nil {
+			t.Fatalf("EndSession = %v", err)
+		}
+		if _, err := a.Session(s.ID); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("Session(ended) = %v, want ErrBadCredentials", err)
+		}
+		if err := a.EndSession(s.ID); err != nil {
+			t.Errorf("EndSession(ended) = %v, want nil", err)
+		}
+		for _, bad := range []string{"", "x", s.CSRF, s.ID[:42], s.ID + "A"} {
+			if _, err := a.Session(bad); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("Session(%q) = %v, want ErrBadCredentials", bad, err)
+			}
+		}
+	})
+
+	t.Run("idle timeout", func(t *testing.T) {
+		s, err := a.NewSession("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		created := c.Now()
+		c.Advance(30 * time.Second)
+		if got, err := a.Session(s.ID); err != nil || !got.LastSeen.Equal(created) {
+			t.Errorf("Session after 30 s = LastSeen %v, %v, want %v (touched at most once a minute)", got.LastSeen, err, created)
+		}
+		for range 3 { // active every 59 min: never idle for an hour
+			c.Advance(59 * time.Minute)
+			if got, err := a.Session(s.ID); err != nil || !got.LastSeen.Equal(c.Now()) {
+				t.Fatalf("Session after 59 min = LastSeen %v, %v, want %v", got.LastSeen, err, c.Now())
+			}
+		}
+		c.Advance(DefaultSessionIdle)
+		if _, err := a.Session(s.ID); !errors.Is(err, ErrSessionExpired) {
+			t.Errorf("Session after an idle hour = %v, want ErrSessionExpired", err)
+		}
+		if _, err := a.Session(s.ID); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("Session after ErrSessionExpired = %v, want ErrBadCredentials", err)
+		}
+	})
+
+	t.Run("absolute lifetime", func(t *testing.T) {
+		s, err := a.NewSession("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c.Now().Before(s.Expires.Add(-30 * time.Minute)) {
+			c.Advance(30 * time.Minute)
+			if _, err := a.Session(s.ID); err != nil {
+				t.Fatalf("Session at %v, before Expires %v = %v", c.Now(), s.Expires, err)
+			}
+		}
+		c.Advance(30 * time.Minute)
+		if _, err := a.Session(s.ID); !errors.Is(err, ErrSessionExpired) {
+			t.Errorf("Session at Expires though active = %v, want ErrSessionExpired", err)
+		}
+	})
+}
+
+// TestAccountsNewSessionSweeps checks that expired sessions do not pile up:
+// NewSession deletes them.
+func TestAccountsNewSessionSweeps(t *testing.T) {
+	c := newAcctClock()
+	a, path := openAccountsTest(t, c)
+	mustAdd(t, a, "alice")
+	for range 10 {
+		if _, err := a.NewSession("alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Advance(2 * DefaultSessionIdle)
+	if _, err := a.NewSession("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket([]byte("sessions")).Stats().KeyN; n != 1 {
+			t.Errorf("sessions stored = %d, want 1", n)
+		}
+		return nil
+	})
+}
+
+// TestAccountsStoreNoSecret reads the file and looks for every secret, in
+// the clear and in the encodings a careless change might store.
+func TestAccountsStoreNoSecret(t *testing.T) {
+	c := newAcctClock()
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	a, err := OpenAccounts(path, AccountsOptions{Now: c.Now, HashCost: acctCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, a, "alice")
+	tok, err := a.NewToken("alice", []Scope{ScopeRead}, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.NewSession("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, secret := range map[string]string{
+		"password":           acctPassword,
+		"token":              tok,
+		"token without cst_": strings.TrimPrefix(tok, "cst_"),
+		"session ID":         s.ID,
+	} {
+		quoted, _ := json.Marshal(secret)
+		if bytes.Contains(data, []byte(secret)) || bytes.Contains(data, quoted) {
+			t.Errorf("%s %q found in %s", what, secret, path)
+		}
+	}
+	if !bytes.Contains(data, []byte(`"$argon2id$v=19$m=64,t=1,p=1$`)) {
+		t.Errorf("no argon2id PHC hash with m=64,t=1,p=1 in %s", path)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("Stat(%s) = %v, %v, want mode 0600", path, fi.Mode(), err)
+	}
+}
+
+func TestAccountsReopen(t *testing.T) {
+	c := newAcctClock()
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	opts := AccountsOptions{Now: c.Now, HashCost: acctCost}
+	a, err := OpenAccounts(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, a, "alice")
+	tok, err := a.NewToken("alice", []Scope{ScopeMaintenanceWrite}, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.NewSession("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(10 * time.Minute)
+	if _, err := a.Session(s.ID); err != nil { // persists LastSeen
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	a = openAccountsPath(t, path, opts)
+	if names, err := a.List(); err != nil || !slices.Equal(names, []string{"alice"}) {
+		t.Errorf("List() after reopen = %q, %v", names, err)
+	}
+	if err := a.Authenticate("alice", acctPassword); err != nil {
+		t.Errorf("Authenticate after reopen = %v", err)
+	}
+	if name, scopes, err := a.TokenAuth(tok); err != nil || name != "alice" || !Has(scopes, ScopeMaintenanceWrite) {
+		t.Errorf("TokenAuth after reopen = %q, %v, %v", name, scopes, err)
+	}
+	got, err := a.Session(s.ID)
+	if err != nil || got.CSRF != s.CSRF || !got.LastSeen.Equal(c.Now()) {
+		t.Errorf("Session after reopen = %+v, %v, want CSRF %s, LastSeen %v", got, err, s.CSRF, c.Now())
+	}
+	// The idle timeout counts from the LastSeen persisted before reopening.
+	c.Advance(DefaultSessionIdle)
+	if _, err := a.Session(s.ID); !errors.Is(err, ErrSessionExpired) {
+		t.Errorf("Session idle for an hour across reopen = %v, want ErrSessionExpired", err)
+	}
+}
+
+// TestAccountsRehash checks that a password hashed at another cost is
+// rehashed at the current one at its next successful login.
+func TestAccountsRehash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	raised := AccountsOptions{HashCost: HashCost{Time: 2, MemoryKiB: 128, Threads: 2}}
+	steps := []struct {
+		name     string
+		opts     AccountsOptions
+		do       func(*Accounts) error
+		wantCost string
+	}{
+		{"add", AccountsOptions{HashCost: acctCost}, func(a *Accounts) error { return a.Add("alice", acctPassword) }, "m=64,t=1,p=1"},
+		{"failed login", raised, func(a *Accounts) error {
+			if err := a.Authenticate("alice", acctPassword+"x"); !errors.Is(err, ErrBadCredentials) {
+				return fmt.Errorf("Authenticate(wrong password) = %v", err)
+			}
+			return nil
+		}, "m=64,t=1,p=1"},
+		{"login", raised, func(a *Accounts) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
+		{"login after rehash", raised, func(a *Accounts) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
+	}
+	for _, st := range steps {
+		a, err := OpenAccounts(path, st.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = st.do(a)
+		if cerr := a.Close(); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got, want := storedHash(t, path, "alice"), "$argon2id$v=19$"+st.wantCost+"$"; !strings.HasPrefix(got, want) {
+			t.Errorf("hash after %s = %q, want prefix %q", st.name, got, want)
+		}
+	}
+	checkAccountsFile(t, path)
+}
+
+// storedHash returns the stored hash of account name; the file must be closed.
+func storedHash(t *testing.T, path, name string) string {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rec struct{ Hash string }
+	db.View(func(tx *bolt.Tx) error {
+		return json.Unmarshal(tx.Bucket([]byte("accounts")).Get([]byte(name)), &rec)
+	})
+	return rec.Hash
+}
+
+func TestOpenAccountsInUse(t *testing.T) {
+	_, path := openAccountsTest(t, newAcctClock())
+	// bbolt's lock is per open file: a second open in this process waits
+	// like another process would, for the one-second timeout.
+	b, err := OpenAccounts(path, AccountsOptions{})
+	if !errors.Is(err, ErrInUse) {
+		t.Errorf("OpenAccounts(held file) = %v, want ErrInUse", err)
+	}
+	if b != nil {
+		b.Close()
+	}
+}
+
+func TestOpenAccountsRefusesOtherFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "timeline.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("records")); return err })
+	db.Close()
+	if a, err := OpenAccounts(path, AccountsOptions{}); err == nil {
+		a.Close()
+		t.Errorf("OpenAccounts(a timeline-like file) = nil error")
+	}
+}
+
+// TestAccountsConcurrent runs logins, token checks and sessions at once,
+// for the race detector.
+func TestAccountsConcurrent(t *testing.T) {
+	c := newAcctClock()
+	a, _ := openAccountsTest(t, c)
+	mustAdd(t, a, "alice")
+	tok, err := a.NewToken("alice", []Scope{ScopeRead}, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.NewSession("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for range 5 {
+				c.Advance(time.Minute)
+				if err := a.Authenticate("alice", acctPassword); err != nil {
+					t.Errorf("Authenticate = %v", err)
+				}
+				if _, _, err := a.TokenAuth(tok); err != nil {
+					t.Errorf("TokenAuth = %v", err)
+				}
+				if _, err := a.Session(s.ID); err != nil {
+					t.Errorf("Session = %v", err)
+				}
+				if i%2 == 0 {
+					ns, err := a.NewSession("alice")
+					if err != nil {
+						t.Errorf("NewSession = %v", err)
+					}
+					a.EndSession(ns.ID)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func FuzzParseScopes(f *testing.F) {
+	f.Add("incidents:write,statements:write")
+	f.Add("read, read")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := ParseScopes(in)
+		if err != nil {
+			return
+		}
+		if len(got) == 0 || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("ParseScopes(%q) = %v, want sorted, distinct, not empty", in, got)
+		}
+		for _, s := range got {
+			if _, err := ParseScope(string(s)); err != nil {
+				t.Errorf("ParseScopes(%q) returned %q: ParseScope = %v", in, s, err)
+			}
+		}
+	})
+}
+
+func FuzzParsePHC(f *testing.F) {
+	f.Add("$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U")
+	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5")
+	f.Add("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5")
+	f.Add("$argon2id$v=19$m=064,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := parsePHC(s)
+		if err != nil {
+			return
+		}
+		c := h.cost
+		if c.Time < 1 || c.Time > 16 || c.Threads < 1 || c.MemoryKiB < 8*uint32(c.Threads) || c.MemoryKiB > 1<<20 ||
+			len(h.salt) < 8 || len(h.key) < 16 || len(h.key) > 64 {
+			t.Errorf("parsePHC(%q) = %+v, out of bounds", s, h)
+		}
+		if want := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$", c.MemoryKiB, c.Time, c.Threads); !strings.HasPrefix(s, want) {
+			t.Errorf("parsePHC(%q) = cost %+v, not canonical (want prefix %q)", s, c, want)
+		}
+	})
+}
+
+// BenchmarkAuthenticate measures a login at the default cost, for a known
+// and an unknown account: both should cost one hash.
+func BenchmarkAuthenticate(b *testing.B) {
+	a, err := OpenAccounts(filepath.Join(b.TempDir(), "accounts.db"), AccountsOptions{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Add("alice", acctPassword); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"alice", "carol"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				a.Authenticate(name, acctPassword)
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/login")
+		})
+	}
+}
+
+func TestOpenAccountsRefusesBadCost(t *testing.T) {
+	for _, c := range []HashCost{{Time: 1}, {Time: 1, MemoryKiB: 64}, {MemoryKiB: 64, Threads: 1}, {Time: 1, MemoryKiB: 8, Threads: 2}} {
+		a, err := OpenAccounts(filepath.Join(t.TempDir(), "accounts.db"), AccountsOptions{HashCost: c})
+		if err == nil {
+			a.Close()
+			t.Errorf("OpenAccounts(HashCost %+v) = nil error", c)
+		}
+	}
+}
