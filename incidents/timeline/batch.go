@@ -26,6 +26,7 @@ type batch struct {
 	recs       *bolt.Bucket
 	strings    *bolt.Bucket
 	index      *bolt.Bucket
+	admin      *bolt.Bucket
 }
 
 // newBatch returns the writer's batch, emptied. Its maps and arenas are
@@ -48,14 +49,23 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 	// Keys only grow in records and strings, and within each component in
 	// index: fill pages completely.
 	b.recs.FillPercent, b.strings.FillPercent, b.index.FillPercent = 1, 1, 1
+	b.admin = tx.Bucket(bucketAdmin)
+	b.admin.FillPercent = 1
 	for _, req := range reqs {
-		req.seqs = make([]uint64, len(req.rs))
+		req.seqs = make([]uint64, 0, req.len())
 		for i := range req.rs {
 			seq, err := b.add(&req.rs[i])
 			if err != nil {
 				return err
 			}
-			req.seqs[i] = seq
+			req.seqs = append(req.seqs, seq)
+		}
+		for _, e := range req.es {
+			seq, err := b.addEntry(e, req.seqs)
+			if err != nil {
+				return err
+			}
+			req.seqs = append(req.seqs, seq)
 		}
 	}
 	if b.next-b.t.checkpointed >= b.t.checkpointEvery {
@@ -91,6 +101,30 @@ func (b *batch) add(r *probes.Result) (uint64, error) {
 		comp = b.t.ids[r.Component]
 	}
 	return seq, b.indexEntry(uint32(comp), seq, r.Start.UnixMilli())
+}
+
+// addEntry writes e's string definitions, then e, then its entry in the
+// admin bucket. seqs are those of the entries before e in its call.
+func (b *batch) addEntry(e Entry, seqs []uint64) (uint64, error) {
+	start := len(b.arena)
+	var err error
+	b.arena, err = encodeEntry(b.arena, e, b.intern, seqs)
+	if b.err != nil {
+		return 0, b.err
+	}
+	if err != nil {
+		return 0, err
+	}
+	b.arena = append(b.arena, byte(e.Kind())) // the admin bucket's value
+	rec, kind := b.arena[start:len(b.arena)-1], b.arena[len(b.arena)-1:]
+	seq, err := b.put(rec)
+	if err != nil {
+		return 0, fmt.Errorf("put %v: %w", e.Kind(), err)
+	}
+	if err := b.admin.Put(b.keys[len(b.keys)-8:], kind); err != nil {
+		return 0, fmt.Errorf("put admin index entry %d: %w", seq, err)
+	}
+	return seq, nil
 }
 
 // put stores rec as the next record. rec must stay unchanged until the
@@ -210,9 +244,10 @@ func (t *Timeline) apply(b *batch) {
 }
 
 // finalCheckpoint writes the tails changed since the last checkpoint, so
-// that the next Open replays nothing.
+// that the next Open replays nothing. Records without index entries (admin
+// records) move the checkpoint too.
 func (t *Timeline) finalCheckpoint() error {
-	if len(t.dirty) == 0 {
+	if len(t.dirty) == 0 && t.checkpointed == t.next {
 		return nil
 	}
 	b := t.newBatch()

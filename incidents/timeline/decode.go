@@ -69,7 +69,7 @@ func (d *decoder) header(want Kind) {
 	switch k := Kind(d.b[1]); {
 	case want != 0 && k != want:
 		d.failAt(1, "kind %v, want %v", k, want)
-	case k != KindString && k != KindMeasurement:
+	case !k.Known():
 		d.failAt(1, "unknown kind %d", uint8(k))
 	default:
 		d.off = 2
@@ -276,11 +276,11 @@ func (d *decoder) cert(c uint64, off int, startSec int64) time.Time {
 }
 
 // measurementHead returns the component ID and the start in ms of a
-// measurement record, and component 0 for a string definition.
+// measurement record, and component 0 for a record of another kind.
 func measurementHead(b []byte) (uint32, int64, error) {
 	d := decoder{b: b}
 	d.header(0)
-	if d.err == nil && Kind(b[1]) == KindString {
+	if d.err == nil && Kind(b[1]) != KindMeasurement {
 		return 0, 0, nil
 	}
 	comp := d.uvarint()

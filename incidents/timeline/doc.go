@@ -1,7 +1,8 @@
-// Package timeline keeps every measurement Constat made, in one append-only
-// bbolt file. Records are numbered from 0 in the order they were committed and
-// are never rewritten or deleted; record n is leaf n of the transparency log
-// that lets anyone check the record later.
+// Package timeline keeps every measurement Constat made, and what the incident
+// engine and the admins published, in one append-only bbolt file. Records are
+// numbered from 0 in the order they were committed and are never rewritten or
+// deleted: a correction is a new record naming the one it corrects. Record n
+// is leaf n of the transparency log that lets anyone check the record later.
 //
 // A record is a canonical byte string: each value has exactly one encoding,
 // and the decoders reject every other byte string, so that re-encoding what
@@ -11,15 +12,18 @@
 //
 // # Sections
 //
-// Records, String definitions, Measurements, Example, Precision, The file,
-// The index, Writes, Caveats.
+// Records, String definitions, Measurements, Example, Precision, Texts and
+// times, Incident events, Incident updates, Maintenances, Statements, Audit
+// records, Example of an admin record, The file, The index, Writes, Caveats.
 //
 // # Records
 //
 // Every record starts with two bytes:
 //
 //	version  0x01, the encoding described here (Version)
-//	kind     0x01 string definition, 0x02 measurement (Kind)
+//	kind     (Kind) 0x01 string definition, 0x02 measurement,
+//	         0x03 incident event, 0x04 incident update, 0x05 maintenance,
+//	         0x06 official statement, 0x07 audit record
 //
 // then the fields of its kind, then nothing: trailing bytes are an error.
 //
@@ -114,9 +118,128 @@
 // times come back in UTC. Addresses come back nil when there were none, Steps
 // nil when there were none (a check that could not start).
 //
+// # Texts and times
+//
+// Kinds 0x03 to 0x07 use two more field types. A "text" is written in the
+// record itself, not interned: a uvarint length, at most the field's bound,
+// then that many bytes of valid UTF-8. Titles, bodies, speakers, quotes and
+// URLs are texts: they are long and seldom repeated. Component IDs, authors,
+// actions and details are string IDs: short and repeated. A "time" is a
+// varint, the Unix millisecond rounded down, in years 1 to 9999; the zero
+// time.Time is its first millisecond and comes back as the zero time.
+//
+// An "incident ID" is a uvarint, 0 for none: an automatic incident's is the
+// seq of its first failing measurement plus one; a manual incident's, the
+// seq of the update that created it plus one (one ID space). A "revises"
+// field is the seq of the record of the same kind that this one corrects, 0
+// for none; it is never 0 for a real record, since an admin record's author
+// is defined by an earlier record. The decoder checks each record alone: that
+// revises names a record of the same kind is the writer's (package
+// incidents') check.
+//
+// # Incident events
+//
+// Kind 0x03 is one event of the incident engine (Event: incidents.Event as
+// stored), so that a restart finds its open incidents:
+//
+//	event       uvarint: incidents.EventKind, 1 to 9 (MaxEventKind)
+//	incident    uvarint: incident ID, 0 outside an incident
+//	component   string ID, not 0
+//	from        uvarint: From, 0 (unknown) or a valid probes.Status
+//	to          uvarint: To, likewise
+//	at          time: At, the measured time
+//	evidence    uvarint: seq of the measurement that is the evidence
+//	maintenance uvarint: the maintenance window's ID, 0 for none
+//	cause       uvarint: 0 no cause (nothing follows), 1 a cause follows:
+//	  outcome   uvarint: a valid probes.Outcome (never 0)
+//	  detail    string ID of Detail
+//	  dns       uvarint: Phases.DNS in microseconds, rounded down
+//	  connect, tls, ttfb, transfer: likewise
+//
+// # Incident updates
+//
+// Kind 0x04 is an admin's incident update (Update):
+//
+//	incident   uvarint: incident ID; 0 creates a manual incident, whose
+//	           ID is then this record's seq plus one
+//	revises    uvarint: seq of the update corrected, 0 for none; a
+//	           revision's incident is never 0
+//	status     uvarint: 1 investigating, 2 identified, 3 monitoring,
+//	           4 resolved (UpdateStatus; 5-7 are for maintenances only)
+//	impact     uvarint: 0 none, 1 minor, 2 major, 3 critical (Impact)
+//	title      text, at most 200 bytes (MaxTitleLen), plain text
+//	body       text, at most 20,000 bytes (MaxBodyLen), Markdown source
+//	components uvarint: count, 0 to 100 (MaxComponents), then for each:
+//	  component string ID, not 0
+//	  status    uvarint: a valid probes.Status (never 0)
+//	author     string ID, not 0
+//	published  time
+//
+// # Maintenances
+//
+// Kind 0x05 is a scheduled maintenance or a revision of one (Maintenance):
+//
+//	revises    uvarint: seq of the maintenance corrected, 0 for none
+//	title      text, at most 200 bytes
+//	body       text, at most 20,000 bytes, Markdown source
+//	components uvarint: count, 0 to 100, then for each a string ID, not 0
+//	start      time
+//	end        time
+//	status     uvarint: 5 scheduled, 6 in_progress, 7 completed
+//	author     string ID, not 0
+//	at         time: when it was published
+//
+// # Statements
+//
+// Kind 0x06 is an official statement (Statement):
+//
+//	revises    uvarint: seq of the statement corrected, 0 for none
+//	incident   uvarint: incident ID, 0 for none
+//	speaker    text, at most 200 bytes (MaxSpeakerLen): who said it
+//	said       time: when
+//	quote      text, at most 5,000 bytes (MaxQuoteLen)
+//	source     text, at most 2,000 bytes (MaxURLLen): the source URL
+//	about      time: the measured time the statement refers to
+//	author     string ID, not 0: the admin who recorded it
+//	at         time: when it was recorded
+//
+// # Audit records
+//
+// Kind 0x07 is one admin action (Audit), public like every record:
+//
+//	actor      string ID, not 0
+//	action     string ID, not 0 ("incident_update.create", "account.login")
+//	target     uvarint: seq of the record acted on, 0 for none
+//	at         time
+//	detail     string ID, 0 for none
+//
+// # Example of an admin record
+//
+// This update, which opens a manual incident, published by
+// admin@ac-paris.fr (string 4) at 2021-04-06 07:02:00 UTC about
+// monlycee-net (string 1), is 54 bytes long:
+//
+//	01                  version 1
+//	04                  kind: incident update
+//	00                  incident: none, this record creates one
+//	00                  revises: none
+//	01                  status: investigating
+//	02                  impact: major
+//	14 43 6f … 6c 65    title: 20 bytes, "Connexion impossible"
+//	10 4e 6f … 73 2e    body: 16 bytes, "Nous enquêtons." (ê is c3 aa)
+//	01                  1 component:
+//	01 04                 monlycee-net, major_outage
+//	04                  author: string 4
+//	80 b9 e7 df 94 5e   published: 1617692520000 ms
+//
+// and its audit record (action "incident.create", string 5; detail
+// "investigating", string 6), if the update is record 1041, is
+//
+//	01 07 04 05 91 08 80 b9 e7 df 94 5e 06
+//
 // # The file
 //
-// The bbolt file has five buckets. Only "records" is the log; the others are
+// The bbolt file has six buckets. Only "records" is the log; the others are
 // derived from it, in the same transactions, to make reads fast:
 //
 //	meta     "format" = "constat-timeline 1" (Open refuses any other value);
@@ -126,6 +249,10 @@
 //	strings  8-byte big-endian string ID → 8-byte big-endian seq of its definition
 //	index    4-byte component ID + 16-byte block key → block value (The index)
 //	tails    4-byte component ID → the component's open block: key then value
+//	admin    8-byte big-endian seq → 1 byte, the kind, for every record of
+//	         kinds 0x03 to 0x07, so that AdminRecords and Events read them
+//	         without scanning the measurements. Open creates it, empty, in
+//	         files written before these kinds existed.
 //
 // Open rebuilds the string table from "strings" and the open blocks from
 // "tails" and the records after the "tails" checkpoint, without reading
@@ -156,14 +283,16 @@
 //
 // # Writes
 //
-// One writer goroutine takes the waiting Append and AppendAll calls, up to
-// Options.MaxBatch records, and writes them in one bbolt transaction: for each
-// result, the definitions of its new strings, then its measurement record,
-// then its index entry. A result counts as recorded once that transaction
-// committed; only then does Append return and do Len, the string table and the
-// open blocks change. If the transaction fails, every call in it gets the
-// error and nothing of it is kept: the next transaction writes what this one
-// would have.
+// One writer goroutine takes the waiting Append, AppendAll and AppendRecords
+// calls, up to Options.MaxBatch records, and writes them in one bbolt
+// transaction: for each result, the definitions of its new strings, then its
+// measurement record, then its index entry; for each entry, its new strings,
+// then its record, then its admin bucket entry. A record counts as recorded
+// once that transaction committed; only then does Append return and do Len,
+// the string table and the open blocks change. If the transaction fails,
+// every call in it gets the error and nothing of it is kept: the next
+// transaction writes what this one would have. The records of one call are
+// consecutive but for the string definitions they need.
 //
 // # Caveats
 //
@@ -171,8 +300,12 @@
 // bounded (outcome taxonomy, pattern names), not error texts with addresses or
 // times in them. Component IDs must stay below 2³² strings.
 //
-// Read callbacks (Range, Scan) run between read transactions, never inside
-// one, so they may call Append. Records committed while Range or Scan runs
+// Admin strings (authors, actions, details, cause details) are interned too:
+// keep audit details to a bounded set, and never put passwords, tokens,
+// addresses or session IDs in any record: the whole log is public.
+//
+// Read callbacks (Range, Scan, AdminRecords, Events) run between read
+// transactions, never inside one, so they may call Append. Records committed while Range or Scan runs
 // are not visited. Range fetches records on up to GOMAXPROCS goroutines, and
 // keeps up to that many chunks of 256 decoded measurements in memory.
 //

@@ -22,18 +22,33 @@ type Kind uint8
 const (
 	KindString      Kind = 1 // string definition: defines the next string ID
 	KindMeasurement Kind = 2 // one probes.Result
+	KindEvent       Kind = 3 // an incident engine event (Event)
+	KindUpdate      Kind = 4 // an admin's incident update (Update)
+	KindMaintenance Kind = 5 // a scheduled maintenance (Maintenance)
+	KindStatement   Kind = 6 // an official statement (Statement)
+	KindAudit       Kind = 7 // an admin action (Audit)
+	numKinds             = 8
 )
 
-// String returns "string" or "measurement".
+var kindNames = [numKinds]string{
+	KindString: "string", KindMeasurement: "measurement", KindEvent: "event", KindUpdate: "update",
+	KindMaintenance: "maintenance", KindStatement: "statement", KindAudit: "audit",
+}
+
+// String returns the kind's name ("measurement", "update"), or "kind(n)".
 func (k Kind) String() string {
-	switch k {
-	case KindString:
-		return "string"
-	case KindMeasurement:
-		return "measurement"
+	if k > 0 && k < numKinds {
+		return kindNames[k]
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
+
+// Known reports whether k is one of the kinds above.
+func (k Kind) Known() bool { return k > 0 && k < numKinds }
+
+// admin reports whether records of kind k are listed in the "admin" bucket:
+// every kind but string definitions and measurements.
+func (k Kind) admin() bool { return k.Known() && k != KindString && k != KindMeasurement }
 
 // Bounds of the encoding. A record outside them is rejected by the encoder
 // (ErrInvalid) and by the decoder (ErrCorrupt).

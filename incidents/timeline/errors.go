@@ -4,17 +4,18 @@ import "errors"
 
 // These errors are returned by the Timeline's methods; test them with errors.Is.
 var (
-	// ErrClosed is returned by Append, AppendAll and the read methods when the
-	// Timeline has been closed.
+	// ErrClosed is returned by Append, AppendAll, AppendRecords and the read
+	// methods when the Timeline has been closed.
 	ErrClosed = errors.New("timeline closed")
 
 	// ErrNotFound is returned by Get when no record has the sequence number.
 	ErrNotFound = errors.New("record not found")
 
 	// ErrInvalid is returned by Append, AppendAll and EncodeMeasurement when a
-	// Result cannot be recorded faithfully (see EncodeMeasurement for the cases).
-	// Nothing of the failed call is recorded.
-	ErrInvalid = errors.New("result cannot be recorded")
+	// Result cannot be recorded faithfully (see CheckResult for the cases),
+	// and by AppendRecords and EncodeEntry when an Entry cannot (see
+	// CheckEntry). Nothing of the failed call is recorded.
+	ErrInvalid = errors.New("record cannot be stored")
 
 	// ErrVersion is returned by Open when the file was written in a format
 	// version this package does not read, or is not a timeline file.
@@ -24,7 +25,8 @@ var (
 // These errors mean stored bytes are wrong.
 var (
 	// ErrCorrupt is returned when bytes do not decode as a canonical record
-	// (DecodeMeasurement, DecodeString, RecordKind), and by Open and the read
-	// methods when the file's records, string table or index are inconsistent.
+	// (DecodeMeasurement, DecodeString, DecodeRecord, RecordKind), and by Open
+	// and the read methods when the file's records, string table or indexes
+	// are inconsistent.
 	ErrCorrupt = errors.New("corrupt timeline data")
 )

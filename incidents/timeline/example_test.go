@@ -53,3 +53,35 @@ func ExampleEncodeMeasurement() {
 	// 43 bytes
 	// 01 01 0c 6d 6f 6e 6c 79 63 65 65 2d 6e 65 74
 }
+
+// The incident update and its audit record worked through in the package
+// documentation: an admin opens a manual incident.
+func ExampleEncodeEntry() {
+	ids := map[string]uint64{"monlycee-net": 1, "admin@ac-paris.fr": 4, "incident.create": 5, "investigating": 6}
+	intern := func(s string) uint64 { return ids[s] }
+	at := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC)
+	u := timeline.Update{
+		Status:     timeline.Investigating,
+		Impact:     timeline.ImpactMajor,
+		Title:      "Connexion impossible",
+		Body:       "Nous enquêtons.",
+		Components: []timeline.Affected{{Component: "monlycee-net", Status: probes.MajorOutage}},
+		Author:     "admin@ac-paris.fr",
+		Published:  at,
+	}
+	b, err := timeline.EncodeEntry(nil, u, intern)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("% x\n", b)
+	fmt.Println(len(b), "bytes")
+	a := timeline.Audit{Actor: "admin@ac-paris.fr", Action: "incident.create", Target: 1041, At: at, Detail: "investigating"}
+	if b, err = timeline.EncodeEntry(nil, a, intern); err != nil {
+		panic(err)
+	}
+	fmt.Printf("% x\n", b)
+	// Output:
+	// 01 04 00 00 01 02 14 43 6f 6e 6e 65 78 69 6f 6e 20 69 6d 70 6f 73 73 69 62 6c 65 10 4e 6f 75 73 20 65 6e 71 75 c3 aa 74 6f 6e 73 2e 01 01 04 04 80 b9 e7 df 94 5e
+	// 54 bytes
+	// 01 07 04 05 91 08 80 b9 e7 df 94 5e 06
+}

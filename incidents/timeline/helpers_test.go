@@ -121,7 +121,7 @@ func checkRecords(tx *bolt.Tx) (map[uint32][]entry, error) {
 			}
 			sk, sv = sc.Next()
 		} else {
-			r, err := DecodeMeasurement(v, func(id uint64) (string, bool) {
+			rec, err := DecodeRecord(v, func(id uint64) (string, bool) {
 				if id == 0 || id > uint64(len(strs)) {
 					return "", false
 				}
@@ -130,15 +130,26 @@ func checkRecords(tx *bolt.Tx) (map[uint32][]entry, error) {
 			if err != nil {
 				return nil, fmt.Errorf("record %d: %w", next, err)
 			}
-			comp := ids[r.Component]
-			want[comp] = append(want[comp], entry{next, r.Start.UnixMilli()})
+			if r := rec.Measurement; r != nil {
+				comp := ids[r.Component]
+				want[comp] = append(want[comp], entry{next, r.Start.UnixMilli()})
+			} else if a := tx.Bucket(bucketAdmin).Get(k); !bytes.Equal(a, []byte{byte(kind)}) {
+				return nil, fmt.Errorf("record %d of kind %v indexed as %x in admin", next, kind, a)
+			}
 		}
 		next++
 	}
 	if sk != nil {
 		return nil, fmt.Errorf("strings bucket entry %x beyond the string records", sk)
 	}
-	return want, nil
+	// The admin bucket lists nothing else.
+	err := tx.Bucket(bucketAdmin).ForEach(func(k, v []byte) error {
+		if kind, err := RecordKind(tx.Bucket(bucketRecords).Get(k)); err != nil || !kind.admin() {
+			return fmt.Errorf("admin index entry %x = %x for a record of kind %v, %v", k, v, kind, err)
+		}
+		return nil
+	})
+	return want, err
 }
 
 // indexedEntries returns the entries of the index blocks and the tails, per

@@ -207,7 +207,8 @@ func (t *Timeline) Last(component string) (Measurement, bool, error) {
 	return m, true, nil
 }
 
-// Get returns record seq, decoded. It returns ErrNotFound when seq >= Len().
+// Get returns record seq, decoded, of any kind. It returns ErrNotFound when
+// seq >= Len().
 func (t *Timeline) Get(seq uint64) (Record, error) {
 	rec := Record{Seq: seq}
 	err := t.view(func(tx *bolt.Tx) error {
@@ -215,17 +216,9 @@ func (t *Timeline) Get(seq uint64) (Record, error) {
 		if b == nil {
 			return ErrNotFound
 		}
-		kind, err := RecordKind(b)
-		if err != nil {
-			return err
-		}
-		rec.Kind = kind
-		if kind == KindString {
-			rec.String, err = DecodeString(b)
-			return err
-		}
-		r, err := DecodeMeasurement(b, t.stringLookup(tx))
-		rec.Measurement = &r
+		var err error
+		rec, err = DecodeRecord(b, t.stringLookup(tx))
+		rec.Seq = seq
 		return err
 	})
 	if err != nil {

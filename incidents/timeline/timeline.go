@@ -23,6 +23,7 @@ var (
 	bucketStrings = []byte("strings")
 	bucketIndex   = []byte("index")
 	bucketTails   = []byte("tails")
+	bucketAdmin   = []byte("admin")
 	keyFormat     = []byte("format")
 	keyTails      = []byte("tails")
 	formatValue   = []byte("constat-timeline 1")
@@ -148,7 +149,7 @@ func initBuckets(tx *bolt.Tx) error {
 		if !empty {
 			return fmt.Errorf("bbolt file without a %q bucket: %w", bucketMeta, ErrVersion)
 		}
-		for _, name := range names {
+		for _, name := range append(names, bucketAdmin) {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}
@@ -166,6 +167,11 @@ func initBuckets(tx *bolt.Tx) error {
 		if tx.Bucket(name) == nil {
 			return fmt.Errorf("bucket %q missing: %w", name, ErrCorrupt)
 		}
+	}
+	// Files written before the admin kinds existed hold none of them: their
+	// admin index is empty.
+	if _, err := tx.CreateBucketIfNotExists(bucketAdmin); err != nil {
+		return fmt.Errorf("create bucket %q: %w", bucketAdmin, err)
 	}
 	return nil
 }
@@ -234,7 +240,7 @@ func (t *Timeline) replay(tx *bolt.Tx) error {
 			return fmt.Errorf("replay record %d: %w", seq, err)
 		}
 		if comp == 0 {
-			continue // a string definition
+			continue // not a measurement
 		}
 		blk, ok := t.tails[comp]
 		blk, sealed := advance(blk, ok, comp, seq, ms)
@@ -309,10 +315,34 @@ type Measurement struct {
 	probes.Result
 }
 
-// Record is any record of the log, as returned by Get.
+// Record is any record of the log, as returned by Get, AdminRecords and
+// DecodeRecord: Kind says which one of the other fields is set.
 type Record struct {
 	Seq         uint64
 	Kind        Kind
 	String      string         // KindString: the string defined (its ID is its rank among string records)
 	Measurement *probes.Result // KindMeasurement
+	Event       *Event         // KindEvent
+	Update      *Update        // KindUpdate
+	Maintenance *Maintenance   // KindMaintenance
+	Statement   *Statement     // KindStatement
+	Audit       *Audit         // KindAudit
+}
+
+// Entry returns the record's Event, Update, Maintenance, Statement or Audit
+// as an Entry (a pointer), or nil for a string definition or a measurement.
+func (r Record) Entry() Entry {
+	switch {
+	case r.Event != nil:
+		return r.Event
+	case r.Update != nil:
+		return r.Update
+	case r.Maintenance != nil:
+		return r.Maintenance
+	case r.Statement != nil:
+		return r.Statement
+	case r.Audit != nil:
+		return r.Audit
+	}
+	return nil
 }

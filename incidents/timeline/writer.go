@@ -10,13 +10,18 @@ import (
 	"github.com/constat-ent/constat/probes"
 )
 
-// request is one Append or AppendAll call waiting for the writer.
+// request is one Append, AppendAll or AppendRecords call waiting for the
+// writer: measurements (rs) or entries (es), never both.
 type request struct {
 	ctx  context.Context
 	rs   []probes.Result
-	seqs []uint64   // filled by the writer: the measurement records' seqs
+	es   []Entry
+	seqs []uint64   // filled by the writer: the seqs of rs or es
 	done chan error // buffered (1); the writer sends exactly one value
 }
+
+// len is the number of records the request adds, string definitions aside.
+func (r *request) len() int { return len(r.rs) + len(r.es) }
 
 // Append stores r as one measurement record and returns its sequence number.
 // It is safe for concurrent use: concurrent calls are group-committed in one
@@ -57,10 +62,15 @@ func (t *Timeline) submit(ctx context.Context, rs []probes.Result) ([]uint64, er
 			return nil, fmt.Errorf("append measurement for %q: %w", rs[i].Component, err)
 		}
 	}
+	return t.send(&request{ctx: ctx, rs: rs, done: make(chan error, 1)})
+}
+
+// send hands req to the writer and waits for its answer.
+func (t *Timeline) send(req *request) ([]uint64, error) {
+	ctx := req.ctx
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
-	req := &request{ctx: ctx, rs: rs, done: make(chan error, 1)}
 	select {
 	case <-t.closing:
 		return nil, ErrClosed
@@ -98,7 +108,7 @@ func (t *Timeline) run() {
 				}
 			}
 		}
-		group, n := []*request{first}, len(first.rs)
+		group, n := []*request{first}, first.len()
 		group, n, next = t.gather(group, n)
 		t.commit(group)
 	}
@@ -133,10 +143,10 @@ func (t *Timeline) gather(group []*request, n int) ([]*request, int, *request) {
 				return group, n, nil
 			}
 		}
-		if n+len(r.rs) > t.maxBatch {
+		if n+r.len() > t.maxBatch {
 			return group, n, r
 		}
-		group, n = append(group, r), n+len(r.rs)
+		group, n = append(group, r), n+r.len()
 	}
 	return group, n, nil
 }
@@ -160,9 +170,9 @@ func (t *Timeline) commit(group []*request) {
 	if err != nil {
 		n := 0
 		for _, r := range live {
-			n += len(r.rs)
+			n += r.len()
 		}
-		err = fmt.Errorf("append: commit %d measurements: %w", n, err)
+		err = fmt.Errorf("append: commit %d records: %w", n, err)
 		for _, r := range live {
 			r.done <- err
 		}
