@@ -1,0 +1,501 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/labstack/echo/v4"
+)
+
+// AdminConfig configures the admin side (EnableAdmin).
+type AdminConfig struct {
+	Accounts *incidents.Accounts     // required
+	Limiter  *incidents.LoginLimiter // required
+	// Admin reads and writes updates, statements and maintenances. Without
+	// it, only login, logout and the open incidents are served.
+	Admin         *incidents.Admin
+	OpenIncidents func() []incidents.Incident // the engine's open incidents; nil shows none
+	// OnMaintenance, if set, is called after each maintenance recorded (form
+	// or API), so that the engine learns the new windows:
+	// func() { svc.SetMaintenance(adm.Windows()) }.
+	OnMaintenance func()
+	// TrustProxy makes the server believe X-Forwarded-Proto (for the
+	// cookies' Secure flag) and X-Forwarded-For (for the login limiter's
+	// address). Set it only behind a reverse proxy that sets both.
+	TrustProxy bool
+	Log        *slog.Logger // nil: the server's
+}
+
+// admin serves /admin and /api/admin/v1.
+type admin struct {
+	s   *Server
+	cfg AdminConfig
+	log *slog.Logger
+}
+
+// EnableAdmin registers the admin pages (/admin/…) and, when cfg.Admin is
+// set, the admin API (/api/admin/v1/…). Call it once, after New and before
+// serving: echo's router is not safe to change while it serves.
+func (s *Server) EnableAdmin(cfg AdminConfig) error {
+	if cfg.Accounts == nil || cfg.Limiter == nil {
+		return errors.New("enable admin: Accounts and Limiter are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = s.log
+	}
+	a := &admin{s: s, cfg: cfg, log: cfg.Log}
+	s.e.GET("/admin/style.css", adminStyle)
+	g := s.e.Group("/admin", adminHeaders)
+	g.GET("/login", a.loginForm)
+	g.POST("/login", a.login)
+	sg := g.Group("", a.requireSession)
+	sg.GET("", a.dashboard)
+	sg.POST("/logout", a.logout)
+	if cfg.Admin == nil {
+		return nil
+	}
+	sg.GET("/updates/new", a.updateForm)
+	sg.POST("/updates", a.postUpdate)
+	sg.GET("/statements/new", a.statementForm)
+	sg.POST("/statements", a.postStatement)
+	sg.GET("/maintenances/new", a.maintenanceForm)
+	sg.POST("/maintenances", a.postMaintenance)
+	api := s.e.Group("/api/admin/v1", adminHeaders)
+	api.POST("/incidents", a.apiCreateIncident, a.requireToken(incidents.ScopeIncidentsWrite))
+	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(incidents.ScopeIncidentsWrite))
+	api.POST("/statements", a.apiStatement, a.requireToken(incidents.ScopeStatementsWrite))
+	api.POST("/maintenances", a.apiMaintenance, a.requireToken(incidents.ScopeMaintenanceWrite))
+	return nil
+}
+
+// render executes the template name into memory first, so that a template
+// error becomes a 500 rather than half a page.
+func (a *admin) render(c echo.Context, code int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := a.s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// audit records that actor did action (a login, a logout) in the public
+// audit trail: never a password, token, session or address. A failure is
+// logged: the action itself has happened.
+func (a *admin) audit(c echo.Context, actor, action string) {
+	if a.cfg.Admin == nil {
+		a.log.Info("admin action not audited: no admin service", "account", actor, "action", action)
+		return
+	}
+	if err := a.cfg.Admin.Audit(c.Request().Context(), actor, action, 0, ""); err != nil {
+		a.log.Error("audit failed", "account", actor, "action", action, "err", err)
+	}
+}
+
+// adminPage is what the layout of every admin page needs.
+type adminPage struct {
+	Account string // "" on the login page: no navigation
+	CSRF    string
+	Records bool // the admin service is there: show the forms
+}
+
+func (a *admin) page(sess incidents.Session) adminPage {
+	return adminPage{Account: sess.Account, CSRF: sess.CSRF, Records: a.records()}
+}
+
+// records reports whether updates, statements and maintenances can be read and written.
+func (a *admin) records() bool { return a.cfg.Admin != nil }
+
+type dashboardView struct {
+	adminPage
+	Open         []openIncidentView
+	Manual       []manualView
+	Maintenances []maintenanceView
+	Statements   []statementView
+	Audit        []auditView
+}
+
+type openIncidentView struct {
+	ID              uint64
+	Components      string
+	Since, SinceISO string
+	Status          string
+}
+
+type manualView struct {
+	ID                      uint64
+	Title, Status, Author   string
+	Published, PublishedISO string
+	Body                    template.HTML // sanitised by incidents.RenderMarkdown
+}
+
+type maintenanceView struct {
+	ID                           uint64
+	Title, Components, Status    string
+	Start, StartISO, End, EndISO string
+	Body                         template.HTML
+}
+
+type statementView struct {
+	Seq, Incident          uint64
+	Speaker, Quote, Source string
+	SaidAt, SaidAtISO      string
+}
+
+type auditView struct {
+	At, AtISO, Actor, Action, Detail string
+	Target                           uint64
+}
+
+// dashboardLimit bounds each list of the dashboard.
+const dashboardLimit = 30
+
+func (a *admin) dashboard(c echo.Context) error {
+	v := dashboardView{adminPage: a.page(session(c))}
+	if a.cfg.OpenIncidents != nil {
+		for _, inc := range a.cfg.OpenIncidents() {
+			v.Open = append(v.Open, openIncidentView{ID: inc.ID, Components: strings.Join(inc.Affected, ", "),
+				Since: heure(inc.Start), SinceISO: iso(inc.Start), Status: inc.Worst.String()})
+		}
+	}
+	if ad := a.cfg.Admin; ad != nil {
+		v.Manual = manualViews(ad)
+		v.Maintenances = maintenanceViews(ad.Maintenances())
+		v.Statements = statementViews(ad.AllStatements())
+		for _, au := range ad.AuditTrail(dashboardLimit) {
+			v.Audit = append(v.Audit, auditView{At: heure(au.At), AtISO: iso(au.At), Actor: au.Actor,
+				Action: au.Action, Detail: au.Detail, Target: au.Target})
+		}
+	}
+	return a.render(c, http.StatusOK, "admin_dashboard.html", v)
+}
+
+// manualViews shows each manual incident by its latest update, newest first.
+func manualViews(ad *incidents.Admin) []manualView {
+	ids := ad.ManualIncidents()
+	var out []manualView
+	for i := len(ids) - 1; i >= 0 && len(out) < dashboardLimit; i-- {
+		ups := ad.Updates(ids[i])
+		if len(ups) == 0 {
+			continue
+		}
+		u := ups[len(ups)-1]
+		out = append(out, manualView{ID: ids[i], Title: u.Title, Status: t("update." + u.Status.String()), Author: u.Author,
+			Published: heure(u.Published), PublishedISO: iso(u.Published), Body: incidents.RenderMarkdown(u.Body)})
+	}
+	return out
+}
+
+func maintenanceViews(ms []incidents.ScheduledMaintenance) []maintenanceView {
+	var out []maintenanceView
+	for i := len(ms) - 1; i >= 0 && len(out) < dashboardLimit; i-- {
+		m := ms[i]
+		out = append(out, maintenanceView{ID: m.ID, Title: m.Title, Components: strings.Join(m.Components, ", "),
+			Status: t("update." + m.Status.String()), Start: heure(m.Start), StartISO: iso(m.Start),
+			End: heure(m.End), EndISO: iso(m.End), Body: incidents.RenderMarkdown(m.Body)})
+	}
+	return out
+}
+
+func statementViews(ss []incidents.Statement) []statementView {
+	var out []statementView
+	for i := len(ss) - 1; i >= 0 && len(out) < dashboardLimit; i-- {
+		s := ss[i]
+		out = append(out, statementView{Seq: s.Seq, Incident: s.Incident, Speaker: s.Speaker, Quote: s.Quote,
+			Source: s.SourceURL, SaidAt: heure(s.SaidAt), SaidAtISO: iso(s.SaidAt)})
+	}
+	return out
+}
+
+// adminStyle serves the admin pages' style sheet: the CSP forbids inline styles.
+func adminStyle(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return c.Blob(http.StatusOK, "text/css; charset=utf-8", []byte(adminCSS))
+}
+
+const adminCSS = `body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:0 .75rem;color:#1a1a1a;background:#fff}
+a{color:#0b4f9c}a:focus,:focus-visible{outline:3px solid #0b4f9c;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:.5rem;top:.5rem;background:#fff;padding:.25rem}
+table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #ccc;vertical-align:top}
+caption{text-align:left;font-weight:700;font-size:1.15rem;padding:.5rem 0}
+.s-operational{color:#1e6b2f}.s-degraded_performance{color:#7a5200}.s-partial_outage{color:#9c4000}.s-major_outage{color:#b00020}
+small{color:#444}
+nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
+label{display:block;font-weight:600;margin-top:.75rem}
+input,select,textarea{font:inherit;width:100%;box-sizing:border-box;padding:.3rem}
+textarea{min-height:8rem}
+button{font:inherit;margin-top:1rem;padding:.35rem 1rem}
+.error{color:#b00020;border-left:4px solid #b00020;padding-left:.5rem}
+.inline{display:inline}
+`
+
+// iso formats t for a <time datetime>; "" for the zero time.
+func iso(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// The forms. Each POST handler parses the form into an Admin input, calls
+// one Admin method (which audits itself) and redirects to the dashboard; a
+// refused field re-renders the form, with the values entered, as 400.
+
+// option is one choice of a <select>.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+func options(values []string, labelPrefix, selected string) []option {
+	out := make([]option, len(values))
+	for i, v := range values {
+		out[i] = option{Value: v, Label: t(labelPrefix + v), Selected: v == selected}
+	}
+	return out
+}
+
+var (
+	incidentStatuses    = []string{"investigating", "identified", "monitoring", "resolved"}
+	maintenanceStatuses = []string{"scheduled", "in_progress", "completed"}
+	impacts             = []string{"none", "minor", "major", "critical"}
+	componentStatuses   = []string{"degraded_performance", "partial_outage", "major_outage", "under_maintenance", "operational"}
+)
+
+// componentChoice is a component in a form: a status for an update, a
+// check box for a maintenance.
+type componentChoice struct {
+	ID, Name string
+	Checked  bool
+	Statuses []option
+}
+
+type updateFormView struct {
+	adminPage
+	Error                 string
+	Incident, Title, Body string
+	Statuses, Impacts     []option
+	Components            []componentChoice
+}
+
+func (a *admin) updateView(c echo.Context, f url.Values) updateFormView {
+	v := updateFormView{adminPage: a.page(session(c)), Incident: f.Get("incident"), Title: f.Get("title"), Body: f.Get("body"),
+		Statuses: options(incidentStatuses, "update.", f.Get("status")), Impacts: options(impacts, "impact.", f.Get("impact"))}
+	for _, comp := range a.s.cfg.Components {
+		v.Components = append(v.Components, componentChoice{ID: comp.ID, Name: comp.Name,
+			Statuses: options(componentStatuses, "status.", f.Get("component."+comp.ID))})
+	}
+	return v
+}
+
+func (a *admin) updateForm(c echo.Context) error {
+	return a.render(c, http.StatusOK, "admin_update.html", a.updateView(c, c.QueryParams()))
+}
+
+func (a *admin) postUpdate(c echo.Context) error {
+	f := c.Request().PostForm
+	in, err := updateInput(f, a.s.cfg.Components)
+	if err == nil {
+		_, err = a.cfg.Admin.PostUpdate(c.Request().Context(), session(c).Account, in)
+	}
+	if msg, ok := formError(err); ok {
+		v := a.updateView(c, f)
+		v.Error = msg
+		return a.render(c, http.StatusBadRequest, "admin_update.html", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin")
+}
+
+func updateInput(f url.Values, comps []*probes.Component) (incidents.UpdateInput, error) {
+	in := incidents.UpdateInput{Title: f.Get("title"), Body: f.Get("body")}
+	err := firstError(parseID("incident", f.Get("incident"), &in.Incident),
+		parseUpdateStatus("status", f.Get("status"), &in.Status), parseImpact("impact", f.Get("impact"), &in.Impact))
+	for _, comp := range comps {
+		st := f.Get("component." + comp.ID)
+		if st == "" || err != nil {
+			continue
+		}
+		af := timeline.Affected{Component: comp.ID}
+		err = parseComponentStatus("component."+comp.ID, st, &af.Status)
+		in.Components = append(in.Components, af)
+	}
+	return in, err
+}
+
+type statementFormView struct {
+	adminPage
+	Error                                           string
+	Incident, Speaker, SaidAt, About, Quote, Source string
+}
+
+func (a *admin) statementView(c echo.Context, f url.Values) statementFormView {
+	return statementFormView{adminPage: a.page(session(c)), Incident: f.Get("incident"), Speaker: f.Get("speaker"),
+		SaidAt: f.Get("said_at"), About: f.Get("about"), Quote: f.Get("quote"), Source: f.Get("source_url")}
+}
+
+func (a *admin) statementForm(c echo.Context) error {
+	return a.render(c, http.StatusOK, "admin_statement.html", a.statementView(c, c.QueryParams()))
+}
+
+func (a *admin) postStatement(c echo.Context) error {
+	f := c.Request().PostForm
+	in := incidents.StatementInput{Speaker: f.Get("speaker"), Quote: f.Get("quote"), SourceURL: f.Get("source_url")}
+	err := firstError(parseID("incident", f.Get("incident"), &in.Incident),
+		parseLocal("said_at", f.Get("said_at"), &in.SaidAt), parseLocal("about", f.Get("about"), &in.About))
+	if err == nil {
+		_, err = a.cfg.Admin.RecordStatement(c.Request().Context(), session(c).Account, in)
+	}
+	if msg, ok := formError(err); ok {
+		v := a.statementView(c, f)
+		v.Error = msg
+		return a.render(c, http.StatusBadRequest, "admin_statement.html", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin")
+}
+
+type maintenanceFormView struct {
+	adminPage
+	Error                   string
+	Title, Body, Start, End string
+	Statuses                []option
+	Components              []componentChoice
+}
+
+func (a *admin) maintenanceView(c echo.Context, f url.Values) maintenanceFormView {
+	v := maintenanceFormView{adminPage: a.page(session(c)), Title: f.Get("title"), Body: f.Get("body"),
+		Start: f.Get("start"), End: f.Get("end"), Statuses: options(maintenanceStatuses, "update.", f.Get("status"))}
+	for _, comp := range a.s.cfg.Components {
+		v.Components = append(v.Components, componentChoice{ID: comp.ID, Name: comp.Name, Checked: slices.Contains(f["components"], comp.ID)})
+	}
+	return v
+}
+
+func (a *admin) maintenanceForm(c echo.Context) error {
+	return a.render(c, http.StatusOK, "admin_maintenance.html", a.maintenanceView(c, c.QueryParams()))
+}
+
+func (a *admin) postMaintenance(c echo.Context) error {
+	f := c.Request().PostForm
+	in := incidents.MaintenanceInput{Title: f.Get("title"), Body: f.Get("body"), Components: f["components"]}
+	err := firstError(parseUpdateStatus("status", f.Get("status"), &in.Status),
+		parseLocal("start", f.Get("start"), &in.Start), parseLocal("end", f.Get("end"), &in.End))
+	if err == nil {
+		_, err = a.scheduleMaintenance(c, session(c).Account, in)
+	}
+	if msg, ok := formError(err); ok {
+		v := a.maintenanceView(c, f)
+		v.Error = msg
+		return a.render(c, http.StatusBadRequest, "admin_maintenance.html", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin")
+}
+
+// formError returns the French message for a refused field, or false for
+// nil and for Constat's own faults.
+func formError(err error) (string, bool) {
+	if ve, ok := errors.AsType[*incidents.ValidationError](err); ok {
+		field, _, _ := strings.Cut(ve.Field, "[")
+		field, _, _ = strings.Cut(field, ".")
+		return fmt.Sprintf("%s « %s » : %s", t("admin.invalid"), t("field."+field), ve.Message), true
+	}
+	if errors.Is(err, incidents.ErrNotFound) {
+		return fmt.Sprintf("%s « %s » : %s", t("admin.invalid"), t("field.incident"), t("admin.incident.unknown")), true
+	}
+	return "", false
+}
+
+// Parsers of form and JSON fields. Each leaves its target zero for "", so
+// that Admin reports a missing required field, and returns a
+// *incidents.ValidationError naming the field otherwise.
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseID(field, s string, id *uint64) error {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return &incidents.ValidationError{Field: field, Message: "want a record number"}
+	}
+	*id = v
+	return nil
+}
+
+func parseUpdateStatus(field, s string, st *timeline.UpdateStatus) error {
+	if s == "" {
+		return nil
+	}
+	if err := st.UnmarshalText([]byte(s)); err != nil {
+		return &incidents.ValidationError{Field: field, Message: fmt.Sprintf("unknown status %.40q", s)}
+	}
+	return nil
+}
+
+func parseImpact(field, s string, im *timeline.Impact) error {
+	if s == "" {
+		return nil
+	}
+	if err := im.UnmarshalText([]byte(s)); err != nil {
+		return &incidents.ValidationError{Field: field, Message: fmt.Sprintf("unknown impact %.40q", s)}
+	}
+	return nil
+}
+
+func parseComponentStatus(field, s string, st *probes.Status) error {
+	if err := st.UnmarshalText([]byte(s)); err != nil || !st.Valid() {
+		return &incidents.ValidationError{Field: field, Message: fmt.Sprintf("unknown component status %.40q", s)}
+	}
+	return nil
+}
+
+// parseLocal parses a form's date and time (<input type="datetime-local">),
+// in Paris time.
+func parseLocal(field, s string, tm *time.Time) error {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if v, err := time.ParseInLocation(layout, s, paris); err == nil {
+			*tm = v
+			return nil
+		}
+	}
+	return &incidents.ValidationError{Field: field, Message: "want a date and time such as 2026-11-23T09:30"}
+}
+
+// scheduleMaintenance records a maintenance and tells the engine.
+func (a *admin) scheduleMaintenance(c echo.Context, actor string, in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
+	m, err := a.cfg.Admin.ScheduleMaintenance(c.Request().Context(), actor, in)
+	if err == nil && a.cfg.OnMaintenance != nil {
+		a.cfg.OnMaintenance()
+	}
+	return m, err
+}

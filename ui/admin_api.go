@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/labstack/echo/v4"
+)
+
+// The admin API: JSON in, JSON out, for automation. Every request carries
+// "Authorization: Bearer cst_…" (Accounts.TokenAuth) and the route's scope.
+// A refused request gets {"error": "…", "field": "…"} (field only when one
+// field is to blame) with 400, 401, 403, 404 or 413; Constat's own faults go
+// through handleError, without details.
+
+const ctxTokenAccount = "admin.token_account"
+
+// apiError is the body of a refused API request.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func refuse(c echo.Context, code int, field, format string, args ...any) error {
+	return c.JSON(code, apiError{Error: fmt.Sprintf(format, args...), Field: field})
+}
+
+// requireToken authenticates the bearer token and checks it grants scope.
+func (a *admin) requireToken(scope incidents.Scope) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+			if !ok || tok == "" {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat"`)
+				return refuse(c, http.StatusUnauthorized, "", "missing bearer token")
+			}
+			name, scopes, err := a.cfg.Accounts.TokenAuth(strings.TrimSpace(tok))
+			if errors.Is(err, incidents.ErrBadCredentials) {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="invalid_token"`)
+				return refuse(c, http.StatusUnauthorized, "", "invalid or revoked token")
+			}
+			if err != nil {
+				return err
+			}
+			if !incidents.Has(scopes, scope) {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="insufficient_scope", scope="`+scope.String()+`"`)
+				return refuse(c, http.StatusForbidden, "", "token lacks scope %s", scope)
+			}
+			c.Set(ctxTokenAccount, name)
+			return next(c)
+		}
+	}
+}
+
+func tokenAccount(c echo.Context) string {
+	s, _ := c.Get(ctxTokenAccount).(string)
+	return s
+}
+
+// decodeJSON decodes the body, at most maxFormBytes of one JSON object with
+// known fields only, into v. It returns a *incidents.ValidationError (field
+// "" for the body as a whole) or errTooLarge.
+func decodeJSON(c echo.Context, v any) error {
+	r := c.Request()
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &incidents.ValidationError{Message: "Content-Type must be application/json"}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, maxFormBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.Decode(new(json.RawMessage)) != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errTooLarge
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return &incidents.ValidationError{Field: te.Field, Message: "must be a JSON " + te.Type.Kind().String()}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if f, err := strconv.Unquote(name); err == nil {
+			return &incidents.ValidationError{Field: f, Message: "unknown field"}
+		}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &incidents.ValidationError{Message: "body is not a complete JSON object"}
+	}
+	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return &incidents.ValidationError{Message: "body is not valid JSON"}
+	}
+	return &incidents.ValidationError{Message: "body is not a valid JSON object for this request"}
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// apiFail maps an error of decoding or of an Admin method to its answer.
+// Constat's own faults are returned, for handleError.
+func apiFail(c echo.Context, err error) error {
+	if ve, ok := errors.AsType[*incidents.ValidationError](err); ok {
+		return c.JSON(http.StatusBadRequest, apiError{Error: ve.Message, Field: ve.Field})
+	}
+	switch {
+	case errors.Is(err, errTooLarge):
+		return refuse(c, http.StatusRequestEntityTooLarge, "", "body larger than %d bytes", maxFormBytes)
+	case errors.Is(err, incidents.ErrNotFound):
+		return refuse(c, http.StatusNotFound, "incident", "no such incident")
+	}
+	return err
+}
+
+// updateRequest is the body of POST /incidents and /incidents/{id}/updates.
+type updateRequest struct {
+	Status     string `json:"status"`
+	Impact     string `json:"impact"`
+	Title      string `json:"title"`
+	Body       string `json:"body"`
+	Components []struct {
+		Component string `json:"component"`
+		Status    string `json:"status"`
+	} `json:"components"`
+}
+
+func (r updateRequest) input(incident uint64) (incidents.UpdateInput, error) {
+	in := incidents.UpdateInput{Incident: incident, Title: r.Title, Body: r.Body}
+	if err := parseUpdateStatus("status", r.Status, &in.Status); err != nil {
+		return in, err
+	}
+	if err := parseImpact("impact", r.Impact, &in.Impact); err != nil {
+		return in, err
+	}
+	for i, c := range r.Components {
+		af := timeline.Affected{Component: c.Component}
+		if err := parseComponentStatus("components["+strconv.Itoa(i)+"].status", c.Status, &af.Status); err != nil {
+			return in, err
+		}
+		in.Components = append(in.Components, af)
+	}
+	return in, nil
+}
+
+// updateResponse is the answer to a posted update.
+type updateResponse struct {
+	Seq       uint64    `json:"seq"`
+	Incident  uint64    `json:"incident"`
+	Status    string    `json:"status"`
+	Published time.Time `json:"published"`
+}
+
+func (a *admin) apiCreateIncident(c echo.Context) error {
+	return a.apiPostUpdate(c, 0)
+}
+
+func (a *admin) apiIncidentUpdate(c echo.Context) error {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return refuse(c, http.StatusNotFound, "incident", "no such incident")
+	}
+	return a.apiPostUpdate(c, id)
+}
+
+func (a *admin) apiPostUpdate(c echo.Context, incident uint64) error {
+	var req updateRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in, err := req.input(incident)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	u, err := a.cfg.Admin.PostUpdate(c.Request().Context(), tokenAccount(c), in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, updateResponse{Seq: u.Seq, Incident: u.Incident, Status: u.Status.String(), Published: u.Published})
+}
+
+// statementRequest is the body of POST /statements.
+type statementRequest struct {
+	Incident  uint64 `json:"incident"`
+	Speaker   string `json:"speaker"`
+	SaidAt    string `json:"said_at"` // RFC 3339
+	Quote     string `json:"quote"`
+	SourceURL string `json:"source_url"`
+	About     string `json:"about"` // RFC 3339; "" means said_at
+}
+
+func (a *admin) apiStatement(c echo.Context) error {
+	var req statementRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in := incidents.StatementInput{Incident: req.Incident, Speaker: req.Speaker, Quote: req.Quote, SourceURL: req.SourceURL}
+	err := firstError(parseRFC3339("said_at", req.SaidAt, &in.SaidAt), parseRFC3339("about", req.About, &in.About))
+	if err != nil {
+		return apiFail(c, err)
+	}
+	st, err := a.cfg.Admin.RecordStatement(c.Request().Context(), tokenAccount(c), in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, struct {
+		Seq      uint64    `json:"seq"`
+		Incident uint64    `json:"incident,omitempty"`
+		At       time.Time `json:"at"`
+	}{st.Seq, st.Incident, st.At})
+}
+
+// maintenanceRequest is the body of POST /maintenances.
+type maintenanceRequest struct {
+	Title      string   `json:"title"`
+	Body       string   `json:"body"`
+	Components []string `json:"components"`
+	Start      string   `json:"start"`  // RFC 3339
+	End        string   `json:"end"`    // RFC 3339
+	Status     string   `json:"status"` // "" means scheduled
+}
+
+func (a *admin) apiMaintenance(c echo.Context) error {
+	var req maintenanceRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in := incidents.MaintenanceInput{Title: req.Title, Body: req.Body, Components: req.Components, Status: timeline.Scheduled}
+	if req.Status != "" {
+		if err := parseUpdateStatus("status", req.Status, &in.Status); err != nil {
+			return apiFail(c, err)
+		}
+	}
+	if err := firstError(parseRFC3339("start", req.Start, &in.Start), parseRFC3339("end", req.End, &in.End)); err != nil {
+		return apiFail(c, err)
+	}
+	m, err := a.scheduleMaintenance(c, tokenAccount(c), in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, struct {
+		Seq uint64 `json:"seq"`
+		ID  uint64 `json:"id"`
+	}{m.Seq, m.ID})
+}
+
+// parseRFC3339 parses s into *t; "" leaves *t zero (Admin says if required).
+func parseRFC3339(field, s string, t *time.Time) error {
+	if s == "" {
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return &incidents.ValidationError{Field: field, Message: "want an RFC 3339 time such as 2026-11-23T09:30:00+01:00"}
+	}
+	*t = v
+	return nil
+}

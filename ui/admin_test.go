@@ -1,0 +1,651 @@
+package ui
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const (
+	testAccount  = "alice"
+	testPassword = "correct horse battery"
+)
+
+// testClock is the accounts' and limiter's clock.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type adminEnv struct {
+	url      string
+	client   *http.Client // with a cookie jar; does not follow redirects
+	accounts *incidents.Accounts
+	tl       *timeline.Timeline
+	admin    *incidents.Admin // nil with envOptions.noAdmin
+	clock    *testClock
+	open     []incidents.Incident
+	maintOK  atomic.Int32 // OnMaintenance calls
+}
+
+type envOptions struct {
+	tls        bool
+	trustProxy bool
+	noAdmin    bool // serve without the admin service
+}
+
+// newAdminEnv serves a Server with the admin side on 127.0.0.1, with real
+// accounts and timeline files and the account alice.
+func newAdminEnv(t *testing.T, o envOptions) *adminEnv {
+	t.Helper()
+	dir := t.TempDir()
+	clock := &testClock{now: time.Now()}
+	acc, err := incidents.OpenAccounts(filepath.Join(dir, "accounts.db"), incidents.AccountsOptions{
+		Now: clock.Now, NoSync: true, HashCost: incidents.HashCost{Time: 1, MemoryKiB: 8, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { acc.Close() })
+	if err := acc.Add(testAccount, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tl.Close() })
+	rec, err := incidents.NewRecorder(tl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &adminEnv{accounts: acc, tl: tl, clock: clock}
+	if !o.noAdmin {
+		if env.admin, err = incidents.NewAdmin(tl, cfg.Components); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = s.EnableAdmin(AdminConfig{
+		Accounts: acc, Admin: env.admin, Limiter: incidents.NewLoginLimiter(clock.Now), TrustProxy: o.trustProxy,
+		OpenIncidents: func() []incidents.Incident { return env.open },
+		OnMaintenance: func() { env.maintOK.Add(1) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	if o.tls {
+		srv = httptest.NewTLSServer(s.Handler())
+	} else {
+		srv = httptest.NewServer(s.Handler())
+	}
+	t.Cleanup(srv.Close)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.url = srv.URL
+	env.client = srv.Client()
+	env.client.Jar = jar
+	env.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return env
+}
+
+// do sends a request and returns the response with its body read.
+func (e *adminEnv) do(t *testing.T, method, path string, form url.Values, h http.Header) (*http.Response, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, e.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrfOf returns the CSRF token of the first form of the page at path.
+func (e *adminEnv) csrfOf(t *testing.T, path string) string {
+	t.Helper()
+	resp, body := e.do(t, http.MethodGet, path, nil, nil)
+	m := csrfRe.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("GET %s = %d without a CSRF token:\n%s", path, resp.StatusCode, body)
+	}
+	return m[1]
+}
+
+// tryLogin posts the login form, from the address in X-Forwarded-For when
+// the env trusts proxies.
+func (e *adminEnv) tryLogin(t *testing.T, account, password string, h http.Header) (*http.Response, string) {
+	t.Helper()
+	tok := e.csrfOf(t, "/admin/login")
+	return e.do(t, http.MethodPost, "/admin/login", url.Values{"csrf": {tok}, "account": {account}, "password": {password}}, h)
+}
+
+// login logs alice in and returns the dashboard's CSRF token.
+func (e *adminEnv) login(t *testing.T) string {
+	t.Helper()
+	resp, body := e.tryLogin(t, testAccount, testPassword, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
+		t.Fatalf("login = %d to %q, want 303 to /admin:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	return e.csrfOf(t, "/admin")
+}
+
+func sessionCookieOf(resp *http.Response) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie && c.Value != "" {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestAdminLoginWrongPassword(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	for _, name := range []string{testAccount, "nobody"} {
+		resp, body := env.tryLogin(t, name, "wrong password!", nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, t2h("admin.login.failed")) {
+			t.Errorf("login %s with a wrong password = %d, want 200 and the error:\n%s", name, resp.StatusCode, body)
+		}
+		if c := sessionCookieOf(resp); c != nil {
+			t.Errorf("login %s with a wrong password set a session cookie", name)
+		}
+		if strings.Contains(body, "wrong password!") {
+			t.Errorf("the login page shows the password back")
+		}
+	}
+	if resp, _ := env.do(t, http.MethodGet, "/admin", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("GET /admin after failed logins = %d, want 303", resp.StatusCode)
+	}
+}
+
+// t2h is the catalogue text of id as html/template writes it.
+func t2h(id string) string {
+	return strings.NewReplacer("'", "&#39;", `"`, "&#34;").Replace(t(id))
+}
+
+func TestAdminLoginRateLimit(t *testing.T) {
+	t.Run("per account", func(t *testing.T) {
+		env := newAdminEnv(t, envOptions{trustProxy: true})
+		for i := range incidents.LoginAccountFailures {
+			// Each guess from its own address: only the account limit applies.
+			h := http.Header{"X-Forwarded-For": {"203.0.113." + strconv.Itoa(i+1)}}
+			if resp, _ := env.tryLogin(t, testAccount, "wrong password!", h); resp.StatusCode != http.StatusOK {
+				t.Fatalf("failure %d = %d, want 200", i+1, resp.StatusCode)
+			}
+		}
+		resp, body := env.tryLogin(t, testAccount, testPassword, http.Header{"X-Forwarded-For": {"198.51.100.7"}})
+		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusTooManyRequests || ra <= 0 || ra > int(incidents.LoginWindow.Seconds()) {
+			t.Fatalf("login after %d failures = %d, Retry-After %q; want 429 and 1-900",
+				incidents.LoginAccountFailures, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if !strings.Contains(body, t2h("admin.login.limited")) || sessionCookieOf(resp) != nil {
+			t.Errorf("429 page lacks the message or sets a session:\n%s", body)
+		}
+		env.clock.Advance(incidents.LoginWindow)
+		env.login(t) // the window has passed
+	})
+	t.Run("per address, X-Forwarded-For not trusted", func(t *testing.T) {
+		env := newAdminEnv(t, envOptions{})
+		for i := range incidents.LoginAddressFailures {
+			h := http.Header{"X-Forwarded-For": {"203.0.113." + strconv.Itoa(i+1)}} // ignored: counted as 127.0.0.1
+			if resp, _ := env.tryLogin(t, "user"+strconv.Itoa(i), "wrong password!", h); resp.StatusCode != http.StatusOK {
+				t.Fatalf("failure %d = %d, want 200", i+1, resp.StatusCode)
+			}
+		}
+		if resp, _ := env.tryLogin(t, testAccount, testPassword, nil); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("login after %d failures from one address = %d, want 429 with Retry-After", incidents.LoginAddressFailures, resp.StatusCode)
+		}
+	})
+}
+
+func TestAdminSessionCookie(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       envOptions
+		h          http.Header
+		wantSecure bool
+	}{
+		{"plain HTTP", envOptions{}, nil, false},
+		{"TLS", envOptions{tls: true}, nil, true},
+		{"proxy says https, trusted", envOptions{trustProxy: true}, http.Header{"X-Forwarded-Proto": {"https"}}, true},
+		{"proxy says https, not trusted", envOptions{}, http.Header{"X-Forwarded-Proto": {"https"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newAdminEnv(t, tt.opts)
+			resp, _ := env.tryLogin(t, testAccount, testPassword, tt.h)
+			c := sessionCookieOf(resp)
+			if resp.StatusCode != http.StatusSeeOther || c == nil {
+				t.Fatalf("login = %d, session cookie %v; want 303 and a cookie", resp.StatusCode, c)
+			}
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != tt.wantSecure {
+				t.Errorf("session cookie HttpOnly %v, SameSite %v, Secure %v; want true, Strict, %v", c.HttpOnly, c.SameSite, c.Secure, tt.wantSecure)
+			}
+			if tt.wantSecure && !strings.HasPrefix(env.url, "https:") {
+				return // the jar will not send a Secure cookie over http
+			}
+			resp, body := env.do(t, http.MethodGet, "/admin", nil, nil)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, t2h("admin.dash.open")) {
+				t.Fatalf("GET /admin after login = %d:\n%s", resp.StatusCode, body)
+			}
+			for k, want := range map[string]string{
+				"Cache-Control":           "no-store",
+				"X-Frame-Options":         "DENY",
+				"Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+			} {
+				if got := resp.Header.Get(k); got != want {
+					t.Errorf("GET /admin %s = %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminCSRF(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	// The login form has its own token.
+	if resp, _ := env.do(t, http.MethodPost, "/admin/login", url.Values{"account": {testAccount}, "password": {testPassword}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login without CSRF = %d, want 403", resp.StatusCode)
+	}
+	tok := env.login(t)
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"no token", url.Values{}},
+		{"empty token", url.Values{"csrf": {""}}},
+		{"wrong token", url.Values{"csrf": {tok[:len(tok)-1] + "x"}}},
+	} {
+		if resp, _ := env.do(t, http.MethodPost, "/admin/logout", tt.form, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("logout with %s = %d, want 403", tt.name, resp.StatusCode)
+		}
+	}
+	if resp, _ := env.do(t, http.MethodGet, "/admin", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin after refused logouts = %d, want 200", resp.StatusCode)
+	}
+	resp, _ := env.do(t, http.MethodPost, "/admin/logout", url.Values{"csrf": {tok}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/login" {
+		t.Fatalf("logout = %d to %q, want 303 to /admin/login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := env.do(t, http.MethodGet, "/admin", nil, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("GET /admin after logout = %d, want 303", resp.StatusCode)
+	}
+}
+
+func TestAdminSessionExpired(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	tok := env.login(t)
+	env.clock.Advance(incidents.DefaultSessionIdle + time.Minute)
+	for _, req := range []struct {
+		method string
+		form   url.Values
+	}{{http.MethodGet, nil}, {http.MethodPost, url.Values{"csrf": {tok}}}} {
+		path := "/admin"
+		if req.method == http.MethodPost {
+			path = "/admin/logout"
+		}
+		resp, _ := env.do(t, req.method, path, req.form, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/login" {
+			t.Errorf("%s %s with an expired session = %d to %q, want 303 to /admin/login", req.method, path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+func TestAdminDashboardOpenIncidents(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	env.open = []incidents.Incident{{ID: 42, Affected: []string{"monlycee", "<script>x</script>"},
+		Start: time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), Worst: probes.MajorOutage}}
+	env.login(t)
+	_, body := env.do(t, http.MethodGet, "/admin", nil, nil)
+	for _, want := range []string{">42<", "monlycee", "6 avril 2021 à 9 h 02", "Indisponible", "&lt;script&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script") {
+		t.Errorf("dashboard contains <script:\n%s", body)
+	}
+}
+
+func TestAdminStyleSheet(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	resp, body := env.do(t, http.MethodGet, "/admin/style.css", nil, nil)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") || !strings.Contains(body, "body{") {
+		t.Errorf("GET /admin/style.css = %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// api posts body as JSON with the bearer token tok ("" for none) and
+// returns the status and the decoded JSON answer.
+func (e *adminEnv) api(t *testing.T, path, tok, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	h := http.Header{"Content-Type": {"application/json"}}
+	if tok != "" {
+		h.Set("Authorization", "Bearer "+tok)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("POST %s: decode answer: %v", path, err)
+		}
+	}
+	return resp, out
+}
+
+func (e *adminEnv) token(t *testing.T, scopes ...incidents.Scope) string {
+	t.Helper()
+	tok, err := e.accounts.NewToken(testAccount, scopes, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+const validIncident = `{"status":"investigating","impact":"major","title":"Connexion impossible","body":"On cherche.","components":[{"component":"monlycee","status":"major_outage"}]}`
+
+func TestAdminAPIAuth(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	stmtOnly := env.token(t, incidents.ScopeStatementsWrite)
+	tests := []struct {
+		name, path, tok string
+		want            int
+	}{
+		{"no token", "/api/admin/v1/incidents", "", http.StatusUnauthorized},
+		{"malformed token", "/api/admin/v1/incidents", "nope", http.StatusUnauthorized},
+		{"unknown token", "/api/admin/v1/incidents", "cst_" + strings.Repeat("A", 43), http.StatusUnauthorized},
+		{"token without incidents:write", "/api/admin/v1/incidents", stmtOnly, http.StatusForbidden},
+		{"token without incidents:write, update", "/api/admin/v1/incidents/1/updates", stmtOnly, http.StatusForbidden},
+		{"token without maintenance:write", "/api/admin/v1/maintenances", stmtOnly, http.StatusForbidden},
+		{"token without statements:write", "/api/admin/v1/statements", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, out := env.api(t, tt.path, tt.tok, validIncident)
+			if resp.StatusCode != tt.want || out["error"] == nil {
+				t.Fatalf("POST %s = %d %v, want %d with a JSON error", tt.path, resp.StatusCode, out, tt.want)
+			}
+			if tt.want == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("401 WWW-Authenticate = %q, want Bearer …", resp.Header.Get("WWW-Authenticate"))
+			}
+			if resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
+			}
+		})
+	}
+	if n := len(env.admin.ManualIncidents()); n != 0 {
+		t.Errorf("refused requests created %d incidents", n)
+	}
+}
+
+func TestAdminAPIRequests(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	soon := time.Now().Add(time.Hour).UTC()
+	start, end := soon.Format(time.RFC3339), soon.Add(time.Hour).Format(time.RFC3339)
+	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
+
+	resp, out := env.api(t, "/api/admin/v1/incidents", tok, validIncident)
+	if resp.StatusCode != http.StatusCreated || out["seq"] == nil || out["incident"] != out["seq"].(float64)+1 {
+		t.Fatalf("create incident = %d %v, want 201 with seq and incident = seq+1", resp.StatusCode, out)
+	}
+	inc := strconv.FormatFloat(out["incident"].(float64), 'f', 0, 64)
+
+	tests := []struct {
+		name, path, body string
+		want             int
+		field            string // of a 400's answer
+	}{
+		{"too large", "/api/admin/v1/incidents", `{"title":"` + strings.Repeat("x", 70<<10) + `"}`, http.StatusRequestEntityTooLarge, ""},
+		{"unknown field", "/api/admin/v1/incidents", `{"status":"investigating","titel":"x"}`, http.StatusBadRequest, "titel"},
+		{"not JSON", "/api/admin/v1/incidents", `status=investigating`, http.StatusBadRequest, ""},
+		{"two objects", "/api/admin/v1/incidents", validIncident + validIncident, http.StatusBadRequest, ""},
+		{"wrong type", "/api/admin/v1/incidents", `{"title":3}`, http.StatusBadRequest, "title"},
+		{"bad status", "/api/admin/v1/incidents", `{"status":"fine","title":"t","body":"b"}`, http.StatusBadRequest, "status"},
+		{"missing title", "/api/admin/v1/incidents", `{"status":"investigating","body":"b"}`, http.StatusBadRequest, "title"},
+		{"unknown component", "/api/admin/v1/incidents", `{"status":"investigating","title":"t","body":"b","components":[{"component":"nope","status":"major_outage"}]}`, http.StatusBadRequest, "components[0]"},
+		{"bad component status", "/api/admin/v1/incidents", `{"status":"investigating","title":"t","body":"b","components":[{"component":"pcn","status":"down"}]}`, http.StatusBadRequest, "components[0].status"},
+		{"update of unknown incident", "/api/admin/v1/incidents/999/updates", validIncident, http.StatusNotFound, ""},
+		{"update", "/api/admin/v1/incidents/" + inc + "/updates", `{"status":"resolved","title":"Rétabli","body":"Fini."}`, http.StatusCreated, ""},
+		{"statement, bad time", "/api/admin/v1/statements", `{"speaker":"Ministre","said_at":"hier","quote":"q","source_url":"https://example.org/"}`, http.StatusBadRequest, "said_at"},
+		{"statement, javascript: source", "/api/admin/v1/statements", `{"speaker":"Ministre","said_at":"` + said + `","quote":"q","source_url":"javascript:alert(1)"}`, http.StatusBadRequest, "source_url"},
+		{"statement", "/api/admin/v1/statements", `{"incident":` + inc + `,"speaker":"Ministre","said_at":"` + said + `","quote":"Tout fonctionne.","source_url":"https://example.org/"}`, http.StatusCreated, ""},
+		{"maintenance, end before start", "/api/admin/v1/maintenances", `{"title":"Mise à jour","components":["pcn"],"start":"` + end + `","end":"` + start + `"}`, http.StatusBadRequest, "end"},
+		{"maintenance, bad time", "/api/admin/v1/maintenances", `{"title":"Mise à jour","components":["pcn"],"start":"2026-13-01T00:00:00Z","end":"` + end + `"}`, http.StatusBadRequest, "start"},
+		{"maintenance", "/api/admin/v1/maintenances", `{"title":"Mise à jour","components":["pcn"],"start":"` + start + `","end":"` + end + `"}`, http.StatusCreated, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, out := env.api(t, tt.path, tok, tt.body)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("POST %s = %d %v, want %d", tt.path, resp.StatusCode, out, tt.want)
+			}
+			switch {
+			case tt.want == http.StatusCreated && out["seq"] == nil:
+				t.Errorf("201 answer %v lacks seq", out)
+			case tt.want >= 400 && out["error"] == nil:
+				t.Errorf("%d answer %v lacks error", tt.want, out)
+			case tt.field != "" && out["field"] != tt.field:
+				t.Errorf("400 answer %v: field %v, want %q", out, out["field"], tt.field)
+			}
+		})
+	}
+	if got := env.admin.Updates(uint64(out["incident"].(float64))); len(got) != 2 {
+		t.Errorf("incident %s has %d updates, want 2", inc, len(got))
+	}
+	if got := env.admin.Maintenances(); len(got) != 1 || got[0].Author != testAccount {
+		t.Errorf("Maintenances() = %+v, want one by %s", got, testAccount)
+	}
+	if n := env.maintOK.Load(); n != 1 {
+		t.Errorf("OnMaintenance called %d times, want 1", n)
+	}
+}
+
+// localInput formats tm as a datetime-local form value, in Paris time.
+func localInput(tm time.Time) string { return tm.In(paris).Format("2006-01-02T15:04") }
+
+func TestAdminForms(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	tok := env.login(t)
+	start := time.Now().Add(time.Hour)
+	tests := []struct {
+		name, path string
+		form       url.Values
+		want       int
+		wantText   []string // on the re-rendered form
+	}{
+		{"update without CSRF", "/admin/updates", url.Values{"status": {"investigating"}, "title": {"t"}, "body": {"b"}}, http.StatusForbidden, nil},
+		{"update with a wrong CSRF", "/admin/updates", url.Values{"csrf": {"x" + tok[1:]}, "status": {"investigating"}, "title": {"t"}, "body": {"b"}}, http.StatusForbidden, nil},
+		{"form too large", "/admin/updates", url.Values{"csrf": {tok}, "status": {"investigating"}, "title": {"t"}, "body": {strings.Repeat("x", 70<<10)}}, http.StatusRequestEntityTooLarge, nil},
+		{"statement without CSRF", "/admin/statements", url.Values{"speaker": {"s"}}, http.StatusForbidden, nil},
+		{"maintenance without CSRF", "/admin/maintenances", url.Values{"title": {"t"}}, http.StatusForbidden, nil},
+		{"update without title", "/admin/updates", url.Values{"csrf": {tok}, "status": {"identified"}, "body": {"Texte saisi"}, "component.pcn": {"partial_outage"}},
+			http.StatusBadRequest, []string{"Titre", "Texte saisi", `value="partial_outage" selected`, `value="identified" selected`}},
+		{"update of an unknown incident", "/admin/updates", url.Values{"csrf": {tok}, "incident": {"999"}, "status": {"identified"}, "title": {"Titre saisi"}, "body": {"b"}},
+			http.StatusBadRequest, []string{t2h("admin.incident.unknown"), `value="999"`, `value="Titre saisi"`}},
+		{"statement with a bad date", "/admin/statements", url.Values{"csrf": {tok}, "speaker": {"Le recteur"}, "said_at": {"hier"}, "quote": {"q"}, "source_url": {"https://example.org/"}},
+			http.StatusBadRequest, []string{t2h("field.said_at"), `value="Le recteur"`, `value="hier"`}},
+		{"maintenance without component", "/admin/maintenances", url.Values{"csrf": {tok}, "title": {"Migration"}, "status": {"scheduled"}, "start": {localInput(start)}, "end": {localInput(start.Add(time.Hour))}},
+			http.StatusBadRequest, []string{t2h("field.components"), `value="Migration"`}},
+		{"update", "/admin/updates", url.Values{"csrf": {tok}, "status": {"investigating"}, "impact": {"minor"}, "title": {"Lenteurs"}, "body": {"On regarde."}, "component.monlycee": {"degraded_performance"}},
+			http.StatusSeeOther, nil},
+		{"statement", "/admin/statements", url.Values{"csrf": {tok}, "speaker": {"Le recteur"}, "said_at": {localInput(time.Now().Add(-time.Hour))}, "quote": {"Tout va bien."}, "source_url": {"https://example.org/a"}},
+			http.StatusSeeOther, nil},
+		{"maintenance", "/admin/maintenances", url.Values{"csrf": {tok}, "title": {"Migration"}, "status": {"scheduled"}, "components": {"pcn"}, "start": {localInput(start)}, "end": {localInput(start.Add(time.Hour))}},
+			http.StatusSeeOther, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := env.do(t, http.MethodPost, tt.path, tt.form, nil)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("POST %s = %d, want %d:\n%s", tt.path, resp.StatusCode, tt.want, body)
+			}
+			for _, want := range tt.wantText {
+				if !strings.Contains(body, want) {
+					t.Errorf("re-rendered form lacks %q:\n%s", want, body)
+				}
+			}
+		})
+	}
+	for _, path := range []string{"/admin/updates/new?incident=7", "/admin/statements/new", "/admin/maintenances/new"} {
+		if resp, body := env.do(t, http.MethodGet, path, nil, nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="csrf" value="`+tok+`"`) {
+			t.Errorf("GET %s = %d, want 200 with the session's CSRF token", path, resp.StatusCode)
+		}
+	}
+	_, body := env.do(t, http.MethodGet, "/admin", nil, nil)
+	for _, want := range []string{"Lenteurs", "On regarde.", "Le recteur", "Tout va bien.", "https://example.org/a", "Migration",
+		"account.login", "incident.create", "statement.create", "maintenance.create"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if len(env.admin.ManualIncidents()) != 1 || len(env.admin.AllStatements()) != 1 || len(env.admin.Maintenances()) != 1 {
+		t.Errorf("recorded %d incidents, %d statements, %d maintenances; want 1 each (refused forms record nothing)",
+			len(env.admin.ManualIncidents()), len(env.admin.AllStatements()), len(env.admin.Maintenances()))
+	}
+}
+
+// Login and logout are audited, with nothing secret or personal.
+func TestAdminAuditLoginLogout(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	env.tryLogin(t, testAccount, "wrong password!", nil) // not audited: only the limiter counts it
+	tok := env.login(t)
+	env.do(t, http.MethodPost, "/admin/logout", url.Values{"csrf": {tok}}, nil)
+	trail := env.admin.AuditTrail(0)
+	var actions []string
+	for _, au := range trail {
+		actions = append(actions, au.Actor+" "+au.Action)
+		for _, s := range []string{au.Actor, au.Action, au.Detail} {
+			if strings.Contains(s, testPassword) || strings.Contains(s, "127.0.0.1") || strings.Contains(s, tok) {
+				t.Errorf("audit record %+v holds a secret or an address", au)
+			}
+		}
+	}
+	if want := []string{"alice account.logout", "alice account.login"}; !slices.Equal(actions, want) {
+		t.Errorf("AuditTrail = %q, want %q", actions, want)
+	}
+}
+
+func TestAdminWithoutAdminService(t *testing.T) {
+	env := newAdminEnv(t, envOptions{noAdmin: true})
+	tok := env.login(t)
+	_, body := env.do(t, http.MethodGet, "/admin", nil, nil)
+	if strings.Contains(body, "/admin/updates/new") {
+		t.Errorf("dashboard links to forms without the admin service")
+	}
+	if resp, _ := env.api(t, "/api/admin/v1/incidents", "", validIncident); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("API without the admin service = %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := env.do(t, http.MethodPost, "/admin/logout", url.Values{"csrf": {tok}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("logout = %d, want 303", resp.StatusCode)
+	}
+}
+
+// Every admin text field is shown inert: escaped as text, or sanitised
+// Markdown.
+func TestAdminDashboardXSS(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	csrf := env.login(t)
+	payloads := []string{
+		`<script>alert(1)</script>`,
+		`<img src=x onerror=alert(1)>`,
+		`"><svg onload=alert(1)>`,
+		`javascript:alert(1)`,
+		`[clic](javascript:alert(1))`,
+		`<a href="javascript:alert(1)">x</a>`,
+	}
+	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	soon := time.Now().Add(time.Hour).UTC()
+	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	for i, p := range payloads {
+		q, _ := json.Marshal(p)
+		resp, _ := env.do(t, http.MethodPost, "/admin/updates", url.Values{"csrf": {csrf}, "status": {"investigating"}, "title": {p}, "body": {p}}, nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("update with payload %d = %d, want 303", i, resp.StatusCode)
+		}
+		src, _ := json.Marshal(`https://example.org/` + p)
+		if resp, out := env.api(t, "/api/admin/v1/statements", tok, `{"speaker":`+string(q)+`,"quote":`+string(q)+`,"said_at":"`+said+`","source_url":`+string(src)+`}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("statement with payload %d = %d %v, want 201", i, resp.StatusCode, out)
+		}
+		start := soon.Add(time.Duration(i) * time.Hour)
+		if resp, out := env.api(t, "/api/admin/v1/maintenances", tok, `{"title":`+string(q)+`,"body":`+string(q)+`,"components":["pcn"],"start":"`+
+			start.Format(time.RFC3339)+`","end":"`+start.Add(time.Hour).Format(time.RFC3339)+`"}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("maintenance with payload %d = %d %v, want 201", i, resp.StatusCode, out)
+		}
+	}
+	_, body := env.do(t, http.MethodGet, "/admin", nil, nil)
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("dashboard does not show the payloads as text:\n%s", body)
+	}
+	dangerous := regexp.MustCompile(`(?i)<script|<svg|<[^>]*\son[a-z]+\s*=|(href|src|action|formaction)\s*=\s*["']?\s*javascript:`)
+	if m := dangerous.FindAllString(body, -1); m != nil {
+		t.Errorf("dashboard has live markup %q:\n%s", m, body)
+	}
+}
