@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/probes/sim"
 )
@@ -115,9 +118,14 @@ func demo(ctx context.Context, o serveOptions, cycle time.Duration, stdout io.Wr
 	}
 	o.workers = 16
 	o.probe.Resolver = dns.Resolver()
+	password, err := demoAccount(o.dataDir)
+	if err != nil {
+		return err
+	}
 	o.ready = func(addr string) {
 		fmt.Fprintf(stdout, "constat demo: %d simulated services, config %s\nconstat demo: open http://%s/ (a morning lasts %v; Ctrl-C stops)\n",
 			len(portals), cfgFile, addr, cycle)
+		fmt.Fprintf(stdout, "constat demo: admin pages at http://%s/admin — account \"demo\", password %q\n", addr, password)
 	}
 	go cycleFleet(ctx, portals, cycle, o.log)
 	return serve(ctx, o)
@@ -182,4 +190,22 @@ func demoConfig(portals []*sim.Portal, caFile string) []byte {
 		}
 	}
 	return []byte(b.String())
+}
+
+// demoAccount creates the admin account "demo" with a random password in
+// dataDir, so that the demo's admin pages can be tried at once (the
+// accounts file is locked while the server runs). An existing account is
+// given a new password.
+func demoAccount(dataDir string) (string, error) {
+	acc, err := incidents.OpenAccounts(filepath.Join(dataDir, "accounts.db"), incidents.AccountsOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer acc.Close()
+	password := rand.Text()
+	err = acc.Add("demo", password)
+	if errors.Is(err, incidents.ErrExists) {
+		err = acc.SetPassword("demo", password)
+	}
+	return password, err
 }

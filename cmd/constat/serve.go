@@ -33,6 +33,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.listen, "listen", "localhost:8080", "HTTP listen address")
 	fs.IntVar(&o.workers, "workers", 64, "checks run at once at most")
 	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
+	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto")
 	if done, code := parseFlags(fs, args); done {
 		return code
 	}
@@ -68,6 +69,8 @@ type serveOptions struct {
 	probe   probes.Options
 	log     *slog.Logger
 	ready   func(addr string) // called once the listener is bound
+	// trustProxy: believe X-Forwarded-For and -Proto (behind a reverse proxy only).
+	trustProxy bool
 }
 
 // serve runs the scheduler, the timeline and the HTTP server until ctx is
@@ -85,21 +88,12 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		}
 		checks = append(checks, probes.CheckJob(ch))
 	}
-	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	tl, err := timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: commitDelay})
+	st, err := openStores(o)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, tl.Close()) }()
-	rec, err := incidents.NewRecorder(tl)
-	if err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := ui.New(o.cfg, rec, reg, o.log)
+	defer func() { err = errors.Join(err, st.Close()) }()
+	srv, err := newServer(o, st)
 	if err != nil {
 		return err
 	}
@@ -112,7 +106,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	sink := func(ctx context.Context, r probes.Result) {
 		// A result taken is recorded even if shutdown starts meanwhile:
 		// Close flushes the writer after the scheduler has returned.
-		if _, err := rec.Record(context.WithoutCancel(ctx), r); err != nil {
+		if _, err := st.svc.Record(context.WithoutCancel(ctx), r); err != nil {
 			o.log.Error("result not recorded", "component", r.Component, "err", err)
 		}
 	}
@@ -142,4 +136,76 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		serveErr = nil
 	}
 	return errors.Join(serveErr, shutErr)
+}
+
+// stores are what serve opens in the data directory: the public timeline
+// and, in a file of its own, the admin accounts.
+type stores struct {
+	tl  *timeline.Timeline
+	acc *incidents.Accounts
+	svc *incidents.Service
+	adm *incidents.Admin
+}
+
+func openStores(o serveOptions) (_ *stores, err error) {
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	st := &stores{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.Close())
+		}
+	}()
+	if st.tl, err = timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: commitDelay}); err != nil {
+		return st, err
+	}
+	if st.acc, err = incidents.OpenAccounts(filepath.Join(o.dataDir, "accounts.db"), incidents.AccountsOptions{Logger: o.log}); err != nil {
+		return st, err
+	}
+	rec, err := incidents.NewRecorder(st.tl)
+	if err != nil {
+		return st, err
+	}
+	if st.svc, err = incidents.NewService(st.tl, rec, o.cfg, o.log); err != nil {
+		return st, err
+	}
+	if st.adm, err = incidents.NewAdmin(st.tl, o.cfg.Components); err != nil {
+		return st, err
+	}
+	st.svc.SetMaintenance(st.adm.Windows())
+	return st, nil
+}
+
+// Close closes what was opened; the timeline last but for the accounts, so
+// that pending results are committed.
+func (st *stores) Close() error {
+	var errs []error
+	if st.tl != nil {
+		errs = append(errs, st.tl.Close())
+	}
+	if st.acc != nil {
+		errs = append(errs, st.acc.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// newServer builds the HTTP side: public pages, metrics and the admin.
+func newServer(o serveOptions, st *stores) (*ui.Server, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := ui.New(o.cfg, st.svc.Recorder(), reg, o.log)
+	if err != nil {
+		return nil, err
+	}
+	err = srv.EnableAdmin(ui.AdminConfig{
+		Accounts:      st.acc,
+		Admin:         st.adm,
+		Limiter:       incidents.NewLoginLimiter(nil),
+		OpenIncidents: st.svc.OpenIncidents,
+		OnMaintenance: func() { st.svc.SetMaintenance(st.adm.Windows()) },
+		TrustProxy:    o.trustProxy,
+		Log:           o.log,
+	})
+	return srv, err
 }
