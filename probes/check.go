@@ -45,9 +45,13 @@ type Check struct {
 }
 
 // NewCheck builds the HTTP transport of c once, from its http_client_config,
-// with keep-alives off so that every step pays DNS, connect and TLS afresh.
+// with keep-alives off so that every step pays DNS, connect and TLS afresh,
+// unless c.KeepAlive, which keeps idle connections for two intervals.
 func NewCheck(c *Component, opts Options) (*Check, error) {
 	hopts := []config.HTTPClientOption{config.WithKeepAlivesDisabled()}
+	if c.KeepAlive {
+		hopts = []config.HTTPClientOption{config.WithIdleConnTimeout(2 * c.Interval)}
+	}
 	if opts.Resolver != nil {
 		d := &net.Dialer{Resolver: opts.Resolver}
 		hopts = append(hopts, config.WithDialContextFunc(d.DialContext))

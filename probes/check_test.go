@@ -212,3 +212,25 @@ func TestCheckSendsUserAgent(t *testing.T) {
 		t.Errorf("User-Agent = %q, want Constat/… with the site URL", ua)
 	}
 }
+
+func TestCheckKeepAlive(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<p>ok</p>") }))
+	t.Cleanup(srv.Close)
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep_alive=", keep), func(t *testing.T) {
+			c := component(t, srv.URL+"/")
+			c.KeepAlive = keep
+			ch, err := NewCheck(c, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, second := ch.Run(t.Context()), ch.Run(t.Context())
+			if first.Steps[0].Phases.Connect <= 0 {
+				t.Errorf("first round Phases.Connect = %v, want a connect", first.Steps[0].Phases.Connect)
+			}
+			if reused := second.Steps[0].Phases.Connect == 0; reused != keep {
+				t.Errorf("second round Phases.Connect = %v: reused = %v, want %v", second.Steps[0].Phases.Connect, reused, keep)
+			}
+		})
+	}
+}

@@ -63,7 +63,12 @@ type Component struct {
 	Confirm int
 	// MaxBody is how many body bytes a step reads at most (after decompression).
 	MaxBody int64
-	Steps   []*Step
+	// KeepAlive lets rounds reuse connections (keep_alive, default false).
+	// A step on a reused connection measures no DNS, connect or TLS phase:
+	// cheaper for Constat and the ENT, but blind to those phases' failures
+	// until the connection drops.
+	KeepAlive bool
+	Steps     []*Step
 	// HTTPClientConfig is prometheus/common's client configuration: TLS, proxy, auth.
 	// Relative file paths in it are resolved against the config file's directory.
 	HTTPClientConfig config.HTTPClientConfig

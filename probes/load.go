@@ -98,6 +98,7 @@ type rawSettings struct {
 	Confirm           *int     `yaml:"confirm"`
 	MaxBody           *string  `yaml:"max_body"`
 	BuiltinSignatures *bool    `yaml:"builtin_signatures"`
+	KeepAlive         *bool    `yaml:"keep_alive"`
 	FailIfBodyMatches []string `yaml:"fail_if_body_matches_regexp"`
 	// HTTPClientConfig is checked against config.HTTPClientConfig's keys and
 	// decoded on its own, so that its Validate errors get its path.

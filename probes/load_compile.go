@@ -41,7 +41,7 @@ type inherited struct {
 	interval, timeout, degradedAfter sourced
 	confirm                          int
 	maxBody                          int64
-	builtin                          bool
+	builtin, keepAlive               bool
 	matches                          []*Pattern // defaults' then component's, without built-ins
 	http                             config.HTTPClientConfig
 }
@@ -137,6 +137,7 @@ func (l *loader) component(base inherited, r *rawComponent, path string, ids map
 		Interval:         s.interval.d,
 		Confirm:          s.confirm,
 		MaxBody:          s.maxBody,
+		KeepAlive:        s.keepAlive,
 		HTTPClientConfig: s.http,
 	}
 	if s.builtin {
@@ -171,6 +172,9 @@ func (l *loader) overlay(s inherited, r *rawSettings, path string, level int) in
 	}
 	if r.BuiltinSignatures != nil {
 		s.builtin = *r.BuiltinSignatures
+	}
+	if r.KeepAlive != nil {
+		s.keepAlive = *r.KeepAlive
 	}
 	s.matches = slices.Concat(s.matches, l.patterns(r.FailIfBodyMatches, pathKey(path, "fail_if_body_matches_regexp")))
 	if c := l.httpConfig(&r.HTTPClientConfig, pathKey(path, "http_client_config")); c != nil {

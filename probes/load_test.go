@@ -501,3 +501,15 @@ func TestIncidentsSection(t *testing.T) {
 		t.Errorf("ParseConfig(bad flap_window) = %v, want the key path and line", err)
 	}
 }
+
+func TestKeepAliveSetting(t *testing.T) {
+	cfg, err := ParseConfig("x.yaml", []byte("defaults:\n  keep_alive: true\n"+
+		"groups:\n  - id: g\n    name: G\n    components:\n      - id: a\n        name: A\n        steps:\n          - url: https://a.test/\n"+
+		"      - id: b\n        name: B\n        keep_alive: false\n        steps:\n          - url: https://b.test/\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Component("a").KeepAlive || cfg.Component("b").KeepAlive {
+		t.Errorf("KeepAlive = %v, %v; want true (from defaults), false (overridden)", cfg.Component("a").KeepAlive, cfg.Component("b").KeepAlive)
+	}
+}

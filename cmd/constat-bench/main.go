@@ -1,6 +1,6 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
-//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m]
+//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
 // process, writes a config of -checks components all pointing at it, runs
@@ -47,6 +47,7 @@ func benchProbes(args []string) error {
 	interval := fs.Duration("interval", 30*time.Second, "check interval")
 	measure := fs.Duration("measure", 2*time.Minute, "measuring window, after every check ran once")
 	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
+	keepAlive := fs.Bool("keep-alive", false, "set keep_alive: true (reuse connections between rounds)")
 	fs.Parse(args)
 
 	dir, err := os.MkdirTemp("", "constat-bench-")
@@ -66,7 +67,7 @@ func benchProbes(args []string) error {
 	}
 	defer target.Close()
 	cfg := filepath.Join(dir, "bench.yaml")
-	if err := os.WriteFile(cfg, benchConfig(*checks, *interval, target.Addr().String()), 0o644); err != nil {
+	if err := os.WriteFile(cfg, benchConfig(*checks, *interval, target.Addr().String(), *keepAlive), 0o644); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *interval+*measure+2*time.Minute)
@@ -132,9 +133,9 @@ func startTarget() (net.Listener, error) {
 	return ln, nil
 }
 
-func benchConfig(n int, interval time.Duration, addr string) []byte {
+func benchConfig(n int, interval time.Duration, addr string, keepAlive bool) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "defaults:\n  interval: %s\n  timeout: 5s\ngroups:\n  - id: bench\n    name: Bench\n    components:\n", interval)
+	fmt.Fprintf(&b, "defaults:\n  interval: %s\n  timeout: 5s\n  keep_alive: %v\ngroups:\n  - id: bench\n    name: Bench\n    components:\n", interval, keepAlive)
 	for i := range n {
 		fmt.Fprintf(&b, "      - id: ent-%04d\n        name: ENT %d\n        steps:\n          - url: http://%s/ent/%d\n", i, i, addr, i)
 	}
