@@ -77,6 +77,9 @@ func (s *Server) EnableAdmin(cfg AdminConfig) error {
 	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(incidents.ScopeIncidentsWrite))
 	api.POST("/statements", a.apiStatement, a.requireToken(incidents.ScopeStatementsWrite))
 	api.POST("/maintenances", a.apiMaintenance, a.requireToken(incidents.ScopeMaintenanceWrite))
+	api.POST("/updates/:seq/revisions", a.apiReviseUpdate, a.requireToken(incidents.ScopeIncidentsWrite))
+	api.POST("/statements/:seq/revisions", a.apiReviseStatement, a.requireToken(incidents.ScopeStatementsWrite))
+	api.POST("/maintenances/:seq/revisions", a.apiReviseMaintenance, a.requireToken(incidents.ScopeMaintenanceWrite))
 	return nil
 }
 
@@ -134,23 +137,38 @@ type openIncidentView struct {
 }
 
 type manualView struct {
-	ID                      uint64
+	ID, Seq                 uint64 // Seq: the latest update's current revision
 	Title, Status, Author   string
 	Published, PublishedISO string
 	Body                    template.HTML // sanitised by incidents.RenderMarkdown
+	Revisions               []revisionView
 }
 
 type maintenanceView struct {
-	ID                           uint64
+	ID, Seq                      uint64
 	Title, Components, Status    string
 	Start, StartISO, End, EndISO string
 	Body                         template.HTML
+	Revisions                    []revisionView
 }
 
 type statementView struct {
 	Seq, Incident          uint64
 	Speaker, Quote, Source string
 	SaidAt, SaidAtISO      string
+	Revisions              []revisionView
+}
+
+// revisionView is an earlier revision of a record, as the dashboard lists
+// it: what it said (title, or speaker and quote), who wrote it and when.
+type revisionView struct {
+	Seq                   uint64
+	Speaker, Text, Author string
+	At, AtISO             string
+}
+
+func revision(seq uint64, text, author string, at time.Time) revisionView {
+	return revisionView{Seq: seq, Text: text, Author: author, At: heure(at), AtISO: iso(at)}
 }
 
 type auditView struct {
@@ -191,8 +209,12 @@ func manualViews(ad *incidents.Admin) []manualView {
 			continue
 		}
 		u := ups[len(ups)-1]
-		out = append(out, manualView{ID: ids[i], Title: u.Title, Status: t("update." + u.Status.String()), Author: u.Author,
-			Published: heure(u.Published), PublishedISO: iso(u.Published), Body: incidents.RenderMarkdown(u.Body)})
+		v := manualView{ID: ids[i], Seq: u.Seq, Title: u.Title, Status: t("update." + u.Status.String()), Author: u.Author,
+			Published: heure(u.Published), PublishedISO: iso(u.Published), Body: incidents.RenderMarkdown(u.Body)}
+		for _, r := range u.Revisions {
+			v.Revisions = append(v.Revisions, revision(r.Seq, r.Title, r.Author, r.Published))
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -201,9 +223,13 @@ func maintenanceViews(ms []incidents.ScheduledMaintenance) []maintenanceView {
 	var out []maintenanceView
 	for i := len(ms) - 1; i >= 0 && len(out) < dashboardLimit; i-- {
 		m := ms[i]
-		out = append(out, maintenanceView{ID: m.ID, Title: m.Title, Components: strings.Join(m.Components, ", "),
+		v := maintenanceView{ID: m.ID, Seq: m.Seq, Title: m.Title, Components: strings.Join(m.Components, ", "),
 			Status: t("update." + m.Status.String()), Start: heure(m.Start), StartISO: iso(m.Start),
-			End: heure(m.End), EndISO: iso(m.End), Body: incidents.RenderMarkdown(m.Body)})
+			End: heure(m.End), EndISO: iso(m.End), Body: incidents.RenderMarkdown(m.Body)}
+		for _, r := range m.Revisions {
+			v.Revisions = append(v.Revisions, revision(r.Seq, r.Title, r.Author, r.At))
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -212,8 +238,14 @@ func statementViews(ss []incidents.Statement) []statementView {
 	var out []statementView
 	for i := len(ss) - 1; i >= 0 && len(out) < dashboardLimit; i-- {
 		s := ss[i]
-		out = append(out, statementView{Seq: s.Seq, Incident: s.Incident, Speaker: s.Speaker, Quote: s.Quote,
-			Source: s.SourceURL, SaidAt: heure(s.SaidAt), SaidAtISO: iso(s.SaidAt)})
+		v := statementView{Seq: s.Seq, Incident: s.Incident, Speaker: s.Speaker, Quote: s.Quote,
+			Source: s.SourceURL, SaidAt: heure(s.SaidAt), SaidAtISO: iso(s.SaidAt)}
+		for _, r := range s.Revisions {
+			rv := revision(r.Seq, r.Quote, r.Author, r.At)
+			rv.Speaker = r.Speaker
+			v.Revisions = append(v.Revisions, rv)
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -251,6 +283,10 @@ func iso(t time.Time) string {
 // The forms. Each POST handler parses the form into an Admin input, calls
 // one Admin method (which audits itself) and redirects to the dashboard; a
 // refused field re-renders the form, with the values entered, as 400.
+// A form carrying "revises" (the seq of a record's current revision)
+// records a correction of that record: a new revision, the earlier ones
+// staying readable. GET …/new?revises=SEQ opens the form pre-filled with
+// the record's current values.
 
 // option is one choice of a <select>.
 type option struct {
@@ -284,13 +320,14 @@ type componentChoice struct {
 type updateFormView struct {
 	adminPage
 	Error                 string
+	Revises               string // the seq corrected; "" for a new update
 	Incident, Title, Body string
 	Statuses, Impacts     []option
 	Components            []componentChoice
 }
 
 func (a *admin) updateView(c echo.Context, f url.Values) updateFormView {
-	v := updateFormView{adminPage: a.page(session(c)), Incident: f.Get("incident"), Title: f.Get("title"), Body: f.Get("body"),
+	v := updateFormView{adminPage: a.page(session(c)), Revises: f.Get("revises"), Incident: f.Get("incident"), Title: f.Get("title"), Body: f.Get("body"),
 		Statuses: options(incidentStatuses, "update.", f.Get("status")), Impacts: options(impacts, "impact.", f.Get("impact"))}
 	for _, comp := range a.s.cfg.Components {
 		v.Components = append(v.Components, componentChoice{ID: comp.ID, Name: comp.Name,
@@ -300,13 +337,70 @@ func (a *admin) updateView(c echo.Context, f url.Values) updateFormView {
 }
 
 func (a *admin) updateForm(c echo.Context) error {
-	return a.render(c, http.StatusOK, "admin_update.html", a.updateView(c, c.QueryParams()))
+	f := c.QueryParams()
+	if rev := f.Get("revises"); rev != "" {
+		var inc uint64
+		u, ok := findRevision(a.updatesOf(f.Get("incident"), &inc), rev, func(u incidents.Update) uint64 { return u.Seq },
+			func(u incidents.Update) []incidents.Update { return u.Revisions })
+		if !ok {
+			return echo.ErrNotFound
+		}
+		f = url.Values{"revises": {strconv.FormatUint(u.Seq, 10)}, "incident": {strconv.FormatUint(u.Incident, 10)},
+			"status": {u.Status.String()}, "impact": {u.Impact.String()}, "title": {u.Title}, "body": {u.Body}}
+		for _, af := range u.Components {
+			f.Set("component."+af.Component, af.Status.String())
+		}
+	}
+	return a.render(c, http.StatusOK, "admin_update.html", a.updateView(c, f))
+}
+
+// updatesOf returns the updates of the incident numbered s (none if s is
+// not a number), and sets *id to it.
+func (a *admin) updatesOf(s string, id *uint64) []incidents.Update {
+	if parseID("incident", s, id) != nil {
+		return nil
+	}
+	return a.cfg.Admin.Updates(*id)
+}
+
+// findRevision returns the record of recs of which seq (a form value) is
+// a revision, current or earlier, at its current revision.
+func findRevision[T any](recs []T, seq string, seqOf func(T) uint64, earlier func(T) []T) (T, bool) {
+	var zero T
+	n, err := strconv.ParseUint(strings.TrimSpace(seq), 10, 64)
+	if err != nil {
+		return zero, false
+	}
+	for _, r := range recs {
+		if seqOf(r) == n || slices.ContainsFunc(earlier(r), func(e T) bool { return seqOf(e) == n }) {
+			return r, true
+		}
+	}
+	return zero, false
+}
+
+// revisesOf parses a form's "revises" field: ok is false without one.
+func revisesOf(f url.Values) (seq uint64, ok bool, err error) {
+	s := f.Get("revises")
+	if s == "" {
+		return 0, false, nil
+	}
+	if err := parseID("revises", s, &seq); err != nil || seq == 0 {
+		return 0, false, &incidents.ValidationError{Field: "revises", Message: "want a record number"}
+	}
+	return seq, true, nil
 }
 
 func (a *admin) postUpdate(c echo.Context) error {
 	f := c.Request().PostForm
 	in, err := updateInput(f, a.s.cfg.Components)
-	if err == nil {
+	seq, revise, rerr := revisesOf(f)
+	err = firstError(rerr, err)
+	switch {
+	case err != nil:
+	case revise:
+		_, err = a.cfg.Admin.ReviseUpdate(c.Request().Context(), session(c).Account, seq, in)
+	default:
 		_, err = a.cfg.Admin.PostUpdate(c.Request().Context(), session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
@@ -339,24 +433,46 @@ func updateInput(f url.Values, comps []*probes.Component) (incidents.UpdateInput
 type statementFormView struct {
 	adminPage
 	Error                                           string
+	Revises                                         string
 	Incident, Speaker, SaidAt, About, Quote, Source string
 }
 
 func (a *admin) statementView(c echo.Context, f url.Values) statementFormView {
-	return statementFormView{adminPage: a.page(session(c)), Incident: f.Get("incident"), Speaker: f.Get("speaker"),
+	return statementFormView{adminPage: a.page(session(c)), Revises: f.Get("revises"), Incident: f.Get("incident"), Speaker: f.Get("speaker"),
 		SaidAt: f.Get("said_at"), About: f.Get("about"), Quote: f.Get("quote"), Source: f.Get("source_url")}
 }
 
 func (a *admin) statementForm(c echo.Context) error {
-	return a.render(c, http.StatusOK, "admin_statement.html", a.statementView(c, c.QueryParams()))
+	f := c.QueryParams()
+	if rev := f.Get("revises"); rev != "" {
+		s, ok := findRevision(a.cfg.Admin.AllStatements(), rev, func(s incidents.Statement) uint64 { return s.Seq },
+			func(s incidents.Statement) []incidents.Statement { return s.Revisions })
+		if !ok {
+			return echo.ErrNotFound
+		}
+		f = url.Values{"revises": {strconv.FormatUint(s.Seq, 10)}, "speaker": {s.Speaker}, "quote": {s.Quote},
+			"source_url": {s.SourceURL}, "said_at": {formLocal(s.SaidAt)}}
+		if s.Incident != 0 {
+			f.Set("incident", strconv.FormatUint(s.Incident, 10))
+		}
+		if !s.About.Equal(s.SaidAt) {
+			f.Set("about", formLocal(s.About))
+		}
+	}
+	return a.render(c, http.StatusOK, "admin_statement.html", a.statementView(c, f))
 }
 
 func (a *admin) postStatement(c echo.Context) error {
 	f := c.Request().PostForm
 	in := incidents.StatementInput{Speaker: f.Get("speaker"), Quote: f.Get("quote"), SourceURL: f.Get("source_url")}
-	err := firstError(parseID("incident", f.Get("incident"), &in.Incident),
+	seq, revise, err := revisesOf(f)
+	err = firstError(err, parseID("incident", f.Get("incident"), &in.Incident),
 		parseLocal("said_at", f.Get("said_at"), &in.SaidAt), parseLocal("about", f.Get("about"), &in.About))
-	if err == nil {
+	switch {
+	case err != nil:
+	case revise:
+		_, err = a.cfg.Admin.ReviseStatement(c.Request().Context(), session(c).Account, seq, in)
+	default:
 		_, err = a.cfg.Admin.RecordStatement(c.Request().Context(), session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
@@ -373,13 +489,14 @@ func (a *admin) postStatement(c echo.Context) error {
 type maintenanceFormView struct {
 	adminPage
 	Error                   string
+	Revises                 string
 	Title, Body, Start, End string
 	Statuses                []option
 	Components              []componentChoice
 }
 
 func (a *admin) maintenanceView(c echo.Context, f url.Values) maintenanceFormView {
-	v := maintenanceFormView{adminPage: a.page(session(c)), Title: f.Get("title"), Body: f.Get("body"),
+	v := maintenanceFormView{adminPage: a.page(session(c)), Revises: f.Get("revises"), Title: f.Get("title"), Body: f.Get("body"),
 		Start: f.Get("start"), End: f.Get("end"), Statuses: options(maintenanceStatuses, "update.", f.Get("status"))}
 	for _, comp := range a.s.cfg.Components {
 		v.Components = append(v.Components, componentChoice{ID: comp.ID, Name: comp.Name, Checked: slices.Contains(f["components"], comp.ID)})
@@ -388,15 +505,30 @@ func (a *admin) maintenanceView(c echo.Context, f url.Values) maintenanceFormVie
 }
 
 func (a *admin) maintenanceForm(c echo.Context) error {
-	return a.render(c, http.StatusOK, "admin_maintenance.html", a.maintenanceView(c, c.QueryParams()))
+	f := c.QueryParams()
+	if rev := f.Get("revises"); rev != "" {
+		m, ok := findRevision(a.cfg.Admin.Maintenances(), rev, func(m incidents.ScheduledMaintenance) uint64 { return m.Seq },
+			func(m incidents.ScheduledMaintenance) []incidents.ScheduledMaintenance { return m.Revisions })
+		if !ok {
+			return echo.ErrNotFound
+		}
+		f = url.Values{"revises": {strconv.FormatUint(m.Seq, 10)}, "title": {m.Title}, "body": {m.Body},
+			"components": m.Components, "start": {formLocal(m.Start)}, "end": {formLocal(m.End)}, "status": {m.Status.String()}}
+	}
+	return a.render(c, http.StatusOK, "admin_maintenance.html", a.maintenanceView(c, f))
 }
 
 func (a *admin) postMaintenance(c echo.Context) error {
 	f := c.Request().PostForm
 	in := incidents.MaintenanceInput{Title: f.Get("title"), Body: f.Get("body"), Components: f["components"]}
-	err := firstError(parseUpdateStatus("status", f.Get("status"), &in.Status),
+	seq, revise, err := revisesOf(f)
+	err = firstError(err, parseUpdateStatus("status", f.Get("status"), &in.Status),
 		parseLocal("start", f.Get("start"), &in.Start), parseLocal("end", f.Get("end"), &in.End))
-	if err == nil {
+	switch {
+	case err != nil:
+	case revise:
+		_, err = a.reviseMaintenance(c, session(c).Account, seq, in)
+	default:
 		_, err = a.scheduleMaintenance(c, session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
@@ -491,9 +623,32 @@ func parseLocal(field, s string, tm *time.Time) error {
 	return &incidents.ValidationError{Field: field, Message: "want a date and time such as 2026-11-23T09:30"}
 }
 
+// formLocal formats tm for a datetime-local input, in Paris time, with
+// seconds and milliseconds only when it has them: a corrected record keeps
+// its times unless the admin changes them.
+func formLocal(tm time.Time) string {
+	p := tm.In(paris)
+	switch {
+	case p.Nanosecond() != 0:
+		return p.Format("2006-01-02T15:04:05.000")
+	case p.Second() != 0:
+		return p.Format("2006-01-02T15:04:05")
+	}
+	return p.Format("2006-01-02T15:04")
+}
+
 // scheduleMaintenance records a maintenance and tells the engine.
 func (a *admin) scheduleMaintenance(c echo.Context, actor string, in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
 	m, err := a.cfg.Admin.ScheduleMaintenance(c.Request().Context(), actor, in)
+	if err == nil && a.cfg.OnMaintenance != nil {
+		a.cfg.OnMaintenance()
+	}
+	return m, err
+}
+
+// reviseMaintenance records a revision of maintenance seq and tells the engine.
+func (a *admin) reviseMaintenance(c echo.Context, actor string, seq uint64, in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
+	m, err := a.cfg.Admin.ReviseMaintenance(c.Request().Context(), actor, seq, in)
 	if err == nil && a.cfg.OnMaintenance != nil {
 		a.cfg.OnMaintenance()
 	}

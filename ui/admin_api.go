@@ -154,6 +154,7 @@ func (r updateRequest) input(incident uint64) (incidents.UpdateInput, error) {
 // updateResponse is the answer to a posted update.
 type updateResponse struct {
 	Seq       uint64    `json:"seq"`
+	Root      uint64    `json:"root"`
 	Incident  uint64    `json:"incident"`
 	Status    string    `json:"status"`
 	Published time.Time `json:"published"`
@@ -197,13 +198,25 @@ type statementRequest struct {
 	About     string `json:"about"` // RFC 3339; "" means said_at
 }
 
+func (r statementRequest) input() (incidents.StatementInput, error) {
+	in := incidents.StatementInput{Incident: r.Incident, Speaker: r.Speaker, Quote: r.Quote, SourceURL: r.SourceURL}
+	return in, firstError(parseRFC3339("said_at", r.SaidAt, &in.SaidAt), parseRFC3339("about", r.About, &in.About))
+}
+
+// statementResponse is the answer to a recorded or revised statement.
+type statementResponse struct {
+	Seq      uint64    `json:"seq"`
+	Root     uint64    `json:"root"`
+	Incident uint64    `json:"incident,omitempty"`
+	At       time.Time `json:"at"`
+}
+
 func (a *admin) apiStatement(c echo.Context) error {
 	var req statementRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return apiFail(c, err)
 	}
-	in := incidents.StatementInput{Incident: req.Incident, Speaker: req.Speaker, Quote: req.Quote, SourceURL: req.SourceURL}
-	err := firstError(parseRFC3339("said_at", req.SaidAt, &in.SaidAt), parseRFC3339("about", req.About, &in.About))
+	in, err := req.input()
 	if err != nil {
 		return apiFail(c, err)
 	}
@@ -211,11 +224,7 @@ func (a *admin) apiStatement(c echo.Context) error {
 	if err != nil {
 		return apiFail(c, err)
 	}
-	return c.JSON(http.StatusCreated, struct {
-		Seq      uint64    `json:"seq"`
-		Incident uint64    `json:"incident,omitempty"`
-		At       time.Time `json:"at"`
-	}{st.Seq, st.Incident, st.At})
+	return c.JSON(http.StatusCreated, statementResponse{st.Seq, st.Root, st.Incident, st.At})
 }
 
 // maintenanceRequest is the body of POST /maintenances.
@@ -228,28 +237,113 @@ type maintenanceRequest struct {
 	Status     string   `json:"status"` // "" means scheduled
 }
 
+func (r maintenanceRequest) input() (incidents.MaintenanceInput, error) {
+	in := incidents.MaintenanceInput{Title: r.Title, Body: r.Body, Components: r.Components, Status: timeline.Scheduled}
+	if r.Status != "" {
+		if err := parseUpdateStatus("status", r.Status, &in.Status); err != nil {
+			return in, err
+		}
+	}
+	return in, firstError(parseRFC3339("start", r.Start, &in.Start), parseRFC3339("end", r.End, &in.End))
+}
+
+// maintenanceResponse is the answer to a scheduled or revised maintenance.
+type maintenanceResponse struct {
+	Seq  uint64 `json:"seq"`
+	Root uint64 `json:"root"`
+	ID   uint64 `json:"id"`
+}
+
 func (a *admin) apiMaintenance(c echo.Context) error {
 	var req maintenanceRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return apiFail(c, err)
 	}
-	in := incidents.MaintenanceInput{Title: req.Title, Body: req.Body, Components: req.Components, Status: timeline.Scheduled}
-	if req.Status != "" {
-		if err := parseUpdateStatus("status", req.Status, &in.Status); err != nil {
-			return apiFail(c, err)
-		}
-	}
-	if err := firstError(parseRFC3339("start", req.Start, &in.Start), parseRFC3339("end", req.End, &in.End)); err != nil {
+	in, err := req.input()
+	if err != nil {
 		return apiFail(c, err)
 	}
 	m, err := a.scheduleMaintenance(c, tokenAccount(c), in)
 	if err != nil {
 		return apiFail(c, err)
 	}
-	return c.JSON(http.StatusCreated, struct {
-		Seq uint64 `json:"seq"`
-		ID  uint64 `json:"id"`
-	}{m.Seq, m.ID})
+	return c.JSON(http.StatusCreated, maintenanceResponse{m.Seq, m.Root, m.ID})
+}
+
+// The revision routes, POST /{updates,statements,maintenances}/{seq}/revisions,
+// take the body of the matching create route and record a correction of
+// record seq, which must be its record's current revision (else 400 with
+// field "revises"). They answer 201 with the new revision's seq, and the
+// root, the stable seq of the record's first revision.
+
+// revisedSeq parses the route's :seq; a malformed one is refused with 400.
+func revisedSeq(c echo.Context) (uint64, bool) {
+	seq, err := strconv.ParseUint(c.Param("seq"), 10, 64)
+	return seq, err == nil && seq != 0
+}
+
+func badSeq(c echo.Context) error {
+	return refuse(c, http.StatusBadRequest, "revises", "want a record number in the path")
+}
+
+func (a *admin) apiReviseUpdate(c echo.Context) error {
+	seq, ok := revisedSeq(c)
+	if !ok {
+		return badSeq(c)
+	}
+	var req updateRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in, err := req.input(0)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	u, err := a.cfg.Admin.ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published})
+}
+
+func (a *admin) apiReviseStatement(c echo.Context) error {
+	seq, ok := revisedSeq(c)
+	if !ok {
+		return badSeq(c)
+	}
+	var req statementRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in, err := req.input()
+	if err != nil {
+		return apiFail(c, err)
+	}
+	st, err := a.cfg.Admin.ReviseStatement(c.Request().Context(), tokenAccount(c), seq, in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, statementResponse{st.Seq, st.Root, st.Incident, st.At})
+}
+
+func (a *admin) apiReviseMaintenance(c echo.Context) error {
+	seq, ok := revisedSeq(c)
+	if !ok {
+		return badSeq(c)
+	}
+	var req maintenanceRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return apiFail(c, err)
+	}
+	in, err := req.input()
+	if err != nil {
+		return apiFail(c, err)
+	}
+	m, err := a.reviseMaintenance(c, tokenAccount(c), seq, in)
+	if err != nil {
+		return apiFail(c, err)
+	}
+	return c.JSON(http.StatusCreated, maintenanceResponse{m.Seq, m.Root, m.ID})
 }
 
 // parseRFC3339 parses s into *t; "" leaves *t zero (Admin says if required).

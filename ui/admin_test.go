@@ -649,3 +649,223 @@ func TestAdminDashboardXSS(t *testing.T) {
 		t.Errorf("dashboard has live markup %q:\n%s", m, body)
 	}
 }
+
+// seqOf returns the seq of an API answer, as the path segment of a revision.
+func seqOf(t *testing.T, out map[string]any) string {
+	t.Helper()
+	f, ok := out["seq"].(float64)
+	if !ok {
+		t.Fatalf("answer %v lacks seq", out)
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64)
+}
+
+// auditActions returns the actions of the whole audit trail.
+func auditActions(e *adminEnv) []string {
+	var out []string
+	for _, au := range e.admin.AuditTrail(0) {
+		out = append(out, au.Action)
+	}
+	return out
+}
+
+func TestAdminAPIRevisions(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	soon := time.Now().Add(time.Hour).UTC()
+	start, end := soon.Format(time.RFC3339), soon.Add(time.Hour).Format(time.RFC3339)
+	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	statement := `{"speaker":"Ministre","said_at":"` + said + `","quote":"Tout fonctionne.","source_url":"https://example.org/"}`
+	maintenance := `{"title":"Mise à jour","components":["pcn"],"start":"` + start + `","end":"` + end + `"}`
+
+	_, out := env.api(t, "/api/admin/v1/incidents", tok, validIncident)
+	upd := seqOf(t, out)
+	_, out = env.api(t, "/api/admin/v1/statements", tok, statement)
+	stmt := seqOf(t, out)
+	_, out = env.api(t, "/api/admin/v1/maintenances", tok, maintenance)
+	maint := seqOf(t, out)
+
+	// Each kind: a revision of the current revision is recorded; a second
+	// one naming the old seq is refused, field revises.
+	kinds := []struct {
+		name, path, body string
+	}{
+		{"update", "/api/admin/v1/updates/" + upd + "/revisions", `{"status":"investigating","impact":"major","title":"Connexion impossible (corrigé)","body":"On cherche encore."}`},
+		{"statement", "/api/admin/v1/statements/" + stmt + "/revisions", strings.Replace(statement, "Tout fonctionne.", "Presque tout fonctionne.", 1)},
+		{"maintenance", "/api/admin/v1/maintenances/" + maint + "/revisions", strings.Replace(maintenance, "Mise à jour", "Mise à jour (corrigée)", 1)},
+	}
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			resp, out := env.api(t, k.path, tok, k.body)
+			if resp.StatusCode != http.StatusCreated || out["seq"] == nil || seqOf(t, out) == strings.Split(k.path, "/")[5] {
+				t.Fatalf("POST %s = %d %v, want 201 with a new seq", k.path, resp.StatusCode, out)
+			}
+			if root := strconv.FormatFloat(out["root"].(float64), 'f', 0, 64); root != strings.Split(k.path, "/")[5] {
+				t.Errorf("root = %s, want the first revision's seq", root)
+			}
+			resp, out = env.api(t, k.path, tok, k.body)
+			if resp.StatusCode != http.StatusBadRequest || out["field"] != "revises" {
+				t.Errorf("second revision of the old seq = %d %v, want 400 with field revises", resp.StatusCode, out)
+			}
+		})
+	}
+
+	tests := []struct {
+		name, path, tok string
+		want            int
+		field           string
+	}{
+		{"seq not a number", "/api/admin/v1/updates/abc/revisions", tok, http.StatusBadRequest, "revises"},
+		{"seq zero", "/api/admin/v1/statements/0/revisions", tok, http.StatusBadRequest, "revises"},
+		{"seq negative", "/api/admin/v1/maintenances/-1/revisions", tok, http.StatusBadRequest, "revises"},
+		{"seq overflows", "/api/admin/v1/updates/18446744073709551616/revisions", tok, http.StatusBadRequest, "revises"},
+		{"unknown seq", "/api/admin/v1/updates/999/revisions", tok, http.StatusBadRequest, "revises"},
+		{"seq of another kind", "/api/admin/v1/updates/" + stmt + "/revisions", tok, http.StatusBadRequest, "revises"},
+		{"no token", "/api/admin/v1/updates/" + upd + "/revisions", "", http.StatusUnauthorized, ""},
+		{"token without incidents:write", "/api/admin/v1/updates/" + upd + "/revisions", env.token(t, incidents.ScopeStatementsWrite), http.StatusForbidden, ""},
+		{"token without statements:write", "/api/admin/v1/statements/" + stmt + "/revisions", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden, ""},
+		{"token without maintenance:write", "/api/admin/v1/maintenances/" + maint + "/revisions", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, out := env.api(t, tt.path, tt.tok, kinds[0].body)
+			if resp.StatusCode != tt.want || out["error"] == nil {
+				t.Fatalf("POST %s = %d %v, want %d with a JSON error", tt.path, resp.StatusCode, out, tt.want)
+			}
+			if tt.field != "" && out["field"] != tt.field {
+				t.Errorf("answer %v: field %v, want %q", out, out["field"], tt.field)
+			}
+		})
+	}
+
+	ups := env.admin.Updates(env.admin.ManualIncidents()[0])
+	if len(ups) != 1 || len(ups[0].Revisions) != 1 || ups[0].Title != "Connexion impossible (corrigé)" || ups[0].Revisions[0].Title != "Connexion impossible" {
+		t.Errorf("Updates = %+v, want one update with its corrected title and the first revision", ups)
+	}
+	if ss := env.admin.AllStatements(); len(ss) != 1 || len(ss[0].Revisions) != 1 || ss[0].Quote != "Presque tout fonctionne." {
+		t.Errorf("AllStatements = %+v, want one statement revised once", ss)
+	}
+	if ms := env.admin.Maintenances(); len(ms) != 1 || len(ms[0].Revisions) != 1 || ms[0].Title != "Mise à jour (corrigée)" {
+		t.Errorf("Maintenances = %+v, want one maintenance revised once", ms)
+	}
+	if n := env.maintOK.Load(); n != 2 {
+		t.Errorf("OnMaintenance called %d times, want 2 (schedule and revision)", n)
+	}
+	actions := auditActions(env)
+	for _, want := range []string{incidents.ActionUpdateRevise, incidents.ActionStatementRevise, incidents.ActionMaintenanceRevise} {
+		if n := strings.Count(strings.Join(actions, " "), want); n != 1 {
+			t.Errorf("audit trail %q has %s %d times, want once", actions, want, n)
+		}
+	}
+}
+
+func TestAdminFormRevisions(t *testing.T) {
+	env := newAdminEnv(t, envOptions{})
+	csrf := env.login(t)
+	start := time.Now().Add(time.Hour)
+	said := localInput(time.Now().Add(-time.Hour))
+	post := func(t *testing.T, path string, form url.Values, want int) string {
+		t.Helper()
+		resp, body := env.do(t, http.MethodPost, path, form, nil)
+		if resp.StatusCode != want {
+			t.Fatalf("POST %s %v = %d, want %d:\n%s", path, form, resp.StatusCode, want, body)
+		}
+		return body
+	}
+	get := func(t *testing.T, path string, wants ...string) {
+		t.Helper()
+		resp, body := env.do(t, http.MethodGet, path, nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s = %d, want 200:\n%s", path, resp.StatusCode, body)
+		}
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s lacks %q:\n%s", path, want, body)
+			}
+		}
+	}
+
+	post(t, "/admin/updates", url.Values{"csrf": {csrf}, "status": {"investigating"}, "impact": {"minor"}, "title": {"Lenteurs"},
+		"body": {"On regarde."}, "component.monlycee": {"degraded_performance"}}, http.StatusSeeOther)
+	post(t, "/admin/statements", url.Values{"csrf": {csrf}, "speaker": {"Le recteur"}, "said_at": {said}, "quote": {"Tout va bien."},
+		"source_url": {"https://example.org/a"}}, http.StatusSeeOther)
+	post(t, "/admin/maintenances", url.Values{"csrf": {csrf}, "title": {"Migration"}, "status": {"scheduled"}, "components": {"pcn"},
+		"start": {localInput(start)}, "end": {localInput(start.Add(time.Hour))}}, http.StatusSeeOther)
+	inc := env.admin.ManualIncidents()[0]
+	id := strconv.FormatUint(inc, 10)
+	upd := strconv.FormatUint(env.admin.Updates(inc)[0].Seq, 10)
+	stmt := strconv.FormatUint(env.admin.AllStatements()[0].Seq, 10)
+	maint := strconv.FormatUint(env.admin.Maintenances()[0].Seq, 10)
+
+	// The dashboard links to the pre-filled forms.
+	updForm := "/admin/updates/new?incident=" + id + "&revises=" + upd
+	stmtForm := "/admin/statements/new?revises=" + stmt
+	maintForm := "/admin/maintenances/new?revises=" + maint
+	get(t, "/admin", strings.ReplaceAll(updForm, "&", "&amp;"), stmtForm, maintForm, t2h("admin.dash.correct"))
+	get(t, updForm, `name="revises" value="`+upd+`"`, `value="Lenteurs"`, "On regarde.", `value="investigating" selected`,
+		`value="minor" selected`, `value="degraded_performance" selected`, t2h("admin.revise.update"))
+	get(t, stmtForm, `name="revises" value="`+stmt+`"`, `value="Le recteur"`, "Tout va bien.", `value="https://example.org/a"`, `value="`+said+`"`)
+	get(t, maintForm, `name="revises" value="`+maint+`"`, `value="Migration"`, `value="pcn" checked`, `value="`+localInput(start)+`"`, `value="scheduled" selected`)
+	for _, path := range []string{"/admin/updates/new?incident=" + id + "&revises=abc", "/admin/updates/new?revises=" + upd,
+		"/admin/statements/new?revises=999", "/admin/maintenances/new?revises=" + stmt} {
+		if resp, _ := env.do(t, http.MethodGet, path, nil, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
+		}
+	}
+
+	updRev := url.Values{"csrf": {csrf}, "revises": {upd}, "incident": {id}, "status": {"identified"}, "impact": {"major"},
+		"title": {"Panne de connexion"}, "body": {"Cause trouvée."}, "component.monlycee": {"major_outage"}}
+	stmtRev := url.Values{"csrf": {csrf}, "revises": {stmt}, "speaker": {"Le recteur"}, "said_at": {said}, "quote": {"Presque tout va bien."},
+		"source_url": {"https://example.org/a"}}
+	maintRev := url.Values{"csrf": {csrf}, "revises": {maint}, "title": {"Migration du serveur"}, "status": {"scheduled"}, "components": {"pcn"},
+		"start": {localInput(start)}, "end": {localInput(start.Add(2 * time.Hour))}}
+	without := func(f url.Values, key string) url.Values {
+		g := url.Values{}
+		for k, v := range f {
+			if k != key {
+				g[k] = v
+			}
+		}
+		return g
+	}
+	post(t, "/admin/updates", without(updRev, "csrf"), http.StatusForbidden)
+	post(t, "/admin/statements", without(stmtRev, "csrf"), http.StatusForbidden)
+	post(t, "/admin/maintenances", without(maintRev, "csrf"), http.StatusForbidden)
+	post(t, "/admin/updates", updRev, http.StatusSeeOther)
+	post(t, "/admin/statements", stmtRev, http.StatusSeeOther)
+	post(t, "/admin/maintenances", maintRev, http.StatusSeeOther)
+	// The old seqs are no longer current: the forms come back with the error.
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{{"/admin/updates", updRev}, {"/admin/statements", stmtRev}, {"/admin/maintenances", maintRev}} {
+		if body := post(t, f.path, f.form, http.StatusBadRequest); !strings.Contains(body, t2h("field.revises")) || !strings.Contains(body, `name="revises" value="`) {
+			t.Errorf("POST %s of an old revision lacks the revises error or field:\n%s", f.path, body)
+		}
+	}
+	bad := without(updRev, "revises")
+	bad.Set("revises", "x1")
+	post(t, "/admin/updates", bad, http.StatusBadRequest)
+
+	get(t, "/admin", "Panne de connexion", "Lenteurs", "Presque tout va bien.", "Tout va bien.", "Migration du serveur", "Migration",
+		"<details>", "("+t2h("admin.dash.revised")+" 1 "+t2h("admin.dash.times")+")",
+		incidents.ActionUpdateRevise, incidents.ActionStatementRevise, incidents.ActionMaintenanceRevise)
+	ups := env.admin.Updates(inc)
+	if len(ups) != 1 || ups[0].Title != "Panne de connexion" || len(ups[0].Revisions) != 1 || ups[0].Revisions[0].Title != "Lenteurs" {
+		t.Errorf("Updates = %+v, want the correction with the first revision", ups)
+	}
+	if n := len(env.admin.ManualIncidents()); n != 1 {
+		t.Errorf("%d manual incidents, want 1: a correction opens none", n)
+	}
+	actions := strings.Join(auditActions(env), " ")
+	for _, want := range []string{incidents.ActionUpdateRevise, incidents.ActionStatementRevise, incidents.ActionMaintenanceRevise} {
+		if n := strings.Count(actions, want); n != 1 {
+			t.Errorf("audit trail %q has %s %d times, want once", actions, want, n)
+		}
+	}
+	for _, au := range env.admin.AuditTrail(3) {
+		if au.Actor != testAccount {
+			t.Errorf("audit record %+v, want actor %s", au, testAccount)
+		}
+	}
+}

@@ -110,6 +110,13 @@ var fr = map[string]string{
 	"impact.minor":                       "Mineure",
 	"impact.major":                       "Majeure",
 	"impact.critical":                    "Critique",
+	"admin.dash.correct":                 "Corriger",
+	"admin.dash.revised":                 "révisé",
+	"admin.dash.times":                   "fois",
+	"admin.revise.update":                "Corriger une mise à jour",
+	"admin.revise.statement":             "Corriger une déclaration",
+	"admin.revise.maintenance":           "Corriger une maintenance",
+	"admin.revise.help":                  "La correction est publiée comme une nouvelle révision ; la version précédente reste consultable.",
 }
 
 // t returns the French text of id. A missing key is a bug caught by tests;
