@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/timeline"
-	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/probes/sim"
 )
 
@@ -26,13 +23,7 @@ import (
 func TestServeIncidentsAndAdmin(t *testing.T) {
 	healthy := sim.Start(t, sim.Healthy)
 	white := sim.Start(t, sim.WhitePage)
-	path := writeConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
-	raw, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.NewReplacer("interval: 10s", "interval: 1s", "timeout: 2s", "timeout: 800ms", "degraded_after: 1s", "degraded_after: 500ms").Replace(string(raw))), 0o644)
-	cfg, err := probes.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := fastConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
 	dataDir := t.TempDir()
 	acc, err := incidents.OpenAccounts(filepath.Join(dataDir, "accounts.db"), incidents.AccountsOptions{HashCost: incidents.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
@@ -47,21 +38,7 @@ func TestServeIncidentsAndAdmin(t *testing.T) {
 	}
 	acc.Close()
 
-	addrc := make(chan string, 1)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, serveOptions{cfg: cfg, dataDir: dataDir, listen: "127.0.0.1:0", workers: 4, ready: func(a string) { addrc <- a }})
-	}()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve returned before listening: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not listen within 10s")
-	}
+	base, stop := startServe(t, cfg, dataDir)
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -98,15 +75,7 @@ func TestServeIncidentsAndAdmin(t *testing.T) {
 		t.Fatalf("POST statement = %d %s, want 201", resp.StatusCode, b)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve() = %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stop()
 	tl, err := timeline.Open(filepath.Join(dataDir, "timeline.db"), timeline.Options{})
 	if err != nil {
 		t.Fatal(err)

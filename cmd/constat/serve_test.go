@@ -29,17 +29,24 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func TestServeRecordsAndPublishes(t *testing.T) {
-	healthy := sim.Start(t, sim.Healthy)
-	white := sim.Start(t, sim.WhitePage)
-	path := writeConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
+// fastConfig writes and loads a config of the given portals probed every second.
+func fastConfig(t *testing.T, portals map[string]string, order ...string) *probes.Config {
+	t.Helper()
+	path := writeConfig(t, portals, order...)
 	raw, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.NewReplacer("interval: 10s", "interval: 1s", "timeout: 2s", "timeout: 800ms", "degraded_after: 1s", "degraded_after: 500ms").Replace(string(raw))), 0o644)
+	fast := strings.NewReplacer("interval: 10s", "interval: 1s", "timeout: 2s", "timeout: 800ms", "degraded_after: 1s", "degraded_after: 500ms")
+	os.WriteFile(path, []byte(fast.Replace(string(raw))), 0o644)
 	cfg, err := probes.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dataDir := t.TempDir()
+	return cfg
+}
+
+// startServe runs serve on 127.0.0.1 and returns its base URL and a stop
+// function that cancels it and fails the test unless it returns nil in time.
+func startServe(t *testing.T, cfg *probes.Config, dataDir string) (base string, stop func()) {
+	t.Helper()
 	addrc := make(chan string, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -47,15 +54,36 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 		done <- serve(ctx, serveOptions{cfg: cfg, dataDir: dataDir, listen: "127.0.0.1:0", workers: 4,
 			ready: func(a string) { addrc <- a }})
 	}()
-	var base string
 	select {
 	case a := <-addrc:
 		base = "http://" + a
 	case err := <-done:
+		cancel()
 		t.Fatalf("serve returned before listening: %v", err)
 	case <-time.After(10 * time.Second):
+		cancel()
 		t.Fatal("serve did not listen within 10s")
 	}
+	return base, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("serve() = %v, want nil after cancel", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop within 15s of cancel")
+		}
+	}
+}
+
+func TestServeRecordsAndPublishes(t *testing.T) {
+	healthy := sim.Start(t, sim.Healthy)
+	white := sim.Start(t, sim.WhitePage)
+	cfg := fastConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
+	dataDir := t.TempDir()
+	base, stop := startServe(t, cfg, dataDir)
 
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
@@ -87,15 +115,7 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 		t.Errorf("/ = %d, want the French page showing the white page as saturation and the lycées up:\n%s", code, page)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve() = %v, want nil after cancel", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop within 15s of cancel")
-	}
+	stop()
 	// Everything shown was committed: the timeline has both components after restart.
 	tl, err := timeline.Open(filepath.Join(dataDir, "timeline.db"), timeline.Options{})
 	if err != nil {
