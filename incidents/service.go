@@ -37,6 +37,8 @@ type Service struct {
 
 	mu  sync.Mutex // serialises the engine
 	eng *Engine
+
+	hist *History // every persisted event, for the pages and APIs
 }
 
 // EngineConfigOf maps the config file's incidents section to the engine's.
@@ -51,7 +53,11 @@ func NewService(tl *timeline.Timeline, rec *Recorder, cfg *probes.Config, log *s
 		log = slog.New(slog.DiscardHandler)
 	}
 	ecfg := EngineConfigOf(cfg.Incidents).withDefaults()
-	s := &Service{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, cfg.Components)}
+	hist, err := LoadHistory(tl)
+	if err != nil {
+		return nil, fmt.Errorf("load incident history: %w", err)
+	}
+	s := &Service{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, cfg.Components), hist: hist}
 	if err := s.restore(ecfg.FlapWindow); err != nil {
 		return nil, fmt.Errorf("restore incident state: %w", err)
 	}
@@ -107,13 +113,22 @@ func (s *Service) SetMaintenance(ws []Maintenance) {
 // Recorder returns the recorder the service writes through.
 func (s *Service) Recorder() *Recorder { return s.rec }
 
+// History returns the incident history the service keeps up to date.
+func (s *Service) History() *History { return s.hist }
+
 func (s *Service) persist(ctx context.Context, evs []Event) error {
 	entries := make([]timeline.Entry, len(evs))
 	for i := range evs {
 		entries[i] = toRecord(&evs[i])
 	}
-	_, err := s.tl.AppendRecords(context.WithoutCancel(ctx), entries...)
-	return err
+	seqs, err := s.tl.AppendRecords(context.WithoutCancel(ctx), entries...)
+	if err != nil {
+		return err
+	}
+	for i, seq := range seqs {
+		s.hist.Add(seq, entries[i].(timeline.Event))
+	}
+	return nil
 }
 
 // toRecord converts an engine event to its timeline record.

@@ -158,3 +158,36 @@ func TestServiceRestoreWritesLostEvents(t *testing.T) {
 		t.Errorf("second restart wrote %d more events, want 0", n-len(evs))
 	}
 }
+
+func TestServiceHistory(t *testing.T) {
+	h := newServiceHarness(t)
+	for i, ok := range []bool{true, false, false, false, true, true} {
+		if _, err := h.svc.Record(t.Context(), round(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		incs := h.svc.History().Incidents()
+		if len(incs) != 1 {
+			t.Fatalf("%s: History().Incidents() = %+v, want one", when, incs)
+		}
+		s := incs[0]
+		if !s.Start.Equal(morning.Add(time.Minute)) || !s.End.Equal(morning.Add(4*time.Minute)) || s.Open() ||
+			s.Worst != probes.MajorOutage || len(s.Components) != 1 || s.Components[0] != "monlycee" {
+			t.Errorf("%s: incident = %+v, want monlycee 9:01–9:04, major, resolved", when, s)
+		}
+		_, evs, ok := h.svc.History().Incident(s.ID)
+		if !ok || len(evs) == 0 || EventKind(evs[0].EventKind) == EventUnknown {
+			t.Fatalf("%s: Incident(%d) = %v, %+v", when, s.ID, ok, evs)
+		}
+		for i := 1; i < len(evs); i++ {
+			if evs[i].Seq <= evs[i-1].Seq {
+				t.Errorf("%s: events out of seq order: %d after %d", when, evs[i].Seq, evs[i-1].Seq)
+			}
+		}
+	}
+	check("live")
+	h.restart()
+	check("after restart")
+}
