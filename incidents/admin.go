@@ -867,3 +867,11 @@ func (a *Admin) AuditTrail(limit int) []timeline.Audit {
 	}
 	return out
 }
+
+// Generation changes whenever a record is added (every action adds at
+// least its audit record), for cache validation.
+func (a *Admin) Generation() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return uint64(len(a.audit))
+}

@@ -198,6 +198,7 @@ func newServer(o serveOptions, st *stores) (*ui.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.EnablePublicAPI(ui.PublicConfig{Service: st.svc, Admin: st.adm})
 	err = srv.EnableAdmin(ui.AdminConfig{
 		Accounts:      st.acc,
 		Admin:         st.adm,

@@ -85,6 +85,9 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 	dataDir := t.TempDir()
 	base, stop := startServe(t, cfg, dataDir)
 
+	if code, body := get(t, base+"/api/v2/status.json"); code != 200 || !strings.Contains(body, `"indicator"`) {
+		t.Errorf("/api/v2/status.json = %d %q", code, body)
+	}
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
 	}

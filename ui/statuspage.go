@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/labstack/echo/v4"
+)
+
+// PublicConfig gives the public API what it reads: the engine's states and
+// incident history (Service) and the admins' records (Admin).
+type PublicConfig struct {
+	Service *incidents.Service
+	Admin   *incidents.Admin
+	Now     func() time.Time // nil: time.Now
+}
+
+// EnablePublicAPI registers the Atlassian Statuspage v2-compatible JSON
+// API under /api/v2: the same paths, field names and enums, so existing
+// clients and widgets work. Every document is rendered once per change
+// (and at most once a minute, for maintenance windows that start and end
+// with time) and served from memory with an ETag.
+func (s *Server) EnablePublicAPI(cfg PublicConfig) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &publicAPI{s: s, cfg: cfg}
+	for path, build := range map[string]func(*spSnapshot) any{
+		"/api/v2/summary.json":                         func(v *spSnapshot) any { return v.summary() },
+		"/api/v2/status.json":                          func(v *spSnapshot) any { return spStatusDoc{v.page, v.status} },
+		"/api/v2/components.json":                      func(v *spSnapshot) any { return spComponentsDoc{v.page, v.components} },
+		"/api/v2/incidents.json":                       func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.incidents} },
+		"/api/v2/incidents/unresolved.json":            func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.unresolved()} },
+		"/api/v2/scheduled-maintenances.json":          func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenances} },
+		"/api/v2/scheduled-maintenances/upcoming.json": func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("scheduled")} },
+		"/api/v2/scheduled-maintenances/active.json":   func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("in_progress")} },
+	} {
+		h := p.handler(path, build)
+		s.e.GET(path, h)
+		s.e.HEAD(path, h)
+	}
+}
+
+type publicAPI struct {
+	s   *Server
+	cfg PublicConfig
+
+	mu    sync.Mutex
+	key   [3]uint64
+	snap  *spSnapshot
+	cache map[string]renderedPage
+}
+
+// handler serves the document build makes of the current snapshot.
+func (p *publicAPI) handler(path string, build func(*spSnapshot) any) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		doc, err := p.document(path, build)
+		if err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set("ETag", doc.etag)
+		h.Set("Cache-Control", "public, max-age=10")
+		h.Set("Access-Control-Allow-Origin", "*") // widgets read it from other sites
+		if c.Request().Header.Get("If-None-Match") == doc.etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+		if c.Request().Method == http.MethodHead {
+			h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+			h.Set(echo.HeaderContentLength, strconv.Itoa(len(doc.body)))
+			return c.NoContent(http.StatusOK)
+		}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc.body)
+	}
+}
+
+func (p *publicAPI) document(path string, build func(*spSnapshot) any) (renderedPage, error) {
+	now := p.cfg.Now()
+	key := [3]uint64{p.cfg.Service.History().Generation(), p.cfg.Admin.Generation(), uint64(now.Unix() / 60)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.snap == nil || key != p.key {
+		p.snap, p.key, p.cache = p.snapshot(now), key, map[string]renderedPage{}
+	}
+	if doc, ok := p.cache[path]; ok {
+		return doc, nil
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(build(p.snap)); err != nil {
+		return renderedPage{}, fmt.Errorf("encode %s: %w", path, err)
+	}
+	doc := renderedPage{ok: true, body: buf.Bytes(), etag: fmt.Sprintf(`"%x-%x-%x"`, key[0], key[1], key[2])}
+	p.cache[path] = doc
+	return doc, nil
+}

@@ -1,0 +1,377 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+// The Statuspage v2 documents. Field names and enums are Statuspage's;
+// times are RFC 3339 in UTC; absent values are JSON null, as there.
+type (
+	spPage struct {
+		ID        string    `json:"id"`
+		Name      string    `json:"name"`
+		URL       string    `json:"url"`
+		TimeZone  string    `json:"time_zone"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	spStatus struct {
+		Indicator   string `json:"indicator"` // none, minor, major, critical, maintenance
+		Description string `json:"description"`
+	}
+	spComponent struct {
+		ID                 string    `json:"id"`
+		Name               string    `json:"name"`
+		Status             string    `json:"status"`
+		CreatedAt          time.Time `json:"created_at"`
+		UpdatedAt          time.Time `json:"updated_at"`
+		Position           int       `json:"position"`
+		Description        *string   `json:"description"`
+		Showcase           bool      `json:"showcase"`
+		StartDate          *string   `json:"start_date"`
+		GroupID            *string   `json:"group_id"`
+		PageID             string    `json:"page_id"`
+		Group              bool      `json:"group"`
+		OnlyShowIfDegraded bool      `json:"only_show_if_degraded"`
+		Components         []string  `json:"components,omitempty"` // groups only
+	}
+	spAffected struct {
+		Code      string `json:"code"`
+		Name      string `json:"name"`
+		OldStatus string `json:"old_status"`
+		NewStatus string `json:"new_status"`
+	}
+	spUpdate struct {
+		ID                   string       `json:"id"`
+		Status               string       `json:"status"`
+		Body                 string       `json:"body"`
+		IncidentID           string       `json:"incident_id"`
+		CreatedAt            time.Time    `json:"created_at"`
+		UpdatedAt            time.Time    `json:"updated_at"`
+		DisplayAt            time.Time    `json:"display_at"`
+		AffectedComponents   []spAffected `json:"affected_components"`
+		DeliverNotifications bool         `json:"deliver_notifications"`
+		CustomTweet          *string      `json:"custom_tweet"`
+		TweetID              *string      `json:"tweet_id"`
+	}
+	spIncident struct {
+		ID              string        `json:"id"`
+		Name            string        `json:"name"`
+		Status          string        `json:"status"`
+		CreatedAt       time.Time     `json:"created_at"`
+		UpdatedAt       time.Time     `json:"updated_at"`
+		MonitoringAt    *time.Time    `json:"monitoring_at"`
+		ResolvedAt      *time.Time    `json:"resolved_at"`
+		Impact          string        `json:"impact"`
+		Shortlink       string        `json:"shortlink"`
+		StartedAt       time.Time     `json:"started_at"`
+		PageID          string        `json:"page_id"`
+		IncidentUpdates []spUpdate    `json:"incident_updates"`
+		Components      []spComponent `json:"components"`
+		ScheduledFor    *time.Time    `json:"scheduled_for,omitempty"`
+		ScheduledUntil  *time.Time    `json:"scheduled_until,omitempty"`
+	}
+	spStatusDoc struct {
+		Page   spPage   `json:"page"`
+		Status spStatus `json:"status"`
+	}
+	spComponentsDoc struct {
+		Page       spPage        `json:"page"`
+		Components []spComponent `json:"components"`
+	}
+	spIncidentsDoc struct {
+		Page      spPage       `json:"page"`
+		Incidents []spIncident `json:"incidents"`
+	}
+	spMaintenancesDoc struct {
+		Page                  spPage       `json:"page"`
+		ScheduledMaintenances []spIncident `json:"scheduled_maintenances"`
+	}
+	spSummaryDoc struct {
+		Page                  spPage        `json:"page"`
+		Components            []spComponent `json:"components"`
+		Incidents             []spIncident  `json:"incidents"`
+		ScheduledMaintenances []spIncident  `json:"scheduled_maintenances"`
+		Status                spStatus      `json:"status"`
+	}
+)
+
+// spSnapshot is everything the documents show, built once per change.
+type spSnapshot struct {
+	page         spPage
+	status       spStatus
+	components   []spComponent
+	incidents    []spIncident // newest first, at most maxIncidents
+	maintenances []spIncident
+}
+
+const (
+	pageID       = "constat"
+	maxIncidents = 50
+)
+
+func (v *spSnapshot) unresolved() []spIncident {
+	out := []spIncident{}
+	for _, inc := range v.incidents {
+		if inc.Status != "resolved" && inc.Status != "postmortem" {
+			out = append(out, inc)
+		}
+	}
+	return out
+}
+
+func (v *spSnapshot) maintenancesIn(status string) []spIncident {
+	out := []spIncident{}
+	for _, m := range v.maintenances {
+		if m.Status == status {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (v *spSnapshot) summary() spSummaryDoc {
+	active := append(v.maintenancesIn("in_progress"), v.maintenancesIn("scheduled")...)
+	return spSummaryDoc{v.page, v.components, v.unresolved(), active, v.status}
+}
+
+func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
+	cfg := p.s.cfg
+	v := &spSnapshot{page: spPage{ID: pageID, Name: "Constat", URL: "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)}}
+	names := map[string]string{}
+	states := map[string]incidents.ComponentState{}
+	for _, st := range p.cfg.Service.Components() {
+		states[st.ID] = st
+	}
+	worst := probes.Operational
+	pos := 0
+	for _, g := range cfg.Groups {
+		pos++
+		gi := len(v.components)
+		v.components = append(v.components, spComponent{ID: g.ID, Name: g.Name, Status: "operational", Position: pos,
+			PageID: pageID, Group: true, Components: []string{}})
+		for _, c := range g.Components {
+			pos++
+			names[c.ID] = c.Name
+			st := states[c.ID]
+			status := st.Status
+			if !status.Valid() {
+				status = probes.Operational // not measured yet: Statuspage has no "unknown"
+			}
+			gid, since := g.ID, st.Since.UTC()
+			if st.Since.IsZero() { // no state change since Constat began measuring it
+				since = v.page.UpdatedAt
+			}
+			v.components = append(v.components, spComponent{ID: c.ID, Name: c.Name, Status: status.String(), Position: pos,
+				PageID: pageID, GroupID: &gid, Showcase: true, CreatedAt: since, UpdatedAt: since})
+			grp := &v.components[gi]
+			grp.Components = append(grp.Components, c.ID)
+			if sev(status) > sev(worstOf(grp.Status)) {
+				grp.Status = status.String()
+			}
+			grp.CreatedAt, grp.UpdatedAt = v.page.UpdatedAt, v.page.UpdatedAt
+			if sev(status) > sev(worst) {
+				worst = status
+			}
+		}
+	}
+	v.status = overall(worst)
+	v.incidents = p.incidentDocs(names)
+	v.maintenances = p.maintenanceDocs(names, now)
+	return v
+}
+
+func worstOf(name string) probes.Status {
+	var s probes.Status
+	_ = s.UnmarshalText([]byte(name))
+	return s
+}
+
+// sev orders statuses by gravity; maintenance ranks below any outage.
+func sev(s probes.Status) int {
+	switch s {
+	case probes.DegradedPerformance:
+		return 2
+	case probes.PartialOutage:
+		return 3
+	case probes.MajorOutage:
+		return 4
+	case probes.UnderMaintenance:
+		return 1
+	}
+	return 0
+}
+
+func overall(worst probes.Status) spStatus {
+	switch worst {
+	case probes.DegradedPerformance:
+		return spStatus{"minor", t("api.status.minor")}
+	case probes.PartialOutage:
+		return spStatus{"major", t("api.status.major")}
+	case probes.MajorOutage:
+		return spStatus{"critical", t("api.status.critical")}
+	case probes.UnderMaintenance:
+		return spStatus{"maintenance", t("api.status.maintenance")}
+	}
+	return spStatus{"none", t("api.status.none")}
+}
+
+// impactOf maps an incident's worst measured status to Statuspage's impact.
+func impactOf(s probes.Status) string {
+	switch s {
+	case probes.DegradedPerformance:
+		return "minor"
+	case probes.PartialOutage:
+		return "major"
+	case probes.MajorOutage:
+		return "critical"
+	}
+	return "none"
+}
+
+func idString(id uint64) string { return strconv.FormatUint(id, 10) }
+
+// incidentDocs merges automatic incidents (measured) with manual ones,
+// newest first; admins' updates on either come first in their updates.
+func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
+	adm := p.cfg.Admin
+	var out []spIncident
+	for _, s := range p.cfg.Service.History().Incidents() {
+		_, evs, _ := p.cfg.Service.History().Incident(s.ID)
+		inc := spIncident{ID: idString(s.ID), Name: autoName(s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
+			UpdatedAt: s.Updated.UTC(), Impact: impactOf(s.Worst), StartedAt: s.Start.UTC(), PageID: pageID,
+			Shortlink: "/incidents/" + idString(s.ID), IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
+		if !s.Open() {
+			end := s.End.UTC()
+			inc.Status, inc.ResolvedAt = "resolved", &end
+		}
+		for _, c := range s.Components {
+			inc.Components = append(inc.Components, spComponent{ID: c, Name: names[c], PageID: pageID, Showcase: true})
+		}
+		for i := len(evs) - 1; i >= 0; i-- {
+			inc.IncidentUpdates = append(inc.IncidentUpdates, autoUpdate(inc.ID, evs[i], names))
+		}
+		applyAdmin(&inc, adm.Updates(s.ID), names)
+		out = append(out, inc)
+	}
+	for _, id := range adm.ManualIncidents() {
+		ups := adm.Updates(id)
+		if len(ups) == 0 {
+			continue
+		}
+		first := ups[0]
+		inc := spIncident{ID: idString(id), CreatedAt: first.Published.UTC(), StartedAt: first.Published.UTC(), PageID: pageID,
+			Shortlink: "/incidents/" + idString(id), IncidentUpdates: []spUpdate{}, Components: []spComponent{}, Impact: "none"}
+		applyAdmin(&inc, ups, names)
+		out = append(out, inc)
+	}
+	slices.SortStableFunc(out, func(a, b spIncident) int { return b.StartedAt.Compare(a.StartedAt) })
+	if len(out) > maxIncidents {
+		out = out[:maxIncidents]
+	}
+	return out
+}
+
+// applyAdmin puts the admins' updates (current revisions) on inc: their
+// title names it, the latest sets its status and impact.
+func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string) {
+	for _, u := range ups {
+		up := spUpdate{ID: idString(u.Root), Status: u.Status.String(), Body: u.Body, IncidentID: inc.ID,
+			CreatedAt: u.Published.UTC(), UpdatedAt: u.Published.UTC(), DisplayAt: u.Published.UTC(), AffectedComponents: []spAffected{}}
+		for _, a := range u.Components {
+			up.AffectedComponents = append(up.AffectedComponents, spAffected{Code: a.Component, Name: names[a.Component], NewStatus: a.Status.String()})
+			if !slices.ContainsFunc(inc.Components, func(c spComponent) bool { return c.ID == a.Component }) {
+				inc.Components = append(inc.Components, spComponent{ID: a.Component, Name: names[a.Component], PageID: pageID, Showcase: true})
+			}
+		}
+		inc.IncidentUpdates = append([]spUpdate{up}, inc.IncidentUpdates...)
+	}
+	if len(ups) == 0 {
+		return
+	}
+	last := ups[len(ups)-1]
+	inc.Name, inc.Status, inc.Impact = ups[0].Title, last.Status.String(), last.Impact.String()
+	if last.Published.After(inc.UpdatedAt) {
+		inc.UpdatedAt = last.Published.UTC()
+	}
+	for _, u := range ups {
+		if u.Status == timeline.Monitoring && inc.MonitoringAt == nil {
+			at := u.Published.UTC()
+			inc.MonitoringAt = &at
+		}
+		if u.Status == timeline.Resolved && inc.ResolvedAt == nil {
+			at := u.Published.UTC()
+			inc.ResolvedAt = &at
+		}
+	}
+}
+
+// autoName names an automatic incident by its components.
+func autoName(s incidents.IncidentSummary, names map[string]string) string {
+	ns := make([]string, len(s.Components))
+	for i, c := range s.Components {
+		ns[i] = cmpName(c, names)
+	}
+	return fmt.Sprintf(t("api.incident.auto"), strings.Join(ns, ", "))
+}
+
+func cmpName(id string, names map[string]string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// autoUpdate is an engine event as a Statuspage update: what was measured.
+func autoUpdate(incID string, e incidents.EventRecord, names map[string]string) spUpdate {
+	status := "investigating"
+	if incidents.EventKind(e.EventKind) == incidents.Resolved {
+		status = "resolved"
+	}
+	body := fmt.Sprintf("%s — %s : %s → %s", heure(e.At), cmpName(e.Component, names), t("status."+e.From.String()), t("status."+e.To.String()))
+	if e.Cause != nil {
+		body += fmt.Sprintf(" (%s", t("outcome."+e.Cause.Outcome.String()))
+		if e.Cause.Detail != "" {
+			body += ", " + e.Cause.Detail
+		}
+		body += ")"
+	}
+	body += fmt.Sprintf(" — %s %d", t("api.evidence"), e.Evidence)
+	at := e.At.UTC()
+	return spUpdate{ID: "e" + idString(e.Seq), Status: status, Body: body, IncidentID: incID, CreatedAt: at, UpdatedAt: at, DisplayAt: at,
+		AffectedComponents: []spAffected{{Code: e.Component, Name: names[e.Component], OldStatus: e.From.String(), NewStatus: e.To.String()}}}
+}
+
+// maintenanceDocs are the scheduled maintenances, with the status time
+// gives them: a scheduled window whose start has passed is in progress,
+// one whose end has passed is completed.
+func (p *publicAPI) maintenanceDocs(names map[string]string, now time.Time) []spIncident {
+	out := []spIncident{}
+	for _, m := range p.cfg.Admin.Maintenances() {
+		status := m.Status.String()
+		switch {
+		case m.Status == timeline.Completed || !now.Before(m.End):
+			status = "completed"
+		case !now.Before(m.Start):
+			status = "in_progress"
+		}
+		from, until := m.Start.UTC(), m.End.UTC()
+		doc := spIncident{ID: idString(m.ID), Name: m.Title, Status: status, CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(),
+			Impact: "maintenance", StartedAt: from, PageID: pageID, Shortlink: "/maintenances/" + idString(m.ID),
+			ScheduledFor: &from, ScheduledUntil: &until, Components: []spComponent{},
+			IncidentUpdates: []spUpdate{{ID: idString(m.Root), Status: m.Status.String(), Body: m.Body, IncidentID: idString(m.ID),
+				CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(), DisplayAt: m.At.UTC(), AffectedComponents: []spAffected{}}}}
+		for _, c := range m.Components {
+			doc.Components = append(doc.Components, spComponent{ID: c, Name: names[c], Status: probes.UnderMaintenance.String(), PageID: pageID, Showcase: true})
+		}
+		out = append(out, doc)
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// newPublicServer serves testConfig with the engine and the admin records.
+func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Service, *incidents.Admin) {
+	t.Helper()
+	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Open(filepath.Join(t.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tl.Close() })
+	rec, err := incidents.NewRecorder(tl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := incidents.NewService(tl, rec, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := incidents.NewAdmin(tl, cfg.Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm, Now: func() time.Time { return now }})
+	return s, svc, adm
+}
+
+func quotaRound(minute int, ok bool) probes.Result {
+	start := time.Date(2021, 4, 6, 7, 0, 0, 0, time.UTC).Add(time.Duration(minute) * time.Minute)
+	r := probes.Result{Component: "monlycee", Start: start, Status: probes.Operational,
+		Steps: []probes.StepResult{{URL: "https://ent.iledefrance.fr/", Outcome: probes.OK, StatusCode: 200}}}
+	if !ok {
+		r.Status, r.Steps[0].Outcome, r.Steps[0].Detail = probes.MajorOutage, probes.SoftFailure, "ode_quota"
+	}
+	return r
+}
+
+func getJSON(t *testing.T, s *Server, path string, v any) {
+	t.Helper()
+	w := serveReq(s, http.MethodGet, path, nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("GET %s = %d %s", path, w.Code, w.Header().Get("Content-Type"))
+	}
+	dec := json.NewDecoder(w.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func TestStatuspageAPI(t *testing.T) {
+	now := time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC)
+	s, svc, _ := newPublicServer(t, now)
+	for i, ok := range []bool{true, false, false, false} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var status spStatusDoc
+	getJSON(t, s, "/api/v2/status.json", &status)
+	if status.Status.Indicator != "critical" || status.Status.Description != fr["api.status.critical"] || status.Page.ID != pageID || status.Page.TimeZone != "Europe/Paris" {
+		t.Errorf("status.json = %+v, want indicator critical", status)
+	}
+
+	var comps spComponentsDoc
+	getJSON(t, s, "/api/v2/components.json", &comps)
+	var group, lycee *spComponent
+	for i := range comps.Components {
+		switch comps.Components[i].ID {
+		case "idf":
+			group = &comps.Components[i]
+		case "monlycee":
+			lycee = &comps.Components[i]
+		}
+	}
+	if group == nil || !group.Group || !slices.Equal(group.Components, []string{"monlycee", "pcn"}) || group.Status != "major_outage" {
+		t.Errorf("group idf = %+v, want a group of monlycee and pcn, major_outage", group)
+	}
+	if lycee == nil || lycee.Status != "major_outage" || lycee.GroupID == nil || *lycee.GroupID != "idf" {
+		t.Errorf("component monlycee = %+v, want major_outage in idf", lycee)
+	}
+
+	var unresolved spIncidentsDoc
+	getJSON(t, s, "/api/v2/incidents/unresolved.json", &unresolved)
+	if len(unresolved.Incidents) != 1 {
+		t.Fatalf("unresolved incidents = %+v, want one", unresolved.Incidents)
+	}
+	inc := unresolved.Incidents[0]
+	if inc.Status != "investigating" || inc.Impact != "critical" || !inc.StartedAt.Equal(quotaRound(1, false).Start) ||
+		len(inc.IncidentUpdates) == 0 || len(inc.Components) != 1 || inc.Components[0].ID != "monlycee" {
+		t.Errorf("incident = %+v, want investigating, critical, started 9:01, with updates, on monlycee", inc)
+	}
+
+	var summary spSummaryDoc
+	getJSON(t, s, "/api/v2/summary.json", &summary)
+	if len(summary.Incidents) != 1 || summary.Status.Indicator != "critical" || len(summary.Components) != 3 {
+		t.Errorf("summary.json = %d incidents, %s, %d components; want 1, critical, 3", len(summary.Incidents), summary.Status.Indicator, len(summary.Components))
+	}
+}
+
+func TestStatuspageAdminAndMaintenance(t *testing.T) {
+	now := time.Now()
+	s, svc, adm := newPublicServer(t, now)
+	for i, ok := range []bool{false, false, true, true} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := svc.History().Incidents()[0].ID
+	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: timeline.Identified,
+		Impact: timeline.ImpactMajor, Title: "Saturation de monlycée.net", Body: "Page de quota **ODE**."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		t.Fatal(err)
+	}
+	var all spIncidentsDoc
+	getJSON(t, s, "/api/v2/incidents.json", &all)
+	if len(all.Incidents) != 1 || all.Incidents[0].Name != "Saturation de monlycée.net" || all.Incidents[0].Status != "identified" ||
+		all.Incidents[0].IncidentUpdates[0].Body != "Page de quota **ODE**." {
+		t.Errorf("incidents.json = %+v, want the admin's title, status and body first", all.Incidents)
+	}
+	var upcoming, active spMaintenancesDoc
+	getJSON(t, s, "/api/v2/scheduled-maintenances/upcoming.json", &upcoming)
+	getJSON(t, s, "/api/v2/scheduled-maintenances/active.json", &active)
+	if len(upcoming.ScheduledMaintenances) != 1 || len(active.ScheduledMaintenances) != 0 ||
+		upcoming.ScheduledMaintenances[0].Impact != "maintenance" || upcoming.ScheduledMaintenances[0].ScheduledFor == nil {
+		t.Errorf("upcoming = %+v, active = %+v; want one upcoming", upcoming.ScheduledMaintenances, active.ScheduledMaintenances)
+	}
+	w := serveReq(s, http.MethodGet, "/api/v2/summary.json", nil)
+	if w2 := serveReq(s, http.MethodGet, "/api/v2/summary.json", http.Header{"If-None-Match": {w.Header().Get("ETag")}}); w2.Code != http.StatusNotModified {
+		t.Errorf("summary.json revalidation = %d, want 304", w2.Code)
+	}
+}
+
+// Every text the API documents carry comes from the catalogue.
+func TestStatuspageTexts(t *testing.T) {
+	for _, k := range []string{"api.status.none", "api.status.minor", "api.status.major", "api.status.critical", "api.status.maintenance", "api.incident.auto", "api.evidence"} {
+		if _, ok := fr[k]; !ok {
+			t.Errorf("catalogue lacks %q", k)
+		}
+	}
+}
