@@ -48,6 +48,7 @@ var fr = map[string]string{
 	"api.status.maintenance":             "Maintenance en cours",
 	"api.incident.auto":                  "Panne mesurée : %s",
 	"api.evidence":                       "mesure n°",
+	"feed.title":                         "incidents mesurés",
 	"admin.title":                        "Constat — administration",
 	"admin.nav":                          "Administration",
 	"admin.nav.dashboard":                "Tableau de bord",

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,6 +46,7 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 		s.e.GET(path, h)
 		s.e.HEAD(path, h)
 	}
+	p.enableFeeds()
 }
 
 type publicAPI struct {
@@ -57,45 +59,68 @@ type publicAPI struct {
 	cache map[string]renderedPage
 }
 
-// handler serves the document build makes of the current snapshot.
+// handler serves the JSON document build makes of the current snapshot.
 func (p *publicAPI) handler(path string, build func(*spSnapshot) any) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		doc, err := p.document(path, build)
 		if err != nil {
 			return err
 		}
-		h := c.Response().Header()
-		h.Set("ETag", doc.etag)
-		h.Set("Cache-Control", "public, max-age=10")
-		h.Set("Access-Control-Allow-Origin", "*") // widgets read it from other sites
-		if c.Request().Header.Get("If-None-Match") == doc.etag {
-			return c.NoContent(http.StatusNotModified)
-		}
-		if c.Request().Method == http.MethodHead {
-			h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-			h.Set(echo.HeaderContentLength, strconv.Itoa(len(doc.body)))
-			return c.NoContent(http.StatusOK)
-		}
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc.body)
+		return p.serveDoc(c, doc, echo.MIMEApplicationJSON)
 	}
 }
 
-func (p *publicAPI) document(path string, build func(*spSnapshot) any) (renderedPage, error) {
+// serveDoc answers with a rendered document: ETag revalidation, HEAD
+// without body, cacheable by a CDN for a few seconds.
+func (p *publicAPI) serveDoc(c echo.Context, doc renderedPage, contentType string) error {
+	h := c.Response().Header()
+	h.Set("ETag", doc.etag)
+	h.Set("Cache-Control", "public, max-age=10")
+	h.Set("Access-Control-Allow-Origin", "*") // widgets read it from other sites
+	if c.Request().Header.Get("If-None-Match") == doc.etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if c.Request().Method == http.MethodHead {
+		h.Set(echo.HeaderContentType, contentType)
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(doc.body)))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, contentType, doc.body)
+}
+
+// document returns the document named key, built from the current
+// snapshot and cached until the snapshot changes. build's value is
+// encoded as Atom for an atomFeed, as SVG for a badge, as JSON otherwise.
+func (p *publicAPI) document(key string, build func(*spSnapshot) any) (renderedPage, error) {
 	now := p.cfg.Now()
-	key := [3]uint64{p.cfg.Service.History().Generation(), p.cfg.Admin.Generation(), uint64(now.Unix() / 60)}
+	gen := [3]uint64{p.cfg.Service.History().Generation(), p.cfg.Admin.Generation(), uint64(now.Unix() / 60)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.snap == nil || key != p.key {
-		p.snap, p.key, p.cache = p.snapshot(now), key, map[string]renderedPage{}
+	if p.snap == nil || gen != p.key {
+		p.snap, p.key, p.cache = p.snapshot(now), gen, map[string]renderedPage{}
 	}
-	if doc, ok := p.cache[path]; ok {
+	if doc, ok := p.cache[key]; ok {
 		return doc, nil
 	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(build(p.snap)); err != nil {
-		return renderedPage{}, fmt.Errorf("encode %s: %w", path, err)
+	body, err := encodeDoc(build(p.snap))
+	if err != nil {
+		return renderedPage{}, fmt.Errorf("encode %s: %w", key, err)
 	}
-	doc := renderedPage{ok: true, body: buf.Bytes(), etag: fmt.Sprintf(`"%x-%x-%x"`, key[0], key[1], key[2])}
-	p.cache[path] = doc
+	doc := renderedPage{ok: true, body: body, etag: fmt.Sprintf(`"%x-%x-%x"`, gen[0], gen[1], gen[2])}
+	p.cache[key] = doc
 	return doc, nil
+}
+
+func encodeDoc(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	switch v := v.(type) {
+	case atomFeed:
+		buf.WriteString(xml.Header)
+		err := xml.NewEncoder(&buf).Encode(v)
+		return buf.Bytes(), err
+	case badgeSVG:
+		return v.render(), nil
+	}
+	err := json.NewEncoder(&buf).Encode(v)
+	return buf.Bytes(), err
 }

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +163,55 @@ func TestStatuspageTexts(t *testing.T) {
 	for _, k := range []string{"api.status.none", "api.status.minor", "api.status.major", "api.status.critical", "api.status.maintenance", "api.incident.auto", "api.evidence"} {
 		if _, ok := fr[k]; !ok {
 			t.Errorf("catalogue lacks %q", k)
+		}
+	}
+}
+
+func TestFeedsAndBadges(t *testing.T) {
+	s, svc, _ := newPublicServer(t, time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC))
+	for i, ok := range []bool{false, false, false} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		path    string
+		entries int
+	}{{"/history.atom", 1}, {"/components/monlycee/history.atom", 1}, {"/components/pcn/history.atom", 0}} {
+		w := serveReq(s, http.MethodGet, tt.path, nil)
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/atom+xml") {
+			t.Fatalf("GET %s = %d %s", tt.path, w.Code, w.Header().Get("Content-Type"))
+		}
+		var f atomFeed
+		if err := xml.Unmarshal(w.Body.Bytes(), &f); err != nil {
+			t.Fatalf("GET %s: parse Atom: %v", tt.path, err)
+		}
+		if len(f.Entries) != tt.entries || f.ID == "" || f.Updated == "" {
+			t.Errorf("GET %s: %d entries (id %q, updated %q), want %d", tt.path, len(f.Entries), f.ID, f.Updated, tt.entries)
+		}
+		for _, e := range f.Entries {
+			if e.ID == "" || e.Title == "" || !strings.Contains(e.Content.Body, "ode_quota") {
+				t.Errorf("GET %s: entry %+v lacks id, title or the measured cause", tt.path, e)
+			}
+		}
+	}
+	if w := serveReq(s, http.MethodGet, "/components/nope/history.atom", nil); w.Code != http.StatusNotFound {
+		t.Errorf("unknown component feed = %d, want 404", w.Code)
+	}
+	w := serveReq(s, http.MethodGet, "/badge/monlycee.svg", nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("badge = %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	var svg struct {
+		XMLName xml.Name
+		Title   string `xml:"title"`
+	}
+	if err := xml.Unmarshal(w.Body.Bytes(), &svg); err != nil || svg.XMLName.Local != "svg" || !strings.Contains(svg.Title, "Indisponible") {
+		t.Errorf("badge = %v %+v, want an SVG titled with the state in words", err, svg)
+	}
+	for _, p := range []string{"/badge/nope.svg", "/badge/monlycee.png"} {
+		if w := serveReq(s, http.MethodGet, p, nil); w.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, w.Code)
 		}
 	}
 }
