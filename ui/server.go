@@ -66,6 +66,7 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	e.GET("/healthz", healthz)
 	e.HEAD("/healthz", healthz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.routeMeasurements(e) // GET and HEAD /api/v1/components/:id/measurements{,.csv}
 	s.e = e
 	return s, nil
 }
