@@ -37,13 +37,6 @@ type Server struct {
 	cache renderedPage // the status page for the recorder's generation cache.gen
 }
 
-type renderedPage struct {
-	gen  uint64
-	ok   bool
-	body []byte
-	etag string
-}
-
 // New builds the server and registers the probe metrics on reg. Templates are
 // parsed here: a broken template fails startup, not a request.
 func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
@@ -85,18 +78,7 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("ETag", p.etag)
-	h.Set("Cache-Control", "public, max-age=10")
-	if c.Request().Header.Get("If-None-Match") == p.etag {
-		return c.NoContent(http.StatusNotModified)
-	}
-	if c.Request().Method == http.MethodHead {
-		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		h.Set(echo.HeaderContentLength, strconv.Itoa(len(p.body)))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.HTMLBlob(http.StatusOK, p.body)
+	return serveRendered(c, p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
 }
 
 func (s *Server) page() (renderedPage, error) {
@@ -110,7 +92,7 @@ func (s *Server) page() (renderedPage, error) {
 	if err := s.tmpl.ExecuteTemplate(&buf, "status.html", buildStatusView(s.cfg, latest)); err != nil {
 		return renderedPage{}, fmt.Errorf("render status page: %w", err)
 	}
-	s.cache = renderedPage{gen: gen, ok: true, body: buf.Bytes(), etag: `"` + strconv.FormatUint(gen, 36) + `"`}
+	s.cache = newRendered(gen, buf.Bytes(), `"`+strconv.FormatUint(gen, 36)+`"`)
 	return s.cache, nil
 }
 

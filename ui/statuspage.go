@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -70,22 +68,11 @@ func (p *publicAPI) handler(path string, build func(*spSnapshot) any) echo.Handl
 	}
 }
 
-// serveDoc answers with a rendered document: ETag revalidation, HEAD
-// without body, cacheable by a CDN for a few seconds.
+// serveDoc answers with a rendered document, cacheable by a CDN for a few
+// seconds and readable by widgets on other sites.
 func (p *publicAPI) serveDoc(c echo.Context, doc renderedPage, contentType string) error {
-	h := c.Response().Header()
-	h.Set("ETag", doc.etag)
-	h.Set("Cache-Control", "public, max-age=10")
-	h.Set("Access-Control-Allow-Origin", "*") // widgets read it from other sites
-	if c.Request().Header.Get("If-None-Match") == doc.etag {
-		return c.NoContent(http.StatusNotModified)
-	}
-	if c.Request().Method == http.MethodHead {
-		h.Set(echo.HeaderContentType, contentType)
-		h.Set(echo.HeaderContentLength, strconv.Itoa(len(doc.body)))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Blob(http.StatusOK, contentType, doc.body)
+	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
+	return serveRendered(c, doc, contentType, "public, max-age=10")
 }
 
 // document returns the document named key, built from the current
@@ -106,7 +93,7 @@ func (p *publicAPI) document(key string, build func(*spSnapshot) any) (renderedP
 	if err != nil {
 		return renderedPage{}, fmt.Errorf("encode %s: %w", key, err)
 	}
-	doc := renderedPage{ok: true, body: body, etag: fmt.Sprintf(`"%x-%x-%x"`, gen[0], gen[1], gen[2])}
+	doc := newRendered(0, body, fmt.Sprintf(`"%x-%x-%x"`, gen[0], gen[1], gen[2]))
 	p.cache[key] = doc
 	return doc, nil
 }

@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+	"github.com/labstack/echo/v4"
+)
+
+// renderedPage is a page or document rendered once per change and kept
+// with its gzip and brotli encodings, so that a rush of requests costs a
+// map lookup and a write, never a render or a compression.
+type renderedPage struct {
+	gen    uint64
+	ok     bool
+	body   []byte
+	gz, br []byte
+	etag   string // of the identity encoding, quoted; the others add -gz, -br
+}
+
+// newRendered compresses body once, at the best ratio: the cost is paid
+// once per change, the savings on every request.
+func newRendered(gen uint64, body []byte, etag string) renderedPage {
+	p := renderedPage{gen: gen, ok: true, body: body, etag: etag}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression) // the level is valid
+	zw.Write(body)
+	zw.Close()
+	var br bytes.Buffer
+	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	bw.Write(body)
+	bw.Close()
+	p.gz, p.br = gz.Bytes(), br.Bytes()
+	return p
+}
+
+// serveRendered answers with p in the encoding the client prefers, with
+// its ETag (304 on a match) and no body for HEAD.
+func serveRendered(c echo.Context, p renderedPage, contentType, cacheControl string) error {
+	body, enc, etag := p.body, "", p.etag
+	switch pickEncoding(c.Request().Header.Get("Accept-Encoding")) {
+	case "br":
+		body, enc, etag = p.br, "br", strings.TrimSuffix(p.etag, `"`)+`-br"`
+	case "gzip":
+		body, enc, etag = p.gz, "gzip", strings.TrimSuffix(p.etag, `"`)+`-gz"`
+	}
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", cacheControl)
+	h.Add("Vary", "Accept-Encoding")
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && (inm == etag || inm == p.etag || inm == "*") {
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Set(echo.HeaderContentType, contentType)
+	if enc != "" {
+		h.Set("Content-Encoding", enc)
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err := c.Response().Write(body)
+	return err
+}
+
+// pickEncoding chooses br, then gzip, then identity ("") from an
+// Accept-Encoding header, honouring q=0 refusals.
+func pickEncoding(header string) string {
+	if header == "" {
+		return ""
+	}
+	ok := map[string]bool{}
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		ok[strings.ToLower(strings.TrimSpace(name))] = q > 0
+	}
+	for _, enc := range []string{"br", "gzip"} {
+		if allowed, named := ok[enc]; named && allowed || !named && ok["*"] {
+			return enc
+		}
+	}
+	return ""
+}
