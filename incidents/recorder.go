@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -17,7 +18,7 @@ type Recorder struct {
 
 	mu     sync.RWMutex
 	latest map[string]timeline.Measurement
-	gen    uint64 // bumped on every change, for cache validation
+	gen    atomic.Uint64 // bumped on every change, for cache validation
 }
 
 // NewRecorder returns a recorder writing to tl, with the latest result of
@@ -48,7 +49,7 @@ func (r *Recorder) Record(ctx context.Context, res probes.Result) (uint64, error
 	r.mu.Lock()
 	if cur, ok := r.latest[res.Component]; !ok || !res.Start.Before(cur.Start) {
 		r.latest[res.Component] = timeline.Measurement{Seq: seq, Result: res}
-		r.gen++
+		r.gen.Add(1)
 	}
 	r.mu.Unlock()
 	return seq, nil
@@ -64,8 +65,12 @@ func (r *Recorder) Latest() (map[string]timeline.Measurement, uint64) {
 	for k, v := range r.latest {
 		out[k] = v
 	}
-	return out, r.gen
+	return out, r.gen.Load()
 }
+
+// Generation changes whenever the latest results change; it is cheap
+// enough to call on every request.
+func (r *Recorder) Generation() uint64 { return r.gen.Load() }
 
 // Timeline returns the timeline the recorder writes to, for readers.
 func (r *Recorder) Timeline() *timeline.Timeline { return r.tl }

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/probes"
@@ -33,8 +35,48 @@ type Server struct {
 	tmpl *template.Template
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	cache renderedPage // the status page for the recorder's generation cache.gen
+	homePage pageCache // the status page
+}
+
+// pageCache holds a rendered page. Requests read it without locking; when
+// the data changed, the one request that gets mu renders it again while
+// the others are served the previous version, and a page is rendered at
+// most once per minRender however often results arrive: with 1,000 checks
+// at 30 s, 33 changes a second would otherwise mean 33 renders and
+// compressions a second, in the middle of the rush.
+type pageCache struct {
+	cur    atomic.Pointer[renderedPage]
+	mu     sync.Mutex    // held by the request rendering
+	minAge time.Duration // minRender; tests lower it
+}
+
+// minRender is the shortest time between two renders of one page.
+const minRender = time.Second
+
+// get returns the cached page, rendering it first when it is missing, or
+// stale and older than minRender and no other request is rendering it.
+func (pc *pageCache) get(gen uint64, render func() (*renderedPage, error)) (*renderedPage, error) {
+	p := pc.cur.Load()
+	if p != nil && (p.gen == gen || time.Since(p.at) < pc.minAge) {
+		return p, nil
+	}
+	if p != nil {
+		if !pc.mu.TryLock() {
+			return p, nil
+		}
+	} else {
+		pc.mu.Lock()
+	}
+	defer pc.mu.Unlock()
+	if q := pc.cur.Load(); q != nil && q != p {
+		return q, nil // rendered while this request waited for mu
+	}
+	q, err := render()
+	if err != nil {
+		return nil, err
+	}
+	pc.cur.Store(q)
+	return q, nil
 }
 
 // New builds the server and registers the probe metrics on reg. Templates are
@@ -51,6 +93,7 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 		return nil, fmt.Errorf("register probe metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, rec: rec, tmpl: tmpl, log: log}
+	s.homePage.minAge = minRender
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -78,22 +121,19 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return serveRendered(c, p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
+	return serveRendered(c, *p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
 }
 
-func (s *Server) page() (renderedPage, error) {
-	latest, gen := s.rec.Latest()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cache.ok && s.cache.gen == gen {
-		return s.cache, nil
-	}
-	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, "status.html", buildStatusView(s.cfg, latest)); err != nil {
-		return renderedPage{}, fmt.Errorf("render status page: %w", err)
-	}
-	s.cache = newRendered(gen, buf.Bytes(), `"`+strconv.FormatUint(gen, 36)+`"`)
-	return s.cache, nil
+func (s *Server) page() (*renderedPage, error) {
+	return s.homePage.get(s.rec.Generation(), func() (*renderedPage, error) {
+		latest, gen := s.rec.Latest()
+		var buf bytes.Buffer
+		if err := s.tmpl.ExecuteTemplate(&buf, "status.html", buildStatusView(s.cfg, latest)); err != nil {
+			return nil, fmt.Errorf("render status page: %w", err)
+		}
+		p := newRendered(gen, buf.Bytes(), `"`+strconv.FormatUint(gen, 36)+`"`)
+		return &p, nil
+	})
 }
 
 // handleError is the one place errors become statuses; public responses

@@ -91,7 +91,9 @@ func TestHomeShowsLatestAndCaches(t *testing.T) {
 	if w := serveReq(s, http.MethodHead, "/", nil); w.Code != 200 || w.Body.Len() != 0 {
 		t.Errorf("HEAD / = %d with %d bytes, want 200 and no body", w.Code, w.Body.Len())
 	}
-	// A new result changes the page and its ETag.
+	// A new result changes the page and its ETag (at most once per
+	// minRender, which the test lowers).
+	s.homePage.minAge = 0
 	rec.Record(t.Context(), probes.Result{Component: "monlycee", Start: start.Add(time.Minute), Status: probes.Operational,
 		Steps: []probes.StepResult{{Outcome: probes.OK, StatusCode: 200}}})
 	if w := serveReq(s, http.MethodGet, "/", http.Header{"If-None-Match": {etag}}); w.Code != 200 || w.Header().Get("ETag") == etag {
@@ -154,5 +156,24 @@ func TestHeure(t *testing.T) {
 		if got := heure(tt.in); got != tt.want {
 			t.Errorf("heure(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A rush of results renders the page at most once per minRender, and
+// requests meanwhile get the previous version.
+func TestHomeRendersAtMostOncePerMinRender(t *testing.T) {
+	s, rec := newTestServer(t)
+	s.homePage.minAge = time.Hour // no machine is that slow: the test cannot race the clock
+	first := serveReq(s, http.MethodGet, "/", nil).Header().Get("ETag")
+	for i := range 5 {
+		rec.Record(t.Context(), probes.Result{Component: "pcn", Start: time.Date(2021, 4, 6, 7, i, 0, 0, time.UTC), Status: probes.Operational,
+			Steps: []probes.StepResult{{Outcome: probes.OK, StatusCode: 200}}})
+		if got := serveReq(s, http.MethodGet, "/", nil).Header().Get("ETag"); got != first {
+			t.Fatalf("ETag changed to %s within minRender of the first render", got)
+		}
+	}
+	s.homePage.minAge = 0
+	if got := serveReq(s, http.MethodGet, "/", nil).Header().Get("ETag"); got == first {
+		t.Errorf("ETag still %s once minRender passed, want a new render", got)
 	}
 }

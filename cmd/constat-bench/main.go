@@ -1,6 +1,7 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
 //	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive]
+//	constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
 // process, writes a config of -checks components all pointing at it, runs
@@ -31,14 +32,46 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "probes" {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D]")
+	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "bare": serveBare}
+	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive]\n       constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]")
 		os.Exit(2)
 	}
-	if err := benchProbes(os.Args[2:]); err != nil {
+	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "constat-bench:", err)
 		os.Exit(1)
 	}
+}
+
+// buildConstat builds ./cmd/constat into dir.
+func buildConstat(dir string) (string, error) {
+	bin := filepath.Join(dir, "constat")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/constat").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build constat: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startServe runs "constat serve" on a loopback port and returns its
+// address and a function that stops it.
+func startServe(bin, cfg, data string) (string, func(), error) {
+	cmd := exec.Command(bin, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0")
+	cmd.Stderr = io.Discard
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }
+	addr, err := servingAddr(stdout)
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	go io.Copy(io.Discard, stdout)
+	return addr, stop, nil
 }
 
 func benchProbes(args []string) error {
@@ -56,9 +89,8 @@ func benchProbes(args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	if *bin == "" {
-		*bin = filepath.Join(dir, "constat")
-		if out, err := exec.Command("go", "build", "-o", *bin, "./cmd/constat").CombinedOutput(); err != nil {
-			return fmt.Errorf("build constat: %v\n%s", err, out)
+		if *bin, err = buildConstat(dir); err != nil {
+			return err
 		}
 	}
 	target, err := startTarget()
