@@ -15,18 +15,21 @@ const checkpointEvery = 1 << 15
 // batch is one transaction's changes, applied to the Timeline only after commit.
 type batch struct {
 	t          *Timeline
-	next       uint64            // next seq
-	strs       []string          // strings defined in this batch, IDs from len(t.strs)
-	ids        map[string]uint64 // their IDs
-	tails      map[uint32]block  // tails touched in this batch
-	checkpoint bool              // the tails bucket was brought up to date
-	err        error             // first error met while interning
-	arena      []byte            // measurement records put in this transaction
-	keys       []byte            // record keys put in this transaction
+	next       uint64                   // next seq
+	strs       []string                 // strings defined in this batch, IDs from len(t.strs)
+	ids        map[string]uint64        // their IDs
+	tails      map[uint32]block         // tails touched in this batch
+	checkpoint bool                     // the tails and rollups buckets were brought up to date
+	err        error                    // first error met while interning
+	arena      []byte                   // measurement records put in this transaction
+	keys       []byte                   // record keys put in this transaction
+	days       map[rollupKey]*DayRollup // rollups touched in this batch (copies)
+	rollBuf    []byte                   // rollup keys and values put in this transaction
 	recs       *bolt.Bucket
 	strings    *bolt.Bucket
 	index      *bolt.Bucket
 	admin      *bolt.Bucket
+	rollups    *bolt.Bucket
 }
 
 // newBatch returns the writer's batch, emptied. Its maps and arenas are
@@ -35,12 +38,14 @@ type batch struct {
 func (t *Timeline) newBatch() *batch {
 	b := t.batch
 	if b == nil {
-		b = &batch{t: t, ids: make(map[string]uint64), tails: make(map[uint32]block)}
+		b = &batch{t: t, ids: make(map[string]uint64), tails: make(map[uint32]block), days: make(map[rollupKey]*DayRollup)}
 		t.batch = b
 	}
 	clear(b.ids)
 	clear(b.tails)
-	*b = batch{t: t, next: t.next, strs: b.strs[:0], ids: b.ids, tails: b.tails, arena: b.arena[:0], keys: b.keys[:0]}
+	clear(b.days)
+	*b = batch{t: t, next: t.next, strs: b.strs[:0], ids: b.ids, tails: b.tails, arena: b.arena[:0], keys: b.keys[:0],
+		days: b.days, rollBuf: b.rollBuf[:0]}
 	return b
 }
 
@@ -51,6 +56,7 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 	b.recs.FillPercent, b.strings.FillPercent, b.index.FillPercent = 1, 1, 1
 	b.admin = tx.Bucket(bucketAdmin)
 	b.admin.FillPercent = 1
+	b.rollups = tx.Bucket(bucketRollups)
 	for _, req := range reqs {
 		req.seqs = make([]uint64, 0, req.len())
 		for i := range req.rs {
@@ -69,7 +75,7 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 		}
 	}
 	if b.next-b.t.checkpointed >= b.t.checkpointEvery {
-		if err := b.writeTails(tx); err != nil {
+		if err := b.writeCheckpoint(tx); err != nil {
 			return err
 		}
 	}
@@ -100,7 +106,10 @@ func (b *batch) add(r *probes.Result) (uint64, error) {
 	if comp == 0 {
 		comp = b.t.ids[r.Component]
 	}
-	return seq, b.indexEntry(uint32(comp), seq, r.Start.UnixMilli())
+	if err := b.indexEntry(uint32(comp), seq, r.Start.UnixMilli()); err != nil {
+		return 0, err
+	}
+	return seq, b.rollup(uint32(comp), r)
 }
 
 // addEntry writes e's string definitions, then e, then its entry in the
@@ -190,9 +199,18 @@ func (b *batch) indexEntry(comp uint32, seq uint64, ms int64) error {
 	return nil
 }
 
-// writeTails is a checkpoint: it writes the tails changed since the last
-// one, and records in meta that the tails bucket now covers the records
-// before b.next.
+// writeCheckpoint writes the index tails and the rollups changed since the
+// last checkpoint.
+func (b *batch) writeCheckpoint(tx *bolt.Tx) error {
+	if err := b.writeTails(tx); err != nil {
+		return err
+	}
+	return b.writeRollups(tx)
+}
+
+// writeTails is the index's part of a checkpoint: it writes the tails
+// changed since the last one, and records in meta that the tails bucket now
+// covers the records before b.next.
 func (b *batch) writeTails(tx *bolt.Tx) error {
 	tails := tx.Bucket(bucketTails)
 	put := func(comp uint32, blk block) error {
@@ -233,6 +251,7 @@ func (t *Timeline) apply(b *batch) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.applyRollups(b)
 	t.strs = append(t.strs, b.strs...)
 	for s, id := range b.ids {
 		t.ids[s] = id
@@ -247,12 +266,12 @@ func (t *Timeline) apply(b *batch) {
 // that the next Open replays nothing. Records without index entries (admin
 // records) move the checkpoint too.
 func (t *Timeline) finalCheckpoint() error {
-	if len(t.dirty) == 0 && t.checkpointed == t.next {
+	if len(t.dirty) == 0 && len(t.dirtyDays) == 0 && t.checkpointed == t.next {
 		return nil
 	}
 	b := t.newBatch()
-	if err := t.db.Update(b.writeTails); err != nil {
-		return fmt.Errorf("checkpoint index tails: %w", err)
+	if err := t.db.Update(b.writeCheckpoint); err != nil {
+		return fmt.Errorf("checkpoint index tails and rollups: %w", err)
 	}
 	t.apply(b)
 	return nil

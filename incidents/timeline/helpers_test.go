@@ -45,7 +45,8 @@ func openPath(t testing.TB, path string, opts Options) *Timeline {
 // checkFile checks the bbolt file's consistency (tx.Check) and the timeline's
 // invariants: records contiguous from 0 and decodable; the strings bucket
 // lists the string records in order; every measurement is in exactly one
-// index block or tail, with its component and start; blocks obey their rules.
+// index block or tail, with its component and start; blocks obey their rules;
+// the rollups are those of the measurements (checkRollups).
 func checkFile(t testing.TB, path string) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
@@ -71,6 +72,9 @@ func checkFile(t testing.TB, path string) {
 		}
 		if !maps2Equal(got, want) {
 			t.Errorf("index entries differ from the measurement records")
+		}
+		if err := checkRollups(tx); err != nil {
+			t.Errorf("rollups: %v", err)
 		}
 		return nil
 	})

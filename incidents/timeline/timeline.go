@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -24,8 +25,10 @@ var (
 	bucketIndex   = []byte("index")
 	bucketTails   = []byte("tails")
 	bucketAdmin   = []byte("admin")
+	bucketRollups = []byte("rollups")
 	keyFormat     = []byte("format")
 	keyTails      = []byte("tails")
+	keyRollups    = []byte("rollups")
 	formatValue   = []byte("constat-timeline 1")
 )
 
@@ -72,14 +75,20 @@ type Timeline struct {
 	ids   map[string]uint64 // string → string ID
 	tails map[uint32]block  // component ID → its open index block
 	next  uint64            // number of records, the next seq
+	// The open days: the rollups changed since the last checkpoint and those
+	// of the latest days. A *DayRollup in days is never modified: the
+	// writer replaces it.
+	days      map[rollupKey]*DayRollup
+	latestDay int32 // the latest day in days
 
 	// Writer-only state: the tails bucket covers the records before
 	// checkpointed; dirty lists the tails changed since.
 	dirty           map[uint32]struct{}
 	checkpointed    uint64
-	checkpointEvery uint64 // checkpointEvery; lowered by tests
-	finalErr        error  // the final checkpoint's, read by Close after the writer returned
-	batch           *batch // reused by each transaction
+	checkpointEvery uint64                 // checkpointEvery; lowered by tests
+	finalErr        error                  // the final checkpoint's, read by Close after the writer returned
+	batch           *batch                 // reused by each transaction
+	dirtyDays       map[rollupKey]struct{} // the days changed since the last checkpoint
 
 	// beforeCommit, when set by tests, runs at the end of each write
 	// transaction; an error makes the transaction fail.
@@ -112,6 +121,9 @@ func Open(path string, opts Options) (*Timeline, error) {
 		ids:        make(map[string]uint64),
 		tails:      make(map[uint32]block),
 		dirty:      make(map[uint32]struct{}),
+		days:       make(map[rollupKey]*DayRollup),
+		latestDay:  math.MinInt32,
+		dirtyDays:  make(map[rollupKey]struct{}),
 
 		checkpointEvery: checkpointEvery,
 	}
@@ -124,6 +136,21 @@ func Open(path string, opts Options) (*Timeline, error) {
 	err = db.Update(initBuckets)
 	if err == nil {
 		err = db.View(t.load)
+	}
+	rebuild := false
+	if err == nil {
+		err = db.View(func(tx *bolt.Tx) error {
+			rebuild = tx.Bucket(bucketRollups) == nil || tx.Bucket(bucketMeta).Get(keyRollups) == nil
+			return nil
+		})
+	}
+	if err == nil && rebuild {
+		// Written before rollups existed: derive them once, before the
+		// writer starts.
+		var days, rounds int
+		if days, rounds, err = t.rebuildRollups(); err == nil {
+			t.log.Info("timeline rollups rebuilt", "path", path, "days", days, "measurements", rounds)
+		}
 	}
 	if err != nil {
 		db.Close()
@@ -149,13 +176,16 @@ func initBuckets(tx *bolt.Tx) error {
 		if !empty {
 			return fmt.Errorf("bbolt file without a %q bucket: %w", bucketMeta, ErrVersion)
 		}
-		for _, name := range append(names, bucketAdmin) {
+		for _, name := range append(names, bucketAdmin, bucketRollups) {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyFormat, formatValue); err != nil {
+			return err
+		}
+		if err := meta.Put(keyRollups, seqKey(nil, 0)); err != nil {
 			return err
 		}
 		return meta.Put(keyTails, seqKey(nil, 0))
@@ -216,7 +246,10 @@ func (t *Timeline) load(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return t.replay(tx)
+	if err := t.replay(tx); err != nil {
+		return err
+	}
+	return t.replayRollups(tx)
 }
 
 // replay rebuilds the tails of the records written after the last

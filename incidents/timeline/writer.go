@@ -11,13 +11,15 @@ import (
 )
 
 // request is one Append, AppendAll or AppendRecords call waiting for the
-// writer: measurements (rs) or entries (es), never both.
+// writer: measurements (rs) or entries (es), never both; or a
+// RebuildRollups call (rebuild), which gets a transaction of its own.
 type request struct {
-	ctx  context.Context
-	rs   []probes.Result
-	es   []Entry
-	seqs []uint64   // filled by the writer: the seqs of rs or es
-	done chan error // buffered (1); the writer sends exactly one value
+	ctx     context.Context
+	rs      []probes.Result
+	es      []Entry
+	rebuild bool
+	seqs    []uint64   // filled by the writer: the seqs of rs or es
+	done    chan error // buffered (1); the writer sends exactly one value
 }
 
 // len is the number of records the request adds, string definitions aside.
@@ -108,6 +110,15 @@ func (t *Timeline) run() {
 				}
 			}
 		}
+		if first.rebuild {
+			next = nil
+			days, rounds, err := t.rebuildRollups()
+			if err == nil {
+				t.log.Info("timeline rollups rebuilt", "days", days, "measurements", rounds)
+			}
+			first.done <- err
+			continue
+		}
 		group, n := []*request{first}, first.len()
 		group, n, next = t.gather(group, n)
 		t.commit(group)
@@ -143,7 +154,7 @@ func (t *Timeline) gather(group []*request, n int) ([]*request, int, *request) {
 				return group, n, nil
 			}
 		}
-		if n+r.len() > t.maxBatch {
+		if r.rebuild || n+r.len() > t.maxBatch {
 			return group, n, r
 		}
 		group, n = append(group, r), n+r.len()
