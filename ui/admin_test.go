@@ -20,7 +20,6 @@ import (
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 const (
@@ -78,23 +77,8 @@ func newAdminEnv(t *testing.T, o envOptions) *adminEnv {
 	if err := acc.Add(testAccount, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tl.Close() })
-	rec, err := incidents.NewRecorder(tl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newTestStack(t, dir)
+	cfg, tl, s := st.cfg, st.tl, st.s
 	env := &adminEnv{accounts: acc, tl: tl, clock: clock}
 	if !o.noAdmin {
 		if env.admin, err = incidents.NewAdmin(tl, cfg.Components); err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,9 +15,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // measurementsBody is the JSON response, decoded strictly.
@@ -413,7 +410,7 @@ func BenchmarkMeasurementsDayJSON(b *testing.B) {
 }
 
 func benchmarkDay(b *testing.B, path string) {
-	s, rec := newBenchServer(b)
+	s, rec := newTestServer(b)
 	var rs []probes.Result
 	for i := range 2880 {
 		r := twoSteps(t0.Add(time.Duration(i) * 30 * time.Second))
@@ -435,28 +432,6 @@ func benchmarkDay(b *testing.B, path string) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
 	b.ReportMetric(float64(n), "bytes/resp")
-}
-
-// newBenchServer is newTestServer for a benchmark.
-func newBenchServer(b *testing.B) (*Server, *incidents.Recorder) {
-	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
-	if err != nil {
-		b.Fatal(err)
-	}
-	tl, err := timeline.Open(filepath.Join(b.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { tl.Close() })
-	rec, err := incidents.NewRecorder(tl)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s, rec
 }
 
 // A timeline failure before the first byte is a bare 500.

@@ -32,26 +32,40 @@ groups:
           - url: https://ent.parisclassenumerique.fr/
 `
 
-func newTestServer(t *testing.T) (*Server, *incidents.Recorder) {
-	t.Helper()
+// testStack is the public side over a real timeline file in dir.
+type testStack struct {
+	cfg *probes.Config
+	tl  *timeline.Timeline
+	rec *incidents.Recorder
+	s   *Server
+}
+
+func newTestStack(tb testing.TB, dir string) *testStack {
+	tb.Helper()
 	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	tl, err := timeline.Open(filepath.Join(t.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
+	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { tl.Close() })
+	tb.Cleanup(func() { tl.Close() })
 	rec, err := incidents.NewRecorder(tl)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return s, rec
+	return &testStack{cfg: cfg, tl: tl, rec: rec, s: s}
+}
+
+func newTestServer(tb testing.TB) (*Server, *incidents.Recorder) {
+	tb.Helper()
+	st := newTestStack(tb, tb.TempDir())
+	return st.s, st.rec
 }
 
 func serveReq(s *Server, method, path string, h http.Header) *httptest.ResponseRecorder {

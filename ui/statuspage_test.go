@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,25 +12,13 @@ import (
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // newPublicServer serves testConfig with the engine and the admin records.
 func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Service, *incidents.Admin) {
 	t.Helper()
-	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := timeline.Open(filepath.Join(t.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tl.Close() })
-	rec, err := incidents.NewRecorder(tl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newTestStack(t, t.TempDir())
+	cfg, tl, rec := st.cfg, st.tl, st.rec
 	svc, err := incidents.NewService(tl, rec, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -40,10 +27,7 @@ func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Service, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := st.s
 	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm, Now: func() time.Time { return now }})
 	return s, svc, adm
 }
