@@ -83,25 +83,13 @@ func benchProbes(args []string) error {
 	keepAlive := fs.Bool("keep-alive", false, "set keep_alive: true (reuse connections between rounds)")
 	fs.Parse(args)
 
-	dir, err := os.MkdirTemp("", "constat-bench-")
+	env, err := newBenchEnv(*bin, *checks, *interval, *keepAlive)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	if *bin == "" {
-		if *bin, err = buildConstat(dir); err != nil {
-			return err
-		}
-	}
-	target, err := startTarget()
-	if err != nil {
-		return err
-	}
-	defer target.Close()
-	cfg := filepath.Join(dir, "bench.yaml")
-	if err := os.WriteFile(cfg, benchConfig(*checks, *interval, target.Addr().String(), *keepAlive), 0o644); err != nil {
-		return err
-	}
+	defer env.Close()
+	dir, cfg, target := env.dir, env.cfg, env.target
+	*bin = env.bin
 	ctx, cancel := context.WithTimeout(context.Background(), *interval+*measure+2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, *bin, "serve", "-config", cfg, "-data", filepath.Join(dir, "data"), "-listen", "127.0.0.1:0")
@@ -231,4 +219,40 @@ func recorded(addr string) (float64, error) {
 		return 0, errors.New("no constat_timeline_records in /metrics")
 	}
 	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// benchEnv is what both benchmarks start from: a temporary directory, the
+// constat binary, a loopback target and a config of n components on it.
+type benchEnv struct {
+	dir, bin, cfg string
+	target        net.Listener
+}
+
+func newBenchEnv(bin string, n int, interval time.Duration, keepAlive bool) (_ *benchEnv, err error) {
+	e := &benchEnv{bin: bin}
+	if e.dir, err = os.MkdirTemp("", "constat-bench-"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	if e.bin == "" {
+		if e.bin, err = buildConstat(e.dir); err != nil {
+			return nil, err
+		}
+	}
+	if e.target, err = startTarget(); err != nil {
+		return nil, err
+	}
+	e.cfg = filepath.Join(e.dir, "bench.yaml")
+	return e, os.WriteFile(e.cfg, benchConfig(n, interval, e.target.Addr().String(), keepAlive), 0o644)
+}
+
+func (e *benchEnv) Close() {
+	if e.target != nil {
+		e.target.Close()
+	}
+	os.RemoveAll(e.dir)
 }

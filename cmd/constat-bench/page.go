@@ -31,26 +31,13 @@ func benchPage(args []string) error {
 	encoding := fs.String("accept-encoding", "gzip", "Accept-Encoding sent (\"\" for none)")
 	fs.Parse(args)
 
-	dir, err := os.MkdirTemp("", "constat-bench-")
+	env, err := newBenchEnv(*bin, *components, 30*time.Second, false)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	if *bin == "" {
-		if *bin, err = buildConstat(dir); err != nil {
-			return err
-		}
-	}
-	target, err := startTarget()
-	if err != nil {
-		return err
-	}
-	defer target.Close()
-	cfg := filepath.Join(dir, "bench.yaml")
-	if err := os.WriteFile(cfg, benchConfig(*components, 30*time.Second, target.Addr().String(), false), 0o644); err != nil {
-		return err
-	}
-	addr, stop, err := startServe(*bin, cfg, filepath.Join(dir, "data"))
+	defer env.Close()
+	dir := env.dir
+	addr, stop, err := startServe(env.bin, env.cfg, filepath.Join(dir, "data"))
 	if err != nil {
 		return err
 	}
@@ -61,7 +48,7 @@ func benchPage(args []string) error {
 	if err != nil {
 		return err
 	}
-	bare, stopBare, err := startBare(*bin, dir, body, *encoding)
+	bare, stopBare, err := startBare(dir, body, *encoding)
 	if err != nil {
 		return err
 	}
@@ -155,7 +142,7 @@ func fetchBody(url, encoding string) ([]byte, error) {
 
 // startBare runs this binary's "bare" subcommand: a plain net/http server
 // writing body, in a process of its own like constat serve.
-func startBare(_ string, dir string, body []byte, encoding string) (string, func(), error) {
+func startBare(dir string, body []byte, encoding string) (string, func(), error) {
 	file := filepath.Join(dir, "body")
 	if err := os.WriteFile(file, body, 0o644); err != nil {
 		return "", nil, err
