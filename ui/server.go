@@ -99,6 +99,8 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	e.HTTPErrorHandler = s.handleError
 	e.GET("/", s.home)
 	e.HEAD("/", s.home)
+	e.GET("/history/:component/:day", s.day)
+	e.HEAD("/history/:component/:day", s.day)
 	e.GET("/healthz", healthz)
 	e.HEAD("/healthz", healthz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
