@@ -36,6 +36,10 @@ type Server struct {
 	log  *slog.Logger
 
 	homePage pageCache // the status page
+
+	methodOnce sync.Once // the methodology page, rendered once
+	methodPage *renderedPage
+	methodErr  error
 }
 
 // pageCache holds a rendered page. Requests read it without locking; when
@@ -99,6 +103,8 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	e.HTTPErrorHandler = s.handleError
 	e.GET("/", s.home)
 	e.HEAD("/", s.home)
+	e.GET("/methode", s.methodology)
+	e.HEAD("/methode", s.methodology)
 	e.GET("/history/:component/:day", s.day)
 	e.HEAD("/history/:component/:day", s.day)
 	e.GET("/healthz", healthz)
