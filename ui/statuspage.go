@@ -45,6 +45,8 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 		s.e.HEAD(path, h)
 	}
 	p.enableFeeds()
+	s.e.GET("/incidents/:id", p.incident)
+	s.e.HEAD("/incidents/:id", p.incident)
 }
 
 type publicAPI struct {

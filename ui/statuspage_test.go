@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -194,6 +195,55 @@ func TestFeedsAndBadges(t *testing.T) {
 		t.Errorf("badge = %v %+v, want an SVG titled with the state in words", err, svg)
 	}
 	for _, p := range []string{"/badge/nope.svg", "/badge/monlycee.png"} {
+		if w := serveReq(s, http.MethodGet, p, nil); w.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, w.Code)
+		}
+	}
+}
+
+// The incident page puts what was measured, what admins published and
+// what officials said on one time axis, in time order.
+func TestIncidentPage(t *testing.T) {
+	s, svc, adm := newPublicServer(t, time.Now())
+	for i, ok := range []bool{false, false, false, true, true} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := svc.History().Incidents()[0].ID
+	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: timeline.Identified,
+		Impact: timeline.ImpactMajor, Title: "Saturation", Body: "Page de quota <script>alert(1)</script>"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.RecordStatement(t.Context(), "camille", incidents.StatementInput{Incident: id, Speaker: "Le ministre",
+		SaidAt: time.Date(2021, 4, 6, 10, 0, 0, 0, time.UTC), Quote: "Des attaques venues de l'étranger",
+		SourceURL: "https://www.europe1.fr/", About: quotaRound(1, false).Start}); err != nil {
+		t.Fatal(err)
+	}
+	w := serveReq(s, http.MethodGet, fmt.Sprintf("/incidents/%d", id), nil)
+	body := w.Body.String()
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET incident = %d", w.Code)
+	}
+	measured := strings.Index(body, "Début mesuré")
+	statement := strings.Index(body, "Des attaques venues de l&#39;étranger")
+	update := strings.Index(body, "<strong>Saturation</strong>")
+	if measured < 0 || statement < 0 || update < 0 {
+		t.Fatalf("incident page lacks the measured start, the statement or the update:\n%s", body)
+	}
+	// The statement is placed at the measured time it is about (9 h 01), before the update published now.
+	if !(statement < update) {
+		t.Errorf("statement at %d, update at %d: want the statement first on the time axis", statement, update)
+	}
+	for _, want := range []string{"6 avril 2021 à 9 h 00", "ode_quota", "▲ Mesuré", "❝ Déclaration officielle", "✎ Mise à jour", `href="https://www.europe1.fr/"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("incident page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") {
+		t.Error("the update's body was not sanitised")
+	}
+	for _, p := range []string{"/incidents/0", "/incidents/abc", "/incidents/999999"} {
 		if w := serveReq(s, http.MethodGet, p, nil); w.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", p, w.Code)
 		}

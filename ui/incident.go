@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/labstack/echo/v4"
+)
+
+// incidentView is one incident on one time axis: what Constat measured,
+// what the admins published and what officials said, each at its time.
+type incidentView struct {
+	ID         uint64
+	Title      string
+	Measured   bool   // an automatic incident (else declared by an admin)
+	Start, End string // measured, "" when not measured / still open
+	StartISO   string
+	Components []string
+	Entries    []axisEntry
+	Open       bool
+}
+
+// axisEntry is one point of the time axis.
+type axisEntry struct {
+	at       time.Time
+	Time     string // "6 avril 2021 à 9 h 02"
+	ISO      string
+	Kind     string // "measure", "update", "statement": a word and an icon, never colour alone
+	Text     string // plain text
+	Body     template.HTML
+	Speaker  string
+	Source   string
+	SaidAt   string
+	Evidence uint64
+	Detail   string
+}
+
+// incident serves /incidents/{id}.
+func (p *publicAPI) incident(c echo.Context) error {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	v, ok := p.incidentView(id)
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	var buf bytes.Buffer
+	if err := p.s.tmpl.ExecuteTemplate(&buf, "incident.html", v); err != nil {
+		return fmt.Errorf("render incident page: %w", err)
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+func (p *publicAPI) incidentView(id uint64) (incidentView, bool) {
+	names := map[string]string{}
+	for _, c := range p.s.cfg.Components {
+		names[c.ID] = c.Name
+	}
+	v := incidentView{ID: id}
+	sum, events, measured := p.cfg.Service.History().Incident(id)
+	updates := p.cfg.Admin.Updates(id)
+	if !measured && len(updates) == 0 {
+		return v, false
+	}
+	if measured {
+		v.Measured, v.Open = true, sum.Open()
+		v.Start, v.StartISO = heure(sum.Start), sum.Start.UTC().Format(time.RFC3339)
+		if !sum.Open() {
+			v.End = heure(sum.End)
+		}
+		for _, c := range sum.Components {
+			v.Components = append(v.Components, cmpName(c, names))
+		}
+		v.Title = autoName(sum, names)
+	}
+	for _, e := range events {
+		text := fmt.Sprintf("%s : %s → %s", cmpName(e.Component, names), t("status."+e.From.String()), t("status."+e.To.String()))
+		ent := axisEntry{at: e.At, Kind: "measure", Text: text, Evidence: e.Evidence}
+		if e.Cause != nil {
+			ent.Detail = t("outcome."+e.Cause.Outcome.String()) + detailSuffix(e.Cause.Detail) + " — " + phasesText(e.Cause.Phases)
+		}
+		v.Entries = append(v.Entries, ent)
+	}
+	for _, u := range updates {
+		v.Entries = append(v.Entries, axisEntry{at: u.Published, Kind: "update", Text: u.Title, Body: incidents.RenderMarkdown(u.Body),
+			Speaker: u.Author})
+		if !measured {
+			v.Title = updates[0].Title
+		}
+	}
+	for _, s := range p.cfg.Admin.Statements(id) {
+		at := s.About
+		if at.IsZero() {
+			at = s.SaidAt
+		}
+		v.Entries = append(v.Entries, axisEntry{at: at, Kind: "statement", Text: s.Quote, Speaker: s.Speaker, Source: s.SourceURL,
+			SaidAt: heure(s.SaidAt)})
+	}
+	slices.SortStableFunc(v.Entries, func(a, b axisEntry) int { return cmp.Compare(a.at.UnixMilli(), b.at.UnixMilli()) })
+	for i := range v.Entries {
+		v.Entries[i].Time, v.Entries[i].ISO = heure(v.Entries[i].at), v.Entries[i].at.UTC().Format(time.RFC3339)
+	}
+	return v, true
+}
+
+func detailSuffix(d string) string {
+	if d == "" {
+		return ""
+	}
+	return " (" + d + ")"
+}
