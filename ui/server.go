@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,8 @@ type Server struct {
 	log  *slog.Logger
 
 	homePage pageCache // the status page
+
+	pub *publicAPI // set by EnablePublicAPI: the engine's states, incidents
 
 	methodOnce sync.Once // the methodology page, rendered once
 	methodPage *renderedPage
@@ -133,15 +136,73 @@ func (s *Server) home(c echo.Context) error {
 }
 
 func (s *Server) page() (*renderedPage, error) {
-	return s.homePage.get(s.rec.Generation(), func() (*renderedPage, error) {
-		latest, gen := s.rec.Latest()
+	gen := s.rec.Generation()
+	if s.pub != nil {
+		gen += s.pub.cfg.Service.History().Generation() << 32
+	}
+	return s.homePage.get(gen, func() (*renderedPage, error) {
+		latest, _ := s.rec.Latest()
+		v := buildStatusView(s.cfg, latest)
+		if err := s.enrich(&v); err != nil {
+			return nil, err
+		}
 		var buf bytes.Buffer
-		if err := s.tmpl.ExecuteTemplate(&buf, "status.html", buildStatusView(s.cfg, latest)); err != nil {
+		if err := s.tmpl.ExecuteTemplate(&buf, "status.html", v); err != nil {
 			return nil, fmt.Errorf("render status page: %w", err)
 		}
 		p := newRendered(gen, buf.Bytes(), `"`+strconv.FormatUint(gen, 36)+`"`)
 		return &p, nil
 	})
+}
+
+// enrich adds to the page what the engine and the rollups know: the
+// confirmed states, the overall sentence, the open incidents and the
+// 90-day bars. Without the engine (no EnablePublicAPI), the page shows the
+// latest rounds only.
+func (s *Server) enrich(v *statusView) error {
+	v.Overall = t("api.status.none")
+	if s.pub == nil {
+		return nil
+	}
+	states := map[string]probes.Status{}
+	for _, st := range s.pub.cfg.Service.Components() {
+		states[st.ID] = st.Status
+	}
+	worst := probes.Operational
+	today := timeline.DateOf(s.pub.cfg.Now())
+	for gi := range v.Groups {
+		for ri := range v.Groups[gi].Rows {
+			row := &v.Groups[gi].Rows[ri]
+			if st, ok := states[row.ID]; ok && st.Valid() && row.Measured {
+				row.Pending = row.Status != st.String() // the latest round says otherwise, not yet confirmed
+				row.Status = st.String()
+				if sev(st) > sev(worst) {
+					worst = st
+				}
+			}
+			rollups, err := s.rec.Timeline().Rollups(row.ID, today.AddDays(1-barDays), today)
+			if err != nil {
+				return fmt.Errorf("rollups of %s: %w", row.ID, err)
+			}
+			row.Bars, row.Uptime = historyBar(rollups, today)
+		}
+	}
+	v.Overall = overall(worst).Description
+	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+		if inc.Open() {
+			v.Incidents = append(v.Incidents, incidentLink{Href: fmt.Sprintf("/incidents/%d", inc.ID),
+				Title: autoName(inc, s.names()), Since: heure(inc.Start)})
+		}
+	}
+	return nil
+}
+
+func (s *Server) names() map[string]string {
+	names := make(map[string]string, len(s.cfg.Components))
+	for _, c := range s.cfg.Components {
+		names[c.ID] = c.Name
+	}
+	return names
 }
 
 // handleError is the one place errors become statuses; public responses

@@ -30,6 +30,7 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 		cfg.Now = time.Now
 	}
 	p := &publicAPI{s: s, cfg: cfg}
+	s.pub = p
 	for path, build := range map[string]func(*spSnapshot) any{
 		"/api/v2/summary.json":                         func(v *spSnapshot) any { return v.summary() },
 		"/api/v2/status.json":                          func(v *spSnapshot) any { return spStatusDoc{v.page, v.status} },

@@ -249,3 +249,50 @@ func TestIncidentPage(t *testing.T) {
 		}
 	}
 }
+
+// With the engine, the home page says the overall state in one sentence,
+// links the open incidents and draws each component's 90 days.
+func TestHomeWithEngine(t *testing.T) {
+	s, svc, _ := newPublicServer(t, time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC))
+	s.homePage.minAge = 0
+	for i, ok := range []bool{true, false, false, false} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := svc.History().Incidents()[0].ID
+	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
+	if strings.Contains(body, fr["home.pending"]) {
+		t.Errorf("home says a confirmed state is pending")
+	}
+	for _, want := range []string{fr["api.status.critical"], fmt.Sprintf(`href="/incidents/%d"`, id), "Panne mesurée : monlycée.net",
+		`<svg class="bars"`, `aria-label="90 derniers jours : 0 sans panne mesurée, 1 avec panne, 89 sans mesure"`,
+		"6 avril 2021 : panne", "Disponibilité sur 90 jours : 25,00 %"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("home lacks %q", want)
+		}
+	}
+}
+
+// One failing round after good ones is shown, but as awaiting confirmation.
+func TestHomePendingConfirmation(t *testing.T) {
+	s, svc, _ := newPublicServer(t, time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC))
+	s.homePage.minAge = 0
+	for i, ok := range []bool{true, true, false} {
+		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
+	if !strings.Contains(body, fr["home.pending"]) || !strings.Contains(body, "Fonctionne") {
+		t.Errorf("home after one failing round: want the confirmed state and the pending note")
+	}
+}
+
+func TestFrPercent(t *testing.T) {
+	for in, want := range map[float64]string{100: "100,00 %", 99.999: "99,99 %", 25: "25,00 %", 0: "0,00 %"} {
+		if got := frPercent(in); got != want {
+			t.Errorf("frPercent(%v) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -10,7 +11,13 @@ import (
 )
 
 type statusView struct {
-	Groups []groupView
+	Overall   string // one sentence for the overall state
+	Incidents []incidentLink
+	Groups    []groupView
+}
+
+type incidentLink struct {
+	Href, Title, Since string
 }
 
 type groupView struct {
@@ -27,6 +34,9 @@ type rowView struct {
 	Phases             string
 	Checked            string // "6 avril 2021 à 9 h 02"
 	CheckedISO         string
+	Pending            bool          // the latest round disagrees with the confirmed state: awaiting confirmation
+	Bars               template.HTML // 90-day history, SVG with its text alternative
+	Uptime             string        // over the bar's days
 }
 
 func buildStatusView(cfg *probes.Config, latest map[string]timeline.Measurement) statusView {

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+// barDays is how many days the history bar shows.
+const barDays = 90
+
+// dayStatus is the worst status of a day's rounds; StatusUnknown when the
+// day has no rounds.
+func dayStatus(r timeline.DayRollup) probes.Status {
+	for _, s := range []probes.Status{probes.MajorOutage, probes.PartialOutage, probes.DegradedPerformance, probes.Operational, probes.UnderMaintenance} {
+		if r.ByStatus[s] > 0 {
+			return s
+		}
+	}
+	return probes.StatusUnknown
+}
+
+var barColour = map[probes.Status]string{
+	probes.StatusUnknown:       "#c8c8c8",
+	probes.Operational:         "#1e6b2f",
+	probes.DegradedPerformance: "#c98a00",
+	probes.PartialOutage:       "#d9661f",
+	probes.MajorOutage:         "#b00020",
+	probes.UnderMaintenance:    "#0b4f9c",
+}
+
+// historyBar draws a component's last barDays days, one bar a day, as an
+// SVG with a text alternative (never colour alone): its aria-label counts
+// the days by state, and each bar has a <title> with its date and state.
+// It also returns the share of measured rounds not in outage (partial or
+// major), maintenance rounds left out, as "99,8 %" ("" without data).
+func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
+	byDay := make(map[timeline.Date]timeline.DayRollup, len(rollups))
+	var up, counted int
+	for _, r := range rollups {
+		byDay[r.Day] = r
+		counted += r.Rounds - r.ByStatus[probes.UnderMaintenance]
+		up += r.ByStatus[probes.Operational] + r.ByStatus[probes.DegradedPerformance]
+	}
+	var b bytes.Buffer
+	days := map[probes.Status]int{}
+	var bars bytes.Buffer
+	for i := 0; i < barDays; i++ {
+		d := today.AddDays(i - barDays + 1)
+		st := dayStatus(byDay[d])
+		days[st]++
+		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="2" height="20" fill="%s"><title>%s : %s</title></rect>`,
+			i*3, barColour[st], jour(d.Start()), template.HTMLEscapeString(t("bar."+st.String())))
+	}
+	label := fmt.Sprintf(t("bar.label"), barDays, days[probes.Operational]+days[probes.DegradedPerformance],
+		days[probes.PartialOutage]+days[probes.MajorOutage], days[probes.StatusUnknown])
+	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d 20" preserveAspectRatio="none" role="img" aria-label="%s"><title>%s</title>%s</svg>`,
+		barDays*3-1, template.HTMLEscapeString(label), template.HTMLEscapeString(label), bars.String())
+	uptime := ""
+	if counted > 0 {
+		uptime = frPercent(float64(up) * 100 / float64(counted))
+	}
+	return template.HTML(b.String()), uptime
+}
+
+// frPercent writes p with two decimals and a French comma; a share just
+// under 100 is never rounded up to 100: an outage is never rounded away.
+func frPercent(p float64) string {
+	s := fmt.Sprintf("%.2f", p)
+	if p < 100 && s == "100.00" {
+		s = "99.99"
+	}
+	return strings.Replace(s, ".", ",", 1) + " %"
+}
