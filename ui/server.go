@@ -187,7 +187,7 @@ func (s *Server) enrich(v *statusView) error {
 			row.Bars, row.Uptime = historyBar(rollups, today)
 		}
 	}
-	v.Overall = overall(worst).Description
+	v.Overall, v.Links = overall(worst).Description, true
 	for _, inc := range s.pub.cfg.Service.History().Incidents() {
 		if inc.Open() {
 			v.Incidents = append(v.Incidents, incidentLink{Href: fmt.Sprintf("/incidents/%d", inc.ID),

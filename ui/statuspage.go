@@ -46,6 +46,8 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 		s.e.HEAD(path, h)
 	}
 	p.enableFeeds()
+	s.e.GET("/components/:id", p.component)
+	s.e.HEAD("/components/:id", p.component)
 	s.e.GET("/incidents/:id", p.incident)
 	s.e.HEAD("/incidents/:id", p.incident)
 }
@@ -53,6 +55,8 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 type publicAPI struct {
 	s   *Server
 	cfg PublicConfig
+
+	components componentPages
 
 	mu    sync.Mutex
 	key   [3]uint64

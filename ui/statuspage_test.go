@@ -296,3 +296,35 @@ func TestFrPercent(t *testing.T) {
 		}
 	}
 }
+
+func TestComponentPage(t *testing.T) {
+	now := time.Now()
+	s, svc, _ := newPublicServer(t, now)
+	start := now.Add(-10 * time.Minute)
+	for i, ok := range []bool{true, false, false, false, true, true, true, true} {
+		r := quotaRound(0, ok)
+		r.Start = start.Add(time.Duration(i) * time.Minute)
+		r.Steps[0].Phases = probes.Phases{DNS: 2 * time.Millisecond, Connect: 5 * time.Millisecond, TLS: 10 * time.Millisecond, TTFB: 80 * time.Millisecond, Transfer: 3 * time.Millisecond}
+		if _, err := svc.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := serveReq(s, http.MethodGet, "/components/monlycee", nil)
+	body := w.Body.String()
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET component = %d", w.Code)
+	}
+	for _, want := range []string{"<h1>monlycée.net</h1>", "24 dernières heures</th><td>62,50 %", "7 derniers jours</th><td>62,50 %",
+		`<svg class="chart"`, "ttfb : 80,0 ms", "Page de saturation ou d&#39;attente</th><td>3", `href="/incidents/`,
+		`href="/components/monlycee/history.atom"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("component page lacks %q", want)
+		}
+	}
+	if w := serveReq(s, http.MethodGet, "/components/absent", nil); w.Code != http.StatusNotFound {
+		t.Errorf("unknown component page = %d, want 404", w.Code)
+	}
+	if home := serveReq(s, http.MethodGet, "/", nil).Body.String(); !strings.Contains(home, `<a href="/components/monlycee">monlycée.net</a>`) {
+		t.Errorf("home does not link the component page")
+	}
+}

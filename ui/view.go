@@ -12,6 +12,7 @@ import (
 
 type statusView struct {
 	Overall   string // one sentence for the overall state
+	Links     bool   // component pages exist (the engine is enabled)
 	Incidents []incidentLink
 	Groups    []groupView
 }
