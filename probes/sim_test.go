@@ -78,6 +78,12 @@ func TestProbeSimulators(t *testing.T) {
 			if tt.tls == sim.ExpiredCert && !st.CertExpiry.Before(time.Now()) {
 				t.Errorf("CertExpiry = %v, want in the past", st.CertExpiry)
 			}
+			if tt.want == Timeout && tt.detail == PhaseTTFB && st.Phases.TTFB < 400*time.Millisecond {
+				t.Errorf("Phases.TTFB = %v for a timeout waiting for the answer, want about the 500ms timeout", st.Phases.TTFB)
+			}
+			if tt.want == ConnectTimeout && st.Phases.Connect < 400*time.Millisecond {
+				t.Errorf("Phases.Connect = %v for a connect timeout, want about the 500ms timeout", st.Phases.Connect)
+			}
 			if tt.tls == sim.ValidTLS && tt.want == OK && (st.TLSVersion == 0 || st.Phases.TLS <= 0) {
 				t.Errorf("TLSVersion = %x, Phases.TLS = %v, want a measured handshake", st.TLSVersion, st.Phases.TLS)
 			}

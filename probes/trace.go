@@ -105,20 +105,30 @@ func appendNew(list []string, s string) []string {
 }
 
 // phases sums the hops' phases; end is when reading the final body stopped.
+// A phase of the last hop that started and never finished (the exchange
+// timed out or was cut there) lasts until end, so that a timeout shows in
+// the phase where it happened rather than as zeros.
 func (t *tracer) phases(end time.Time) Phases {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var p Phases
 	for i, h := range t.hops {
-		p.DNS += span(h.dnsStart, h.dnsDone)
-		p.Connect += span(h.connectStart, h.connectDone)
-		p.TLS += span(h.tlsStart, h.tlsDone)
+		last := i == len(t.hops)-1
+		upTo := func(from, to time.Time) time.Duration {
+			if last && !from.IsZero() && to.IsZero() {
+				to = end
+			}
+			return span(from, to)
+		}
+		p.DNS += upTo(h.dnsStart, h.dnsDone)
+		p.Connect += upTo(h.connectStart, h.connectDone)
+		p.TLS += upTo(h.tlsStart, h.tlsDone)
 		sent := h.wroteRequest
 		if sent.IsZero() {
 			sent = h.gotConn
 		}
-		p.TTFB += span(sent, h.firstByte)
-		if i == len(t.hops)-1 {
+		p.TTFB += upTo(sent, h.firstByte)
+		if last {
 			p.Transfer += span(h.firstByte, end)
 		}
 	}
