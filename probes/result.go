@@ -172,7 +172,8 @@ func (i Impact) status() Status {
 
 // Phases are the durations of one step's HTTP exchange, summed over its
 // redirect hops. A phase that was not reached is zero; DNS is zero for an IP
-// literal, Connect and TLS are zero when a connection was reused.
+// literal, Connect and TLS are zero when a connection was reused. A phase
+// cut short (a timeout, a reset) lasts until the step ended.
 type Phases struct {
 	DNS      time.Duration `json:"dns"`
 	Connect  time.Duration `json:"connect"`
