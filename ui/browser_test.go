@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -205,4 +207,65 @@ func TestStatusPageInBrowserAt360px(t *testing.T) {
 		}
 	})
 
+}
+
+// Every public page, with the engine and admin records, reads at 360 px
+// without JavaScript: French, the skip link, its key text, no sideways
+// scrolling.
+func TestPublicPagesInBrowserAt360px(t *testing.T) {
+	now := time.Now()
+	s, svc, adm := newPublicServer(t, now)
+	start := now.Add(-10 * time.Minute)
+	for i, ok := range []bool{true, false, false, false} { // the incident stays open
+		r := quotaRound(0, ok)
+		r.Start = start.Add(time.Duration(i) * time.Minute)
+		if _, err := svc.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := svc.History().Incidents()[0].ID
+	if _, err := adm.RecordStatement(t.Context(), "camille", incidents.StatementInput{Incident: id, Speaker: "Le ministre de l'Éducation nationale",
+		SaidAt: now.Add(-time.Minute), Quote: "Des attaques informatiques venues de l'étranger, apparemment", SourceURL: "https://www.europe1.fr/politique/un-article-tres-long-pour-voir-si-le-lien-deborde-de-la-page"}); err != nil {
+		t.Fatal(err)
+	}
+	url := serveLoopback(t, s.Handler())
+	ctx := newBrowser(t)
+	today := now.In(paris).Format("2006-01-02")
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{"Un service au moins est indisponible", "Incidents en cours", "Disponibilité sur 90 jours"}},
+		{"/components/monlycee", []string{"Disponibilité mesurée", "24 dernières heures", "Temps de réponse par phase"}},
+		{"/history/monlycee/" + today, []string{"dont 3 en échec", "Page de saturation ou d'attente"}},
+		{fmt.Sprintf("/incidents/%d", id), []string{"Début mesuré", "Déclaration officielle", "Des attaques informatiques"}},
+		{"/methode", []string{"Comment Constat mesure", "soft_failure", "kosmos_restricted"}},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			if err := chromedp.Do(ctx, chromedp.Navigate(url+tt.path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
+				t.Fatal(err)
+			}
+			text := visibleText(t, ctx)
+			for _, want := range tt.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s: visible text lacks %q", tt.path, want)
+				}
+			}
+			lang, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+			if err != nil || lang.Value != "fr" {
+				t.Errorf("%s: lang = %q, %v", tt.path, lang.Value, err)
+			}
+			m, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.CSSContentSize == nil || m.CSSContentSize.Width > viewportWidth+1 {
+				t.Errorf("%s: content width %v at a %d px viewport: the page scrolls sideways", tt.path, m.CSSContentSize, viewportWidth)
+			}
+			skip, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("a.skip"), "href"))
+			if err != nil || skip.Value != "#contenu" {
+				t.Errorf("%s: skip link = %q, %v", tt.path, skip.Value, err)
+			}
+		})
+	}
 }
