@@ -40,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
+	case "export-site":
+		return runExport(args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
 	case "admin":
@@ -58,6 +60,7 @@ func usage(w io.Writer) {
   constat check [-config FILE] [-json] [component…]
   constat serve [-config FILE] [-data DIR] [-listen ADDR]
   constat demo  [-listen ADDR] [-data DIR]
+  constat export-site [-config FILE] [-data DIR] [-days N] OUTDIR
   constat admin add|passwd|list|token|revoke [-data DIR] …
 Run "constat COMMAND -h" for a command's flags.
 `)

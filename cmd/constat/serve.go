@@ -33,6 +33,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.listen, "listen", "localhost:8080", "HTTP listen address")
 	fs.IntVar(&o.workers, "workers", 64, "checks run at once at most")
 	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
+	fs.StringVar(&o.publishDir, "publish-dir", "", "also write the public site as static files into this directory, refreshed on every change")
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto")
 	if done, code := parseFlags(fs, args); done {
 		return code
@@ -71,6 +72,7 @@ type serveOptions struct {
 	ready   func(addr string) // called once the listener is bound
 	// trustProxy: believe X-Forwarded-For and -Proto (behind a reverse proxy only).
 	trustProxy bool
+	publishDir string // static copy of the public site, "" for none
 }
 
 // serve runs the scheduler, the timeline and the HTTP server until ctx is
@@ -115,6 +117,9 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(runCtx) })
+	if o.publishDir != "" {
+		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
+	}
 	httpErr := make(chan error, 1)
 	wg.Go(func() { httpErr <- hs.Serve(ln) })
 	if o.ready != nil {

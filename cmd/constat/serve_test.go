@@ -119,6 +119,19 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 	}
 
 	stop()
+
+	// The stopped data directory exports as a static site.
+	out := t.TempDir()
+	n, err := exportSite(serveOptions{cfg: cfg, dataDir: dataDir}, out, 2)
+	if err != nil || n < 10 {
+		t.Fatalf("exportSite = %d files, %v", n, err)
+	}
+	for _, f := range []string{"index.html", "methode/index.html", "api/v2/summary.json", "history.atom",
+		"components/cned/index.html", "components/cned/history.atom", "badge/lycees.svg"} {
+		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("export lacks %s: %v", f, err)
+		}
+	}
 	// Everything shown was committed: the timeline has both components after restart.
 	tl, err := timeline.Open(filepath.Join(dataDir, "timeline.db"), timeline.Options{})
 	if err != nil {

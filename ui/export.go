@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+)
+
+// Export writes the public site into dir as static files, so that any
+// static host or CDN can serve it when traffic outgrows one server: the
+// pages (as …/index.html), the Statuspage JSON, the feeds, the badges, the
+// incident pages and the day pages of the last days days. It renders each
+// through the server's own handlers, so the files are byte for byte what
+// the server sends. EnablePublicAPI must have been called.
+func (s *Server) Export(dir string, days int) (files int, err error) {
+	if s.pub == nil {
+		return 0, fmt.Errorf("export: the public API is not enabled")
+	}
+	s.invalidate() // the files must show the data as of now, not the last cached render
+	paths := []string{"/", "/methode", "/history.atom",
+		"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
+		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
+		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}
+	today := timeline.DateOf(s.pub.cfg.Now())
+	for _, c := range s.cfg.Components {
+		paths = append(paths, "/components/"+c.ID, "/components/"+c.ID+"/history.atom", "/badge/"+c.ID+".svg")
+		for d := 0; d < days; d++ {
+			paths = append(paths, "/history/"+c.ID+"/"+today.AddDays(-d).String())
+		}
+	}
+	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+		paths = append(paths, fmt.Sprintf("/incidents/%d", inc.ID))
+	}
+	for _, id := range s.pub.cfg.Admin.ManualIncidents() {
+		paths = append(paths, fmt.Sprintf("/incidents/%d", id))
+	}
+	for _, p := range paths {
+		if err := s.exportOne(dir, p); err != nil {
+			return files, err
+		}
+		files++
+	}
+	return files, nil
+}
+
+// exportOne renders path and writes it where a static host serves it:
+// a page without an extension becomes path/index.html.
+func (s *Server) exportOne(dir, path string) error {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		return fmt.Errorf("export %s: status %d", path, w.Code)
+	}
+	name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path, "/")))
+	if filepath.Ext(path) == "" || path == "/" {
+		name = filepath.Join(name, "index.html")
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("export %s: %w", path, err)
+	}
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, w.Body.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("export %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, name); err != nil { // readers never see half a file
+		return fmt.Errorf("export %s: %w", path, err)
+	}
+	return nil
+}
+
+// Generation changes whenever anything the public site shows changes: the
+// latest results, the incident history or the admin records.
+func (s *Server) Generation() uint64 {
+	g := s.rec.Generation()
+	if s.pub != nil {
+		g += s.pub.cfg.Service.History().Generation()<<24 + s.pub.cfg.Admin.Generation()<<48
+	}
+	return g
+}
+
+// invalidate drops the cached renders that are refreshed on a timer (the
+// home page's minRender, the component pages' minute), so that the next
+// request renders from the current data.
+func (s *Server) invalidate() {
+	s.homePage.cur.Store(nil)
+	if s.pub != nil {
+		s.pub.components.mu.Lock()
+		clear(s.pub.components.pages)
+		s.pub.components.mu.Unlock()
+	}
+}
