@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// BenchmarkComponentPage90Days builds a component's page (availability over
+// four periods, 90-day bar, phase chart, outcomes, incidents) in a timeline
+// of 100 components with 90 days of history. The last 24 h are at 30 s
+// (2,880 rounds a component, read with Range); the 89 days before are
+// hourly: the page reads those through the daily rollups, whose cost does
+// not depend on how many rounds a day held. Target: < 20 ms.
+func BenchmarkComponentPage90Days(b *testing.B) {
+	const comps = 100
+	var yaml string
+	for i := range comps {
+		yaml += fmt.Sprintf("      - id: ent-%03d\n        name: ENT %d\n        operator: op-%d\n        steps:\n          - url: https://ent-%d.test/\n", i, i, i%7, i)
+	}
+	cfg, err := probes.ParseConfig("bench.yaml", []byte("groups:\n  - id: g\n    name: G\n    components:\n"+yaml))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tl, err := timeline.Open(filepath.Join(b.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tl.Close() })
+	now := time.Now()
+	var batch []probes.Result
+	flush := func() {
+		if _, err := tl.AppendAll(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	add := func(id string, at time.Time, n int) {
+		st := probes.Operational
+		step := probes.StepResult{URL: "https://" + id + ".test/", Outcome: probes.OK, StatusCode: 200, Addresses: []string{"192.0.2.1"},
+			Phases: probes.Phases{DNS: 3 * time.Millisecond, Connect: 8 * time.Millisecond, TLS: 20 * time.Millisecond, TTFB: 120 * time.Millisecond, Transfer: 15 * time.Millisecond}}
+		if n%97 == 0 {
+			st, step.Outcome, step.Detail = probes.MajorOutage, probes.SoftFailure, "ode_quota"
+		}
+		batch = append(batch, probes.Result{Component: id, Start: at, Status: st, Steps: []probes.StepResult{step}})
+		if len(batch) == 4096 {
+			flush()
+		}
+	}
+	for i := range comps {
+		id := fmt.Sprintf("ent-%03d", i)
+		for h := 89 * 24; h > 24; h-- {
+			add(id, now.Add(-time.Duration(h)*time.Hour), h)
+		}
+		for k := 2880; k > 0; k-- {
+			add(id, now.Add(-time.Duration(k)*30*time.Second), k)
+		}
+	}
+	flush()
+	rec, err := incidents.NewRecorder(tl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := incidents.NewService(tl, rec, cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	adm, err := incidents.NewAdmin(tl, cfg.Components)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm})
+	comp := cfg.Component("ent-042")
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.pub.renderComponent(comp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+}
