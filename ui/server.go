@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,10 +189,26 @@ func (s *Server) enrich(v *statusView) error {
 		}
 	}
 	v.Overall, v.Links = overall(worst).Description, true
+	names := s.names()
+	for _, m := range s.pub.maintenanceDocs(names, s.pub.cfg.Now()) {
+		if m.Status == "completed" {
+			continue
+		}
+		var comps []string
+		for _, c := range m.Components {
+			comps = append(comps, cmpName(c.ID, names))
+		}
+		ml := maintLink{Title: m.Name, Status: m.Status, From: heure(*m.ScheduledFor), Until: heure(*m.ScheduledUntil), Components: strings.Join(comps, ", ")}
+		if m.Status == "in_progress" {
+			v.Maints = append([]maintLink{ml}, v.Maints...)
+		} else {
+			v.Maints = append(v.Maints, ml)
+		}
+	}
 	for _, inc := range s.pub.cfg.Service.History().Incidents() {
 		if inc.Open() {
 			v.Incidents = append(v.Incidents, incidentLink{Href: fmt.Sprintf("/incidents/%d", inc.ID),
-				Title: autoName(inc, s.names()), Since: heure(inc.Start)})
+				Title: autoName(inc, names), Since: heure(inc.Start)})
 		}
 	}
 	return nil

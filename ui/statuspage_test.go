@@ -328,3 +328,20 @@ func TestComponentPage(t *testing.T) {
 		t.Errorf("home does not link the component page")
 	}
 }
+
+// The home page announces maintenance in progress and upcoming, not done.
+func TestHomeMaintenance(t *testing.T) {
+	now := time.Now()
+	s, _, adm := newPublicServer(t, now)
+	s.homePage.minAge = 0
+	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration du serveur", Components: []string{"pcn"},
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		t.Fatal(err)
+	}
+	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
+	for _, want := range []string{"Maintenances", "Migration du serveur", "prévue", "Paris Classe Numérique"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("home lacks %q", want)
+		}
+	}
+}

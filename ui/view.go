@@ -14,7 +14,12 @@ type statusView struct {
 	Overall   string // one sentence for the overall state
 	Links     bool   // component pages exist (the engine is enabled)
 	Incidents []incidentLink
+	Maints    []maintLink // in progress, then upcoming
 	Groups    []groupView
+}
+
+type maintLink struct {
+	Title, Status, From, Until, Components string
 }
 
 type incidentLink struct {
