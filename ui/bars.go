@@ -49,13 +49,31 @@ func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTM
 	var b bytes.Buffer
 	days := map[probes.Status]int{}
 	var bars bytes.Buffer
-	for i := 0; i < barDays; i++ {
-		d := today.AddDays(i - barDays + 1)
-		st := dayStatus(byDay[d])
-		days[st]++
-		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="2" height="20" fill="%s"><title>%s : %s</title></rect>`,
-			i*3, barColour[st], jour(d.Start()), template.HTMLEscapeString(t("bar."+st.String())))
+	// Consecutive days in the same state are one rectangle with one title
+	// ("du 1 mars 2021 au 30 mars 2021 : aucune panne mesurée"): 90 days of
+	// 1,000 components would otherwise weigh 10 MB of SVG.
+	runStart, runStatus := 0, probes.Status(255)
+	flush := func(end int) {
+		if end == runStart {
+			return
+		}
+		from, to := today.AddDays(runStart-barDays+1), today.AddDays(end-barDays)
+		when := jour(from.Start())
+		if end-runStart > 1 {
+			when = fmt.Sprintf(t("bar.range"), jour(from.Start()), jour(to.Start()))
+		}
+		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="%d" height="20" fill="%s"><title>%s : %s</title></rect>`,
+			runStart*3, (end-runStart)*3-1, barColour[runStatus], template.HTMLEscapeString(when), template.HTMLEscapeString(t("bar."+runStatus.String())))
 	}
+	for i := 0; i < barDays; i++ {
+		st := dayStatus(byDay[today.AddDays(i-barDays+1)])
+		days[st]++
+		if st != runStatus {
+			flush(i)
+			runStart, runStatus = i, st
+		}
+	}
+	flush(barDays)
 	label := fmt.Sprintf(t("bar.label"), barDays, days[probes.Operational]+days[probes.DegradedPerformance],
 		days[probes.PartialOutage]+days[probes.MajorOutage], days[probes.StatusUnknown])
 	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d 20" preserveAspectRatio="none" role="img" aria-label="%s"><title>%s</title>%s</svg>`,

@@ -34,6 +34,7 @@ var fr = map[string]string{
 	"home.pending":                         "la dernière mesure dit autre chose : en attente de confirmation",
 	"home.uptime":                          "Disponibilité sur 90 jours :",
 	"bar.label":                            "%d derniers jours : %d sans panne mesurée, %d avec panne, %d sans mesure",
+	"bar.range":                            "du %s au %s",
 	"bar.unknown":                          "pas de mesure",
 	"bar.operational":                      "aucune panne mesurée",
 	"bar.degraded_performance":             "ralentissements",
