@@ -22,7 +22,7 @@ func (s *Server) Export(dir string, days int) (files int, err error) {
 		return 0, fmt.Errorf("export: the public API is not enabled")
 	}
 	s.invalidate() // the files must show the data as of now, not the last cached render
-	paths := []string{"/", "/methode", "/history.atom",
+	paths := []string{"/", "/style.css", "/methode", "/history.atom",
 		"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
 		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
 		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}

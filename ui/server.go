@@ -107,6 +107,8 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	e.HTTPErrorHandler = s.handleError
 	e.GET("/", s.home)
 	e.HEAD("/", s.home)
+	e.GET("/style.css", publicStyle)
+	e.HEAD("/style.css", publicStyle)
 	e.GET("/methode", s.methodology)
 	e.HEAD("/methode", s.methodology)
 	e.GET("/history/:component/:day", s.day)

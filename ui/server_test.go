@@ -191,3 +191,18 @@ func TestHomeRendersAtMostOncePerMinRender(t *testing.T) {
 		t.Errorf("ETag still %s once minRender passed, want a new render", got)
 	}
 }
+
+// The pages share one cached stylesheet instead of repeating their styles.
+func TestStylesheet(t *testing.T) {
+	s, _ := newTestServer(t)
+	w := serveReq(s, http.MethodGet, "/style.css", nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/css; charset=utf-8" || !strings.Contains(w.Body.String(), ".skip") {
+		t.Fatalf("GET /style.css = %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	for _, path := range []string{"/", "/methode", "/history/monlycee/2021-04-06"} {
+		body := serveReq(s, http.MethodGet, path, nil).Body.String()
+		if !strings.Contains(body, `<link rel="stylesheet" href="/style.css">`) || strings.Contains(body, "<style>") {
+			t.Errorf("GET %s does not use the shared stylesheet", path)
+		}
+	}
+}
