@@ -139,10 +139,9 @@ func (s *Server) home(c echo.Context) error {
 }
 
 func (s *Server) page() (*renderedPage, error) {
-	gen := s.rec.Generation()
-	if s.pub != nil {
-		gen += s.pub.cfg.Service.History().Generation() << 32
-	}
+	// Everything the page shows (Generation), and the minute: maintenance
+	// windows start and end with time alone.
+	gen := s.Generation() + uint64(time.Now().Unix()/60)
 	return s.homePage.get(gen, func() (*renderedPage, error) {
 		latest, _ := s.rec.Latest()
 		v := buildStatusView(s.cfg, latest)
