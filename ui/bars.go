@@ -40,11 +40,8 @@ var barColour = map[probes.Status]string{
 // major), maintenance rounds left out, as "99,8 %" ("" without data).
 func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
 	byDay := make(map[timeline.Date]timeline.DayRollup, len(rollups))
-	var up, counted int
 	for _, r := range rollups {
 		byDay[r.Day] = r
-		counted += r.Rounds - r.ByStatus[probes.UnderMaintenance]
-		up += r.ByStatus[probes.Operational] + r.ByStatus[probes.DegradedPerformance]
 	}
 	var b bytes.Buffer
 	days := map[probes.Status]int{}
@@ -79,8 +76,8 @@ func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTM
 	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d 20" preserveAspectRatio="none" role="img" aria-label="%s"><title>%s</title>%s</svg>`,
 		barDays*3-1, template.HTMLEscapeString(label), template.HTMLEscapeString(label), bars.String())
 	uptime := ""
-	if counted > 0 {
-		uptime = frPercent(float64(up) * 100 / float64(counted))
+	if share, ok := availability(rollups); ok {
+		uptime = frPercent(share)
 	}
 	return template.HTML(b.String()), uptime
 }

@@ -137,15 +137,24 @@ func since(rs []timeline.DayRollup, from timeline.Date) []timeline.DayRollup {
 
 // uptimeOf is the share of rounds not in outage, maintenance left out.
 func uptimeOf(rs []timeline.DayRollup) string {
+	if share, ok := availability(rs); ok {
+		return frPercent(share)
+	}
+	return t("comp.nodata")
+}
+
+// availability is the percentage of measured rounds not in outage
+// (partial or major), maintenance rounds left out; ok is false without any.
+func availability(rs []timeline.DayRollup) (share float64, ok bool) {
 	var up, counted int
 	for _, r := range rs {
 		counted += r.Rounds - r.ByStatus[probes.UnderMaintenance]
 		up += r.ByStatus[probes.Operational] + r.ByStatus[probes.DegradedPerformance]
 	}
 	if counted == 0 {
-		return t("comp.nodata")
+		return 0, false
 	}
-	return frPercent(float64(up) * 100 / float64(counted))
+	return float64(up) * 100 / float64(counted), true
 }
 
 var phaseColour = [5]string{"#6a3d9a", "#1f78b4", "#33a02c", "#e6550d", "#636363"}

@@ -61,10 +61,7 @@ func (p *publicAPI) incident(c echo.Context) error {
 }
 
 func (p *publicAPI) incidentView(id uint64) (incidentView, bool) {
-	names := map[string]string{}
-	for _, c := range p.s.cfg.Components {
-		names[c.ID] = c.Name
-	}
+	names := p.s.names()
 	v := incidentView{ID: id}
 	sum, events, measured := p.cfg.Service.History().Incident(id)
 	updates := p.cfg.Admin.Updates(id)
