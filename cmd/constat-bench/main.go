@@ -1,6 +1,6 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
-//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive]
+//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline]
 //	constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
@@ -9,7 +9,9 @@
 // then reads the child's CPU time from /proc over -measure and reports it as
 // a percentage of one core, with the results recorded per second (read from
 // its /metrics) and its peak resident memory. Only the child is measured: the
-// target's work is in this process.
+// target's work is in this process. With -baseline the child is instead a
+// bare net/http client doing the same GETs on the same schedule (see
+// netclient): the floor under which no Go checker on the standard client goes.
 package main
 
 import (
@@ -27,14 +29,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 func main() {
-	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "bare": serveBare}
+	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "bare": serveBare, "netclient": netClient}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive]\n       constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]")
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
@@ -81,6 +84,8 @@ func benchProbes(args []string) error {
 	measure := fs.Duration("measure", 2*time.Minute, "measuring window, after every check ran once")
 	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
 	keepAlive := fs.Bool("keep-alive", false, "set keep_alive: true (reuse connections between rounds)")
+	profile := fs.String("cpuprofile", "", "have serve write a CPU profile of its whole run to this file")
+	baseline := fs.Bool("baseline", false, "measure a bare net/http client doing the same GETs instead of constat serve")
 	fs.Parse(args)
 
 	env, err := newBenchEnv(*bin, *checks, *interval, *keepAlive)
@@ -92,7 +97,25 @@ func benchProbes(args []string) error {
 	*bin = env.bin
 	ctx, cancel := context.WithTimeout(context.Background(), *interval+*measure+2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, *bin, "serve", "-config", cfg, "-data", filepath.Join(dir, "data"), "-listen", "127.0.0.1:0")
+	serveArgs := []string{"serve", "-config", cfg, "-data", filepath.Join(dir, "data"), "-listen", "127.0.0.1:0"}
+	if *profile != "" {
+		abs, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		serveArgs = append(serveArgs, "-cpuprofile", abs)
+	}
+	name, what := *bin, "constat serve"
+	if *baseline {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		name, what = self, "bare net/http client"
+		serveArgs = []string{"netclient", "-target", target.Addr().String(), "-checks", strconv.Itoa(*checks),
+			"-interval", interval.String(), "-keep-alive=" + strconv.FormatBool(*keepAlive)}
+	}
+	cmd := exec.CommandContext(ctx, name, serveArgs...)
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -108,13 +131,19 @@ func benchProbes(args []string) error {
 	}
 	go io.Copy(io.Discard, stdout)
 
-	fmt.Printf("constat serve: %d checks every %v against http://%s/, warming up %v\n", *checks, *interval, target.Addr(), *interval+5*time.Second)
+	fmt.Printf("%s: %d checks every %v against http://%s/, warming up %v\n", what, *checks, *interval, target.Addr(), *interval+5*time.Second)
 	time.Sleep(*interval + 5*time.Second) // every check has run at least once
+	// Results are what serve recorded in its timeline (from its /metrics);
+	// the baseline records nothing, so for it the target counts the GETs.
+	results := func() (float64, error) { return recorded(addr) }
+	if *baseline {
+		results = func() (float64, error) { return float64(targetHits.Load()), nil }
+	}
 	cpu0, err := cpuTicks(cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
-	rec0, err := recorded(addr)
+	rec0, err := results()
 	if err != nil {
 		return err
 	}
@@ -124,7 +153,7 @@ func benchProbes(args []string) error {
 	if err != nil {
 		return err
 	}
-	rec1, err := recorded(addr)
+	rec1, err := results()
 	if err != nil {
 		return err
 	}
@@ -132,10 +161,13 @@ func benchProbes(args []string) error {
 	const ticksPerSecond = 100 // USER_HZ on Linux
 	cpuSec := float64(cpu1-cpu0) / ticksPerSecond
 	rss, _ := peakRSS(cmd.Process.Pid)
-	fmt.Printf("window %.0f s: cpu %.2f s = %.2f %% of one core; results recorded %.0f (%.1f/s, expected %.1f/s); peak RSS %d MiB\n",
+	fmt.Printf("window %.0f s: cpu %.2f s = %.2f %% of one core; results %.0f (%.1f/s, expected %.1f/s); peak RSS %d MiB\n",
 		wall, cpuSec, 100*cpuSec/wall, rec1-rec0, (rec1-rec0)/wall, float64(*checks)/interval.Seconds(), rss>>20)
 	return nil
 }
+
+// targetHits counts the requests the loopback target answered.
+var targetHits atomic.Int64
 
 // startTarget serves a small healthy ENT-like page on 127.0.0.1.
 func startTarget() (net.Listener, error) {
@@ -146,6 +178,7 @@ func startTarget() (net.Listener, error) {
 	page := []byte(`<!DOCTYPE html><html lang="fr"><head><title>ENT</title></head><body><h1>Bienvenue sur votre ENT</h1>` +
 		strings.Repeat("<p>Actualités de l'établissement.</p>", 100) + `<a href="/auth/login">Se connecter</a></body></html>`)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targetHits.Add(1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	}), ReadHeaderTimeout: 5 * time.Second}

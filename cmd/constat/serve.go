@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -35,8 +36,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
 	fs.StringVar(&o.publishDir, "publish-dir", "", "also write the public site as static files into this directory, refreshed on every change")
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for the benchmarks)")
 	if done, code := parseFlags(fs, args); done {
 		return code
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "constat serve:", err)
+			return exitFailure
+		}
+		defer stopProfile()
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -57,10 +67,24 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// startCPUProfile profiles the process into path until the returned
+// function is called; constat-bench uses it to see where serve's CPU goes.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 // commitDelay lets results of the spread schedule share timeline commits:
 // with 1,000 checks at 30 s, about 8 results per fsync instead of 1. A
 // result reaches the page at most this much later.
-const commitDelay = 250 * time.Millisecond
+const commitDelay = time.Second
 
 type serveOptions struct {
 	cfg     *probes.Config

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// netClient is the baseline of "probes -baseline": the same GETs on the
+// same schedule as constat serve's checks, done by a bare net/http client
+// that records, classifies and stores nothing. What serve costs above it is
+// Constat's; what it costs itself is the floor of any Go checker using the
+// standard client (the blackbox exporter and Gatus both do).
+func netClient(args []string) error {
+	fs := flag.NewFlagSet("netclient", flag.ExitOnError)
+	target := fs.String("target", "", "host:port of the loopback target")
+	checks := fs.Int("checks", 1000, "URLs, each fetched once per interval")
+	interval := fs.Duration("interval", 30*time.Second, "fetch interval")
+	keepAlive := fs.Bool("keep-alive", false, "reuse connections (as Gatus does) instead of one per fetch (as the blackbox exporter does)")
+	fs.Parse(args)
+	if *target == "" {
+		return errors.New("netclient: -target is required")
+	}
+	tr := &http.Transport{DisableKeepAlives: !*keepAlive, MaxIdleConnsPerHost: *checks}
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	fmt.Println("netclient: serving http://127.0.0.1:0/ (no HTTP side; the line tells the bench it started)")
+	var wg sync.WaitGroup
+	for i := range *checks {
+		url := "http://" + *target + "/ent/" + strconv.Itoa(i)
+		offset := time.Duration(i) * *interval / time.Duration(*checks) // spread like the scheduler
+		wg.Go(func() {
+			tick := time.NewTimer(offset)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				tick.Reset(*interval)
+				if err := fetchOnce(ctx, client, url); err != nil && ctx.Err() == nil {
+					fmt.Fprintln(os.Stderr, "netclient:", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+func fetchOnce(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
