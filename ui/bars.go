@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strings"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -37,8 +36,9 @@ var barColour = map[probes.Status]string{
 // SVG with a text alternative (never colour alone): its aria-label counts
 // the days by state, and each bar has a <title> with its date and state.
 // It also returns the share of measured rounds not in outage (partial or
-// major), maintenance rounds left out, as "99,8 %" ("" without data).
-func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
+// major), maintenance rounds left out, as "99,80 %" ("" without data). Its
+// words, dates and numbers are in l.
+func historyBar(l lang, rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
 	byDay := make(map[timeline.Date]timeline.DayRollup, len(rollups))
 	for _, r := range rollups {
 		byDay[r.Day] = r
@@ -47,7 +47,7 @@ func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTM
 	days := map[probes.Status]int{}
 	var bars bytes.Buffer
 	// Consecutive days in the same state are one rectangle with one title
-	// ("du 1 mars 2021 au 30 mars 2021 : aucune panne mesurée"): 90 days of
+	// ("du 1 mars 2021 au 30 mars 2021 : aucune panne mesurée", in French): 90 days of
 	// 1,000 components would otherwise weigh 10 MB of SVG.
 	runStart, runStatus := 0, probes.Status(255)
 	flush := func(end int) {
@@ -55,12 +55,12 @@ func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTM
 			return
 		}
 		from, to := today.AddDays(runStart-barDays+1), today.AddDays(end-barDays)
-		when := jour(from.Start())
+		when := l.jour(from.Start())
 		if end-runStart > 1 {
-			when = fmt.Sprintf(t("bar.range"), jour(from.Start()), jour(to.Start()))
+			when = l.tf("bar.range", l.jour(from.Start()), l.jour(to.Start()))
 		}
-		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="%d" height="20" fill="%s"><title>%s : %s</title></rect>`,
-			runStart*3, (end-runStart)*3-1, barColour[runStatus], template.HTMLEscapeString(when), template.HTMLEscapeString(t("bar."+runStatus.String())))
+		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="%d" height="20" fill="%s"><title>%s</title></rect>`,
+			runStart*3, (end-runStart)*3-1, barColour[runStatus], template.HTMLEscapeString(l.tf("bar.title", when, l.t("bar."+runStatus.String()))))
 	}
 	for i := 0; i < barDays; i++ {
 		st := dayStatus(byDay[today.AddDays(i-barDays+1)])
@@ -71,23 +71,13 @@ func historyBar(rollups []timeline.DayRollup, today timeline.Date) (template.HTM
 		}
 	}
 	flush(barDays)
-	label := fmt.Sprintf(t("bar.label"), barDays, days[probes.Operational]+days[probes.DegradedPerformance],
+	label := l.tf("bar.label", barDays, days[probes.Operational]+days[probes.DegradedPerformance],
 		days[probes.PartialOutage]+days[probes.MajorOutage], days[probes.StatusUnknown])
 	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d 20" preserveAspectRatio="none" role="img" aria-label="%s"><title>%s</title>%s</svg>`,
 		barDays*3-1, template.HTMLEscapeString(label), template.HTMLEscapeString(label), bars.String())
 	uptime := ""
 	if share, ok := availability(rollups); ok {
-		uptime = frPercent(share)
+		uptime = l.percent(share)
 	}
 	return template.HTML(b.String()), uptime
-}
-
-// frPercent writes p with two decimals and a French comma; a share just
-// under 100 is never rounded up to 100: an outage is never rounded away.
-func frPercent(p float64) string {
-	s := fmt.Sprintf("%.2f", p)
-	if p < 100 && s == "100.00" {
-		s = "99.99"
-	}
-	return strings.Replace(s, ".", ",", 1) + " %"
 }

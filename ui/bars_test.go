@@ -20,17 +20,28 @@ func TestHistoryBarRuns(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	svg, uptime := historyBar(rs, today)
-	if n := strings.Count(string(svg), "<rect"); n != 4 {
-		t.Errorf("historyBar drew %d rectangles, want 4 (no data, ok, outage, no data):\n%s", n, svg)
+	tests := []struct {
+		l      lang
+		want   []string
+		uptime string // 106 of 110 rounds
+	}{
+		{french, []string{"du 10 février 2021 au 19 février 2021 : aucune panne mesurée", "20 février 2021 : panne",
+			`aria-label="90 derniers jours : 10 sans panne mesurée, 1 avec panne, 79 sans mesure"`}, "96,36 %"},
+		{english, []string{"10 February 2021 to 19 February 2021: no outage measured", "20 February 2021: outage",
+			`aria-label="Last 90 days: 10 without a measured outage, 1 with an outage, 79 without measurements"`}, "96.36%"},
 	}
-	for _, want := range []string{"du 10 février 2021 au 19 février 2021 : aucune panne mesurée", "20 février 2021 : panne",
-		`aria-label="90 derniers jours : 10 sans panne mesurée, 1 avec panne, 79 sans mesure"`} {
-		if !strings.Contains(string(svg), want) {
-			t.Errorf("historyBar lacks %q:\n%s", want, svg)
+	for _, tt := range tests {
+		svg, uptime := historyBar(tt.l, rs, today)
+		if n := strings.Count(string(svg), "<rect"); n != 4 {
+			t.Errorf("historyBar(%s) drew %d rectangles, want 4 (no data, ok, outage, no data):\n%s", tt.l, n, svg)
 		}
-	}
-	if uptime != "96,36 %" {
-		t.Errorf("uptime = %q, want 96,36 %% (106 of 110 rounds)", uptime)
+		for _, want := range tt.want {
+			if !strings.Contains(string(svg), want) {
+				t.Errorf("historyBar(%s) lacks %q:\n%s", tt.l, want, svg)
+			}
+		}
+		if uptime != tt.uptime {
+			t.Errorf("historyBar(%s) uptime = %q, want %q", tt.l, uptime, tt.uptime)
+		}
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -210,36 +209,27 @@ func TestStatusPageInBrowserAt360px(t *testing.T) {
 }
 
 // Every public page, with the engine and admin records, reads at 360 px
-// without JavaScript: French, the skip link, its key text, no sideways
-// scrolling.
+// without JavaScript, in French and in English: its language, the skip
+// link, its heading and key text, no sideways scrolling.
 func TestPublicPagesInBrowserAt360px(t *testing.T) {
-	now := time.Now()
-	s, svc, adm := newPublicServer(t, now)
-	start := now.Add(-10 * time.Minute)
-	for i, ok := range []bool{true, false, false, false} { // the incident stays open
-		r := quotaRound(0, ok)
-		r.Start = start.Add(time.Duration(i) * time.Minute)
-		if _, err := svc.Record(t.Context(), r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	id := svc.History().Incidents()[0].ID
-	if _, err := adm.RecordStatement(t.Context(), "camille", incidents.StatementInput{Incident: id, Speaker: "Le ministre de l'Éducation nationale",
-		SaidAt: now.Add(-time.Minute), Quote: "Des attaques informatiques venues de l'étranger, apparemment", SourceURL: "https://www.europe1.fr/politique/un-article-tres-long-pour-voir-si-le-lien-deborde-de-la-page"}); err != nil {
-		t.Fatal(err)
-	}
+	s, id, today := newIncidentSite(t)
 	url := serveLoopback(t, s.Handler())
 	ctx := newBrowser(t)
-	today := now.In(paris).Format("2006-01-02")
 	for _, tt := range []struct {
-		path string
-		want []string
+		path, lang string
+		h1         string // "" when it is the component's name
+		want       []string
 	}{
-		{"/", []string{"Un service au moins est indisponible", "Incidents en cours", "Disponibilité sur 90 jours"}},
-		{"/components/monlycee", []string{"Disponibilité mesurée", "24 dernières heures", "Temps de réponse par phase"}},
-		{"/history/monlycee/" + today, []string{"dont 3 en échec", "Page de saturation ou d'attente"}},
-		{fmt.Sprintf("/incidents/%d", id), []string{"Début mesuré", "Déclaration officielle", "Des attaques informatiques"}},
-		{"/methode", []string{"Comment Constat mesure", "soft_failure", "kosmos_restricted"}},
+		{"/", "fr", fr["site.title"], []string{"Un service au moins est indisponible", "Incidents en cours", "Disponibilité sur 90 jours", "English"}},
+		{"/components/monlycee", "fr", "", []string{"Disponibilité mesurée", "24 dernières heures", "Temps de réponse par phase"}},
+		{"/history/monlycee/" + today, "fr", "", []string{"dont 3 en échec", "Page de saturation ou d'attente"}},
+		{fmt.Sprintf("/incidents/%d", id), "fr", "", []string{"Début mesuré", "Déclaration officielle", "Des attaques informatiques"}},
+		{"/methode", "fr", "Comment Constat mesure", []string{"soft_failure", "kosmos_restricted"}},
+		{"/en/", "en", en["site.title"], []string{"Service status", "At least one service is down", "Ongoing incidents", "Availability over 90 days", "Français"}},
+		{"/en/components/monlycee", "en", "", []string{"Measured availability", "Last 24 hours", "Response time by phase"}},
+		{"/en/history/monlycee/" + today, "en", "", []string{"3 of them failing", "Overload or waiting page"}},
+		{fmt.Sprintf("/en/incidents/%d", id), "en", "", []string{"Measured start", "Official statement", "Des attaques informatiques"}},
+		{"/en/methode", "en", "How Constat measures", []string{"soft_failure", "kosmos_restricted"}},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(url+tt.path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
@@ -252,8 +242,11 @@ func TestPublicPagesInBrowserAt360px(t *testing.T) {
 				}
 			}
 			lang, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
-			if err != nil || lang.Value != "fr" {
-				t.Errorf("%s: lang = %q, %v", tt.path, lang.Value, err)
+			if err != nil || lang.Value != tt.lang {
+				t.Errorf("%s: lang = %q, %v; want %q", tt.path, lang.Value, err, tt.lang)
+			}
+			if h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); tt.h1 != "" && (err != nil || h1 != tt.h1) {
+				t.Errorf("%s: <h1> = %q, %v; want %q", tt.path, h1, err, tt.h1)
 			}
 			m, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
 			if err != nil {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -33,40 +32,59 @@ type uptimeRow struct{ Period, Value string }
 
 type phaseAvg struct{ Phase, Value string }
 
-// componentPages caches each component's page for a minute: its figures
-// move slowly, and a rush on one page must not read the timeline per request.
+// componentPages caches each component's page for a minute, in each
+// language: its figures move slowly, and a rush on one page must not read
+// the timeline per request.
 type componentPages struct {
 	mu    sync.Mutex
-	pages map[string]*renderedPage
+	pages map[componentKey]*renderedPage
+}
+
+// componentKey names a component's page in one language: the languages
+// never share a cached render or an ETag.
+type componentKey struct {
+	lang lang
+	id   string
 }
 
 const componentTTL = time.Minute
 
-func (p *publicAPI) component(c echo.Context) error {
-	comp := p.s.cfg.Component(c.Param("id"))
-	if comp == nil {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
-	pc := &p.components
-	pc.mu.Lock()
-	page := pc.pages[comp.ID]
-	if page == nil || time.Since(page.at) > componentTTL {
-		body, err := p.renderComponent(comp)
+// component serves /components/{id} in l.
+func (p *publicAPI) component(l lang) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		comp := p.s.cfg.Component(c.Param("id"))
+		if comp == nil {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		page, err := p.components.get(componentKey{l, comp.ID}, func() ([]byte, error) { return p.renderComponent(l, comp) })
 		if err != nil {
-			pc.mu.Unlock()
 			return err
 		}
-		r := newRendered(0, body, fmt.Sprintf(`"c-%x"`, time.Now().UnixNano()))
-		if pc.pages == nil {
-			pc.pages = map[string]*renderedPage{}
-		}
-		pc.pages[comp.ID], page = &r, &r
+		return serveRendered(c, *page, echo.MIMETextHTMLCharsetUTF8, "public, max-age=60")
 	}
-	pc.mu.Unlock()
-	return serveRendered(c, *page, echo.MIMETextHTMLCharsetUTF8, "public, max-age=60")
 }
 
-func (p *publicAPI) renderComponent(comp *probes.Component) ([]byte, error) {
+// get returns the page of k, rendering it first when it is missing or
+// older than componentTTL. Requests for any page wait for the render.
+func (pc *componentPages) get(k componentKey, render func() ([]byte, error)) (*renderedPage, error) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if page := pc.pages[k]; page != nil && time.Since(page.at) <= componentTTL {
+		return page, nil
+	}
+	body, err := render()
+	if err != nil {
+		return nil, err
+	}
+	r := newRendered(0, body, k.lang.etag(fmt.Sprintf("c-%x", time.Now().UnixNano())))
+	if pc.pages == nil {
+		pc.pages = map[componentKey]*renderedPage{}
+	}
+	pc.pages[k] = &r
+	return &r, nil
+}
+
+func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, error) {
 	now := p.cfg.Now()
 	today := timeline.DateOf(now)
 	tl := p.s.rec.Timeline()
@@ -81,16 +99,16 @@ func (p *publicAPI) renderComponent(comp *probes.Component) ([]byte, error) {
 			v.Status = st.Status.String()
 		}
 	}
-	v.Bars, _ = historyBar(rollups, today)
+	v.Bars, _ = historyBar(l, rollups, today)
 	day, err := p.lastDay(comp.ID, now)
 	if err != nil {
 		return nil, err
 	}
-	v.Uptimes = append(v.Uptimes, uptimeRow{t("comp.24h"), uptimeOf([]timeline.DayRollup{day})})
+	v.Uptimes = append(v.Uptimes, uptimeRow{l.t("comp.24h"), uptimeOf(l, []timeline.DayRollup{day})})
 	for _, n := range []int{7, 30, 90} {
-		v.Uptimes = append(v.Uptimes, uptimeRow{fmt.Sprintf(t("comp.days"), n), uptimeOf(since(rollups, today.AddDays(1-n)))})
+		v.Uptimes = append(v.Uptimes, uptimeRow{l.tf("comp.days", n), uptimeOf(l, since(rollups, today.AddDays(1-n)))})
 	}
-	v.Chart, v.Phases = phaseChart(rollups, today)
+	v.Chart, v.Phases = phaseChart(l, rollups, today)
 	var total timeline.DayRollup
 	for _, r := range rollups {
 		total.Add(r)
@@ -103,14 +121,10 @@ func (p *publicAPI) renderComponent(comp *probes.Component) ([]byte, error) {
 	names := p.s.names()
 	for _, inc := range p.cfg.Service.History().Incidents() {
 		if slices.Contains(inc.Components, comp.ID) {
-			v.Incidents = append(v.Incidents, incidentLink{Href: fmt.Sprintf("/incidents/%d", inc.ID), Title: autoName(inc, names), Since: heure(inc.Start)})
+			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID), Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
 		}
 	}
-	var buf bytes.Buffer
-	if err := p.s.tmpl.ExecuteTemplate(&buf, "component.html", v); err != nil {
-		return nil, fmt.Errorf("render component page: %w", err)
-	}
-	return buf.Bytes(), nil
+	return p.s.render(l, "component.html", v)
 }
 
 // lastDay counts the last 24 hours of rounds into one rollup (Range over a
@@ -136,11 +150,11 @@ func since(rs []timeline.DayRollup, from timeline.Date) []timeline.DayRollup {
 }
 
 // uptimeOf is the share of rounds not in outage, maintenance left out.
-func uptimeOf(rs []timeline.DayRollup) string {
+func uptimeOf(l lang, rs []timeline.DayRollup) string {
 	if share, ok := availability(rs); ok {
-		return frPercent(share)
+		return l.percent(share)
 	}
-	return t("comp.nodata")
+	return l.t("comp.nodata")
 }
 
 // availability is the percentage of measured rounds not in outage
@@ -161,8 +175,8 @@ var phaseColour = [5]string{"#6a3d9a", "#1f78b4", "#33a02c", "#e6550d", "#636363
 
 // phaseChart draws the average duration of each phase, day by day, as
 // stacked bars (SVG, server-side), and returns the last 7 days' averages as
-// its text alternative.
-func phaseChart(rs []timeline.DayRollup, today timeline.Date) (template.HTML, []phaseAvg) {
+// its text alternative, in l.
+func phaseChart(l lang, rs []timeline.DayRollup, today timeline.Date) (template.HTML, []phaseAvg) {
 	byDay := map[timeline.Date]timeline.DayRollup{}
 	var maxMs float64
 	for _, r := range rs {
@@ -177,7 +191,7 @@ func phaseChart(rs []timeline.DayRollup, today timeline.Date) (template.HTML, []
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d 100" preserveAspectRatio="none" role="img" aria-labelledby="chart-title"><title id="chart-title">%s</title>`,
-		barDays*3-1, template.HTMLEscapeString(fmt.Sprintf(t("comp.chart.label"), maxMs)))
+		barDays*3-1, template.HTMLEscapeString(l.tf("comp.chart.label", maxMs)))
 	for i := 0; i < barDays && maxMs > 0; i++ {
 		r := byDay[today.AddDays(i-barDays+1)]
 		if r.Steps == 0 {
@@ -197,9 +211,9 @@ func phaseChart(rs []timeline.DayRollup, today timeline.Date) (template.HTML, []
 	}
 	var avgs []phaseAvg
 	for i, name := range probes.PhaseNames {
-		val := t("comp.nodata")
+		val := l.t("comp.nodata")
 		if week.Steps > 0 {
-			val = ms(time.Duration(week.PhaseMicros[i]/int64(week.Steps)) * time.Microsecond)
+			val = l.ms(time.Duration(week.PhaseMicros[i]/int64(week.Steps)) * time.Microsecond)
 		}
 		avgs = append(avgs, phaseAvg{Phase: name, Value: val})
 	}

@@ -83,7 +83,7 @@ func BenchmarkComponentPage90Days(b *testing.B) {
 	comp := cfg.Component("ent-042")
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.pub.renderComponent(comp); err != nil {
+		if _, err := s.pub.renderComponent(french, comp); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/constat-ent/constat/incidents/timeline"
@@ -16,13 +16,13 @@ import (
 // every failing one listed to the second with its evidence.
 type dayView struct {
 	ID, Name, Group string
-	Day             string // "6 avril 2021"
+	Day             string // "6 avril 2021", in the page's language
 	Date            string // "2021-04-06"
 	Prev, Next      string // neighbouring dates, "" past today
 	Rounds, Failing int
 	Outcomes        []outcomeCount
 	Rows            []dayRow
-	CSV             string // the raw data of the day
+	CSV             string // the raw data of the day: its permalink, in every language
 }
 
 type outcomeCount struct {
@@ -32,7 +32,7 @@ type outcomeCount struct {
 
 type dayRow struct {
 	Seq                  uint64
-	Time, ISO            string // "9 h 02 min 13 s", RFC 3339
+	Time, ISO            string // "9 h 02 min 13 s" or "09:02:13", RFC 3339
 	Status               string
 	Step                 int
 	URL, Outcome, Detail string
@@ -42,44 +42,71 @@ type dayRow struct {
 
 var dateSyntax = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
-// day serves /history/{component}/{YYYY-MM-DD}: the day minute by minute
-// (Europe/Paris), each failing measurement with its outcome and phases. It
-// reads the timeline's index for one day (a few milliseconds) on each
-// request; a past day never changes, so it is cached for an hour.
-func (s *Server) day(c echo.Context) error {
-	comp := s.cfg.Component(c.Param("component"))
-	if comp == nil {
-		return echo.NewHTTPError(http.StatusNotFound)
+// day serves /history/{component}/{YYYY-MM-DD} in l: the day minute by
+// minute (Europe/Paris), each failing measurement with its outcome and
+// phases. It reads the timeline's index for one day (a few milliseconds)
+// on each request; a past day never changes, so it is cached for an hour.
+// In French only, /history/{component}/{YYYY-MM-DD}.csv is the day's raw
+// data (dayCSV): data has one address, whichever page links to it.
+func (s *Server) day(l lang) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw, csv := strings.CutSuffix(c.Param("day"), ".csv")
+		if csv && l != french {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		comp, d, today, err := s.parseDay(c.Param("component"), raw)
+		if err != nil {
+			return err
+		}
+		if csv {
+			return s.dayCSV(c, comp.ID, d)
+		}
+		v, err := s.dayView(l, comp, d, today)
+		if err != nil {
+			return err
+		}
+		body, err := s.render(l, "day.html", v)
+		if err != nil {
+			return err
+		}
+		cache := "public, max-age=60"
+		if d.Compare(today) < 0 {
+			cache = "public, max-age=3600"
+		}
+		return servePage(c, body, cache)
 	}
-	raw := c.Param("day")
-	t, err := time.ParseInLocation("2006-01-02", raw, paris)
-	if !dateSyntax.MatchString(raw) || err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "date: want YYYY-MM-DD")
-	}
-	d := timeline.DateOf(t)
-	today := timeline.DateOf(time.Now())
-	if d.Compare(today) > 0 {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
-	v, err := s.dayView(comp, d, today)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, "day.html", v); err != nil {
-		return fmt.Errorf("render day page: %w", err)
-	}
-	cache := "public, max-age=60"
-	if d.Compare(today) < 0 {
-		cache = "public, max-age=3600"
-	}
-	c.Response().Header().Set("Cache-Control", cache)
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
-func (s *Server) dayView(comp *probes.Component, d, today timeline.Date) (dayView, error) {
-	v := dayView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Date: d.String(), Day: jour(d.Start()),
-		Prev: d.AddDays(-1).String(), CSV: fmt.Sprintf("/api/v1/components/%s/measurements.csv?from=%s&to=%s", comp.ID, d, d.AddDays(1))}
+// parseDay finds the component and the day of a day's address, with
+// today: an unknown component or a day after today is a 404, a day not
+// written YYYY-MM-DD or not in the calendar a 400.
+func (s *Server) parseDay(id, raw string) (comp *probes.Component, d, today timeline.Date, err error) {
+	if comp = s.cfg.Component(id); comp == nil {
+		return nil, d, today, echo.NewHTTPError(http.StatusNotFound)
+	}
+	midnight, perr := time.ParseInLocation("2006-01-02", raw, paris)
+	if !dateSyntax.MatchString(raw) || perr != nil {
+		return nil, d, today, echo.NewHTTPError(http.StatusBadRequest, "date: want YYYY-MM-DD")
+	}
+	d, today = timeline.DateOf(midnight), timeline.DateOf(time.Now())
+	if d.Compare(today) > 0 {
+		return nil, d, today, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return comp, d, today, nil
+}
+
+// dayCSV serves the raw measurements of component on day d (Paris): the
+// bytes of the measurements API's CSV for from=d&to=d+1, except that the
+// whole day is one page (up to measurementsMaxLimit rounds, one every 1.8 s),
+// so that a static copy of the site, which has no API, holds it whole.
+func (s *Server) dayCSV(c echo.Context, component string, d timeline.Date) error {
+	q := measurementsQuery{comp: component, from: d.Start().UTC(), to: d.AddDays(1).Start().UTC(), limit: measurementsMaxLimit, csv: true}
+	return s.streamCSV(c, q)
+}
+
+func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date) (dayView, error) {
+	v := dayView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Date: d.String(), Day: l.jour(d.Start()),
+		Prev: d.AddDays(-1).String(), CSV: fmt.Sprintf("/history/%s/%s.csv", comp.ID, d)}
 	if d.Compare(today) < 0 {
 		v.Next = d.AddDays(1).String()
 	}
@@ -98,10 +125,9 @@ func (s *Server) dayView(comp *probes.Component, d, today timeline.Date) (dayVie
 				st = i + 1
 			}
 		}
-		p := m.Start.In(paris)
-		v.Rows = append(v.Rows, dayRow{Seq: m.Seq, Time: fmt.Sprintf("%d h %02d min %02d s", p.Hour(), p.Minute(), p.Second()),
+		v.Rows = append(v.Rows, dayRow{Seq: m.Seq, Time: l.clock(m.Start),
 			ISO: m.Start.UTC().Format(time.RFC3339Nano), Status: m.Status.String(), Step: st, URL: f.URL,
-			Outcome: f.Outcome.String(), Detail: f.Detail, Code: f.StatusCode, Phases: phasesText(f.Phases)})
+			Outcome: f.Outcome.String(), Detail: f.Detail, Code: f.StatusCode, Phases: l.phases(f.Phases)})
 		return nil
 	})
 	for o := probes.Outcome(1); o.Valid(); o++ {
@@ -110,10 +136,4 @@ func (s *Server) dayView(comp *probes.Component, d, today timeline.Date) (dayVie
 		}
 	}
 	return v, err
-}
-
-// jour formats the day of t as "6 avril 2021", in Paris.
-func jour(t time.Time) string {
-	p := t.In(paris)
-	return fmt.Sprintf("%d %s %d", p.Day(), months[p.Month()-1], p.Year())
 }

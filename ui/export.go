@@ -13,39 +13,56 @@ import (
 
 // Export writes the public site into dir as static files, so that any
 // static host or CDN can serve it when traffic outgrows one server: the
-// pages (as …/index.html), the Statuspage JSON, the feeds, the badges, the
-// incident pages and the day pages of the last days days. It renders each
-// through the server's own handlers, so the files are byte for byte what
-// the server sends. EnablePublicAPI must have been called.
+// pages (as …/index.html) in every language (English under en/), the
+// Statuspage JSON, the feeds, the badges, the incident pages, and the day
+// pages of the last days days with each day's CSV beside its page
+// (history/{id}/{day}.csv). It renders each through the server's own
+// handlers, so the files are byte for byte what the server sends.
+// EnablePublicAPI must have been called.
 func (s *Server) Export(dir string, days int) (files int, err error) {
 	if s.pub == nil {
 		return 0, fmt.Errorf("export: the public API is not enabled")
 	}
 	s.invalidate() // the files must show the data as of now, not the last cached render
-	paths := []string{"/", "/style.css", "/methode", "/history.atom",
-		"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
-		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
-		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}
-	today := timeline.DateOf(s.pub.cfg.Now())
-	for _, c := range s.cfg.Components {
-		paths = append(paths, "/components/"+c.ID, "/components/"+c.ID+"/history.atom", "/badge/"+c.ID+".svg")
-		for d := 0; d < days; d++ {
-			paths = append(paths, "/history/"+c.ID+"/"+today.AddDays(-d).String())
-		}
-	}
-	for _, inc := range s.pub.cfg.Service.History().Incidents() {
-		paths = append(paths, fmt.Sprintf("/incidents/%d", inc.ID))
-	}
-	for _, id := range s.pub.cfg.Admin.ManualIncidents() {
-		paths = append(paths, fmt.Sprintf("/incidents/%d", id))
-	}
-	for _, p := range paths {
+	for _, p := range s.exportPaths(days) {
 		if err := s.exportOne(dir, p); err != nil {
 			return files, err
 		}
 		files++
 	}
 	return files, nil
+}
+
+// exportPaths lists the paths Export writes: the French-only documents,
+// then each page in every language.
+func (s *Server) exportPaths(days int) []string {
+	paths := []string{"/style.css", "/history.atom",
+		"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
+		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
+		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}
+	pages := []string{"/", "/methode"}
+	today := timeline.DateOf(s.pub.cfg.Now())
+	for _, c := range s.cfg.Components {
+		pages = append(pages, "/components/"+c.ID)
+		paths = append(paths, "/components/"+c.ID+"/history.atom", "/badge/"+c.ID+".svg")
+		for d := 0; d < days; d++ {
+			day := "/history/" + c.ID + "/" + today.AddDays(-d).String()
+			pages = append(pages, day)
+			paths = append(paths, day+".csv")
+		}
+	}
+	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+		pages = append(pages, fmt.Sprintf("/incidents/%d", inc.ID))
+	}
+	for _, id := range s.pub.cfg.Admin.ManualIncidents() {
+		pages = append(pages, fmt.Sprintf("/incidents/%d", id))
+	}
+	for l := range numLangs {
+		for _, p := range pages {
+			paths = append(paths, l.href(p))
+		}
+	}
+	return paths
 }
 
 // exportOne renders path and writes it where a static host serves it:
@@ -88,7 +105,9 @@ func (s *Server) Generation() uint64 {
 // home page's minRender, the component pages' minute), so that the next
 // request renders from the current data.
 func (s *Server) invalidate() {
-	s.homePage.cur.Store(nil)
+	for l := range numLangs {
+		s.homePages[l].cur.Store(nil)
+	}
 	if s.pub != nil {
 		s.pub.components.mu.Lock()
 		clear(s.pub.components.pages)

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"cmp"
-	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -42,25 +40,27 @@ type axisEntry struct {
 	Detail   string
 }
 
-// incident serves /incidents/{id}.
-func (p *publicAPI) incident(c echo.Context) error {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
-	if err != nil || id == 0 {
-		return echo.NewHTTPError(http.StatusNotFound)
+// incident serves /incidents/{id} in l. What admins and officials wrote is
+// shown as they wrote it, in French: only Constat's own words are in l.
+func (p *publicAPI) incident(l lang) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+		if err != nil || id == 0 {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		v, ok := p.incidentView(l, id)
+		if !ok {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		body, err := p.s.render(l, "incident.html", v)
+		if err != nil {
+			return err
+		}
+		return servePage(c, body, "public, max-age=10")
 	}
-	v, ok := p.incidentView(id)
-	if !ok {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
-	var buf bytes.Buffer
-	if err := p.s.tmpl.ExecuteTemplate(&buf, "incident.html", v); err != nil {
-		return fmt.Errorf("render incident page: %w", err)
-	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=10")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
-func (p *publicAPI) incidentView(id uint64) (incidentView, bool) {
+func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 	names := p.s.names()
 	v := incidentView{ID: id}
 	sum, events, measured := p.cfg.Service.History().Incident(id)
@@ -70,20 +70,20 @@ func (p *publicAPI) incidentView(id uint64) (incidentView, bool) {
 	}
 	if measured {
 		v.Measured, v.Open = true, sum.Open()
-		v.Start, v.StartISO = heure(sum.Start), sum.Start.UTC().Format(time.RFC3339)
+		v.Start, v.StartISO = l.heure(sum.Start), sum.Start.UTC().Format(time.RFC3339)
 		if !sum.Open() {
-			v.End = heure(sum.End)
+			v.End = l.heure(sum.End)
 		}
 		for _, c := range sum.Components {
 			v.Components = append(v.Components, cmpName(c, names))
 		}
-		v.Title = autoName(sum, names)
+		v.Title = autoName(l, sum, names)
 	}
 	for _, e := range events {
-		text := fmt.Sprintf("%s : %s → %s", cmpName(e.Component, names), t("status."+e.From.String()), t("status."+e.To.String()))
+		text := l.tf("inc.transition", cmpName(e.Component, names), l.t("status."+e.From.String()), l.t("status."+e.To.String()))
 		ent := axisEntry{at: e.At, Kind: "measure", Text: text, Evidence: e.Evidence}
 		if e.Cause != nil {
-			ent.Detail = t("outcome."+e.Cause.Outcome.String()) + detailSuffix(e.Cause.Detail) + " — " + phasesText(e.Cause.Phases)
+			ent.Detail = l.t("outcome."+e.Cause.Outcome.String()) + detailSuffix(e.Cause.Detail) + " — " + l.phases(e.Cause.Phases)
 		}
 		v.Entries = append(v.Entries, ent)
 	}
@@ -100,11 +100,11 @@ func (p *publicAPI) incidentView(id uint64) (incidentView, bool) {
 			at = s.SaidAt
 		}
 		v.Entries = append(v.Entries, axisEntry{at: at, Kind: "statement", Text: s.Quote, Speaker: s.Speaker, Source: s.SourceURL,
-			SaidAt: heure(s.SaidAt)})
+			SaidAt: l.heure(s.SaidAt)})
 	}
 	slices.SortStableFunc(v.Entries, func(a, b axisEntry) int { return cmp.Compare(a.at.UnixMilli(), b.at.UnixMilli()) })
 	for i := range v.Entries {
-		v.Entries[i].Time, v.Entries[i].ISO = heure(v.Entries[i].at), v.Entries[i].at.UTC().Format(time.RFC3339)
+		v.Entries[i].Time, v.Entries[i].ISO = l.heure(v.Entries[i].at), v.Entries[i].at.UTC().Format(time.RFC3339)
 	}
 	return v, true
 }

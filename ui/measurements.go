@@ -452,14 +452,19 @@ func (s *Server) streamCSV(c echo.Context, q measurementsQuery) error {
 }
 
 // measurementsNextURL is the URL of the page after last: the request's path with from,
-// to and limit as resolved.
+// to and limit as resolved. A day's permalink (dayCSV) takes no query, so
+// its pages after the first are the API's.
 func measurementsNextURL(c echo.Context, q measurementsQuery, last measCursor) string {
+	path := c.Request().URL.EscapedPath()
+	if !strings.HasPrefix(path, "/api/") {
+		path = "/api/v1/components/" + url.PathEscape(q.comp) + "/measurements.csv"
+	}
 	v := url.Values{}
 	v.Set("from", q.from.Format(rfc3339Millis))
 	v.Set("to", q.to.Format(rfc3339Millis))
 	v.Set("limit", strconv.Itoa(q.limit))
 	v.Set("after", last.String())
-	return c.Request().URL.EscapedPath() + "?" + v.Encode()
+	return path + "?" + v.Encode()
 }
 
 // rowBuilder formats the columns of a row into one buffer, so that a row

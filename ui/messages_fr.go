@@ -1,13 +1,9 @@
 package ui
 
-import (
-	"fmt"
-	"time"
-	_ "time/tzdata" // Europe/Paris must resolve on a machine without zoneinfo
-)
-
 // fr is the French catalogue: every string a visitor reads, keyed by ID.
 // Templates reach it through the "t" function; a test checks every key used.
+// The public keys (all but admin.*, field.*, update.* and impact.*, which
+// only the French-only admin pages use) have an English text in en.
 var fr = map[string]string{
 	"site.title":                           "Constat — état des ENT et du CNED",
 	"site.tagline":                         "Mesures indépendantes de la disponibilité des espaces numériques de travail, du CNED et d'EduConnect.",
@@ -118,6 +114,59 @@ var fr = map[string]string{
 	"day.prev":                             "Jour précédent",
 	"day.next":                             "Jour suivant",
 	"day.method":                           "Chaque ligne est une mesure enregistrée dans le journal de Constat, citable par son numéro ; les durées sont celles des phases DNS, connexion, TLS, attente de la réponse et transfert.",
+	"colon":                                " : ",
+	"fmt.time":                             "%d %s %d à %d h %02d",
+	"fmt.date":                             "%d %s %d",
+	"fmt.clock":                            "%d h %02d min %02d s",
+	"fmt.decimal":                          ",",
+	"fmt.percent":                          "%s %%",
+	"fmt.seconds":                          "%s secondes",
+	"fmt.minutes":                          "%d minutes",
+	"fmt.mib":                              "%d Mio",
+	"fmt.kib":                              "%d Kio",
+	"fmt.bytes":                            "%d octets",
+	"month.1":                              "janvier",
+	"month.2":                              "février",
+	"month.3":                              "mars",
+	"month.4":                              "avril",
+	"month.5":                              "mai",
+	"month.6":                              "juin",
+	"month.7":                              "juillet",
+	"month.8":                              "août",
+	"month.9":                              "septembre",
+	"month.10":                             "octobre",
+	"month.11":                             "novembre",
+	"month.12":                             "décembre",
+	"bar.title":                            "%s : %s",
+	"inc.transition":                       "%s : %s → %s",
+	"day.seq":                              "n°",
+	"method.title":                         "Méthode — Constat",
+	"method.heading":                       "Comment Constat mesure",
+	"method.who.heading":                   "Qui mesure, d'où, à quelle fréquence",
+	"method.who.text":                      "Constat est indépendant des ministères, des régions, des départements et des éditeurs d'ENT. Un serveur de Constat interroge chaque service comme le ferait le téléphone d'un parent : une requête HTTP(S) ordinaire, sans identifiant, avec un en-tête <code>User-Agent</code> qui nomme Constat. Chaque service est mesuré toutes les %s par défaut ; chaque mesure ouvre une connexion neuve, si bien que la résolution DNS, la connexion TCP et la négociation TLS sont mesurées à chaque fois.",
+	"method.steps.text":                    "Un service peut être vérifié en plusieurs étapes, dans l'ordre : la page d'accueil du portail, puis la page de connexion trouvée sur celle-ci. Si une étape échoue, les suivantes ne sont pas tentées.",
+	"method.phases.heading":                "Ce que mesure chaque étape",
+	"method.phase.dns":                     "DNS",
+	"method.phase.dns.text":                "le temps de trouver l'adresse du serveur à partir de son nom.",
+	"method.phase.connect":                 "Connexion",
+	"method.phase.connect.text":            "le temps d'établir la connexion TCP avec le serveur.",
+	"method.phase.tls":                     "TLS",
+	"method.phase.tls.text":                "le temps de la négociation du chiffrement (https), et la date d'expiration du certificat présenté.",
+	"method.phase.ttfb":                    "Attente",
+	"method.phase.ttfb.text":               "le temps entre l'envoi de la requête et le premier octet de la réponse : le temps de travail du serveur.",
+	"method.phase.transfer":                "Transfert",
+	"method.phase.transfer.text":           "le temps de recevoir la page (au plus %s sont lus).",
+	"method.redirects":                     "Une redirection est suivie et chacune est mesurée ; les durées s'additionnent.",
+	"method.outcomes.heading":              "Les résultats possibles",
+	"method.outcomes.text":                 "Chaque étape reçoit exactement un résultat. Les noms entre parenthèses sont ceux des données brutes et de l'API.",
+	"method.soft.heading":                  "Une page d'attente n'est pas un portail qui fonctionne",
+	"method.soft.text":                     "Le 6 avril 2021, plusieurs ENT répondaient « 200 OK », le code d'une page réussie, avec une page d'attente ou de saturation à la place du portail. Constat lit donc le contenu de chaque page et la compte comme un échec (<code>soft_failure</code>) quand elle contient l'un de ces messages :",
+	"method.states.heading":                "États et incidents",
+	"method.states.text":                   "Un service change d'état quand %[1]d mesures consécutives concordent, pour qu'un seul échec passager ne déclenche rien. Un incident s'ouvre quand un service quitte l'état « %[2]s » ; son <strong>début mesuré</strong> est l'heure de la première mesure en échec, pas l'heure à laquelle l'incident a été constaté. Il se termine quand tous les services touchés sont revenus pendant %[1]d mesures ; sa <strong>fin mesurée</strong> est l'heure de la première mesure réussie. Les services d'un même opérateur qui tombent à quelques minutes d'intervalle forment un seul incident.",
+	"method.records.text":                  "Les mises à jour publiées par l'équipe et les déclarations officielles (qui, quand, la citation, la source) sont enregistrées à côté des mesures, jamais à leur place.",
+	"method.cite.heading":                  "Vérifier et citer",
+	"method.cite.text":                     "Chaque mesure, chaque événement d'incident, chaque mise à jour et chaque déclaration porte un numéro dans le journal de Constat, qui n'est jamais réécrit : une correction est un nouvel enregistrement qui nomme celui qu'il corrige. Les pages de jour (<code>/history/&lt;service&gt;/&lt;AAAA-MM-JJ&gt;</code>) donnent chaque échec à la seconde avec son numéro, et toutes les mesures du jour ont une adresse fixe en CSV (<code>/history/&lt;service&gt;/&lt;AAAA-MM-JJ&gt;.csv</code>). Les données brutes de toute période sont téléchargeables en CSV ou JSON (<code>/api/v1/components/&lt;service&gt;/measurements.csv?from=…&amp;to=…</code>), une ligne par étape, colonnes :",
+	"method.times.text":                    "Les heures des pages sont celles de Paris ; celles des données brutes sont en UTC.",
 	"admin.title":                          "Constat — administration",
 	"admin.nav":                            "Administration",
 	"admin.nav.dashboard":                  "Tableau de bord",
@@ -194,35 +243,4 @@ var fr = map[string]string{
 	"admin.revise.statement":               "Corriger une déclaration",
 	"admin.revise.maintenance":             "Corriger une maintenance",
 	"admin.revise.help":                    "La correction est publiée comme une nouvelle révision ; la version précédente reste consultable.",
-}
-
-// t returns the French text of id. A missing key is a bug caught by tests;
-// at run time it shows the key rather than failing the page.
-func t(id string) string {
-	if s, ok := fr[id]; ok {
-		return s
-	}
-	return id
-}
-
-var paris = mustLoadLocation("Europe/Paris")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("load %s: %v (time/tzdata is embedded, so this is a broken build)", name, err))
-	}
-	return loc
-}
-
-var months = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
-// heure formats t as French readers write it, in Paris time:
-// "6 avril 2021 à 9 h 02".
-func heure(tm time.Time) string {
-	if tm.IsZero() {
-		return ""
-	}
-	p := tm.In(paris)
-	return fmt.Sprintf("%d %s %d à %d h %02d", p.Day(), months[p.Month()-1], p.Year(), p.Hour(), p.Minute())
 }

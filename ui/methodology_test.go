@@ -35,16 +35,18 @@ func TestMethodologyPage(t *testing.T) {
 	}
 }
 
-// Every outcome and built-in signature has its explanation.
+// Every outcome and built-in signature has its explanation, in every language.
 func TestMethodologyCatalogue(t *testing.T) {
-	for o := probes.Outcome(1); o.Valid(); o++ {
-		if _, ok := fr["method.outcome."+o.String()]; !ok {
-			t.Errorf("no methodology text for outcome %s", o)
+	for l := range numLangs {
+		for o := probes.Outcome(1); o.Valid(); o++ {
+			if _, ok := langSpecs[l].msgs["method.outcome."+o.String()]; !ok {
+				t.Errorf("no %s methodology text for outcome %s", l, o)
+			}
 		}
-	}
-	for _, p := range probes.BuiltinSignatures() {
-		if _, ok := fr["method.signature."+p.Name]; !ok {
-			t.Errorf("no methodology text for signature %s", p.Name)
+		for _, p := range probes.BuiltinSignatures() {
+			if _, ok := langSpecs[l].msgs["method.signature."+p.Name]; !ok {
+				t.Errorf("no %s methodology text for signature %s", l, p.Name)
+			}
 		}
 	}
 }

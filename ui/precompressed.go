@@ -57,10 +57,17 @@ func serveRendered(c echo.Context, p renderedPage, contentType, cacheControl str
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && (inm == etag || inm == p.etag || inm == "*") {
 		return c.NoContent(http.StatusNotModified)
 	}
-	h.Set(echo.HeaderContentType, contentType)
 	if enc != "" {
 		h.Set("Content-Encoding", enc)
 	}
+	return writeOK(c, contentType, body)
+}
+
+// writeOK answers 200 with body, or with its headers only for HEAD; the
+// caller has set the other headers.
+func writeOK(c echo.Context, contentType string, body []byte) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, contentType)
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method == http.MethodHead {

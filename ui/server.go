@@ -1,6 +1,8 @@
 // Package ui serves what people read: the status page, the JSON APIs and
 // /metrics. Pages render from in-memory snapshots kept by package incidents;
-// no request ever opens the timeline file directly.
+// no request ever opens the timeline file directly. Public pages are in
+// French at the root and in English under /en (see lang); the admin pages
+// and every machine-read document are French only.
 package ui
 
 import (
@@ -31,19 +33,18 @@ var templateFS embed.FS
 // Server is the HTTP face of Constat. Build it with New; it is safe for
 // concurrent use.
 type Server struct {
-	e    *echo.Echo
-	cfg  *probes.Config
-	rec  *incidents.Recorder
-	tmpl *template.Template
-	log  *slog.Logger
+	e     *echo.Echo
+	cfg   *probes.Config
+	rec   *incidents.Recorder
+	tmpl  *template.Template           // French: the admin pages
+	pages [numLangs]*template.Template // the public pages, a set per language
+	log   *slog.Logger
 
-	homePage pageCache // the status page
+	homePages [numLangs]pageCache // the status page, a cache per language
 
 	pub *publicAPI // set by EnablePublicAPI: the engine's states, incidents
 
-	methodOnce sync.Once // the methodology page, rendered once
-	methodPage *renderedPage
-	methodErr  error
+	method [numLangs]onceRendered // the methodology page, a render per language
 }
 
 // pageCache holds a rendered page. Requests read it without locking; when
@@ -93,26 +94,30 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{"t": t, "heure": heure}).ParseFS(templateFS, "templates/*.html")
+	sets, err := parseTemplates()
 	if err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
+		return nil, err
 	}
 	if err := reg.Register(newProbeCollector(cfg, rec)); err != nil {
 		return nil, fmt.Errorf("register probe metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, rec: rec, tmpl: tmpl, log: log}
-	s.homePage.minAge = minRender
+	s := &Server{cfg: cfg, rec: rec, tmpl: sets[french], pages: sets, log: log}
+	for l := range numLangs {
+		s.homePages[l].minAge = minRender
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.GET("/", s.home)
-	e.HEAD("/", s.home)
+	routePage(e, "/", s.home)
+	for l := french + 1; l < numLangs; l++ {
+		// "/en" is how people type it; static hosts redirect it to "/en/" too.
+		e.GET(l.href(), redirectTo(l.href("/")))
+		e.HEAD(l.href(), redirectTo(l.href("/")))
+	}
 	e.GET("/style.css", publicStyle)
 	e.HEAD("/style.css", publicStyle)
-	e.GET("/methode", s.methodology)
-	e.HEAD("/methode", s.methodology)
-	e.GET("/history/:component/:day", s.day)
-	e.HEAD("/history/:component/:day", s.day)
+	routePage(e, "/methode", s.methodology)
+	routePage(e, "/history/:component/:day", s.day) // and /history/:component/:day.csv, in French only
 	e.GET("/healthz", healthz)
 	e.HEAD("/healthz", healthz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
@@ -128,31 +133,53 @@ func healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// home serves the status page, rendered once per change of the recorder's
-// state and then served from memory with an ETag.
-func (s *Server) home(c echo.Context) error {
-	p, err := s.page()
-	if err != nil {
-		return err
-	}
-	return serveRendered(c, *p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
+func redirectTo(path string) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, path) }
 }
 
-func (s *Server) page() (*renderedPage, error) {
+// render executes the public template name in l.
+func (s *Server) render(l lang, name string, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := s.pages[l].ExecuteTemplate(&buf, name, v); err != nil {
+		return nil, fmt.Errorf("render %s in %s: %w", name, l, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// servePage answers with a page rendered for this request (the day and
+// incident pages, which are not cached, so have no ETag).
+func servePage(c echo.Context, body []byte, cacheControl string) error {
+	c.Response().Header().Set("Cache-Control", cacheControl)
+	return writeOK(c, echo.MIMETextHTMLCharsetUTF8, body)
+}
+
+// home serves the status page in l, rendered once per change of the
+// recorder's state and then served from memory with an ETag.
+func (s *Server) home(l lang) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := s.page(l)
+		if err != nil {
+			return err
+		}
+		return serveRendered(c, *p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
+	}
+}
+
+func (s *Server) page(l lang) (*renderedPage, error) {
 	// Everything the page shows (Generation), and the minute: maintenance
 	// windows start and end with time alone.
 	gen := s.Generation() + uint64(time.Now().Unix()/60)
-	return s.homePage.get(gen, func() (*renderedPage, error) {
+	return s.homePages[l].get(gen, func() (*renderedPage, error) {
 		latest, _ := s.rec.Latest()
-		v := buildStatusView(s.cfg, latest)
-		if err := s.enrich(&v); err != nil {
+		v := buildStatusView(l, s.cfg, latest)
+		if err := s.enrich(l, &v); err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := s.tmpl.ExecuteTemplate(&buf, "status.html", v); err != nil {
-			return nil, fmt.Errorf("render status page: %w", err)
+		body, err := s.render(l, "status.html", v)
+		if err != nil {
+			return nil, err
 		}
-		p := newRendered(gen, buf.Bytes(), `"`+strconv.FormatUint(gen, 36)+`"`)
+		p := newRendered(gen, body, l.etag(strconv.FormatUint(gen, 36)))
 		return &p, nil
 	})
 }
@@ -161,8 +188,8 @@ func (s *Server) page() (*renderedPage, error) {
 // confirmed states, the overall sentence, the open incidents and the
 // 90-day bars. Without the engine (no EnablePublicAPI), the page shows the
 // latest rounds only.
-func (s *Server) enrich(v *statusView) error {
-	v.Overall = t("api.status.none")
+func (s *Server) enrich(l lang, v *statusView) error {
+	v.Overall = l.t("api.status.none")
 	if s.pub == nil {
 		return nil
 	}
@@ -186,11 +213,25 @@ func (s *Server) enrich(v *statusView) error {
 			if err != nil {
 				return fmt.Errorf("rollups of %s: %w", row.ID, err)
 			}
-			row.Bars, row.Uptime = historyBar(rollups, today)
+			row.Bars, row.Uptime = historyBar(l, rollups, today)
 		}
 	}
-	v.Overall, v.Links = overall(worst).Description, true
+	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true
 	names := s.names()
+	v.Maints = s.maintLinks(l, names)
+	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+		if inc.Open() {
+			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID),
+				Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
+		}
+	}
+	return nil
+}
+
+// maintLinks lists the maintenance windows in progress, then those
+// upcoming; completed ones are left out.
+func (s *Server) maintLinks(l lang, names map[string]string) []maintLink {
+	var out []maintLink
 	for _, m := range s.pub.maintenanceDocs(names, s.pub.cfg.Now()) {
 		if m.Status == "completed" {
 			continue
@@ -199,20 +240,14 @@ func (s *Server) enrich(v *statusView) error {
 		for _, c := range m.Components {
 			comps = append(comps, cmpName(c.ID, names))
 		}
-		ml := maintLink{Title: m.Name, Status: m.Status, From: heure(*m.ScheduledFor), Until: heure(*m.ScheduledUntil), Components: strings.Join(comps, ", ")}
+		ml := maintLink{Title: m.Name, Status: m.Status, From: l.heure(*m.ScheduledFor), Until: l.heure(*m.ScheduledUntil), Components: strings.Join(comps, ", ")}
 		if m.Status == "in_progress" {
-			v.Maints = append([]maintLink{ml}, v.Maints...)
+			out = append([]maintLink{ml}, out...)
 		} else {
-			v.Maints = append(v.Maints, ml)
+			out = append(out, ml)
 		}
 	}
-	for _, inc := range s.pub.cfg.Service.History().Incidents() {
-		if inc.Open() {
-			v.Incidents = append(v.Incidents, incidentLink{Href: fmt.Sprintf("/incidents/%d", inc.ID),
-				Title: autoName(inc, names), Since: heure(inc.Start)})
-		}
-	}
-	return nil
+	return out
 }
 
 func (s *Server) names() map[string]string {

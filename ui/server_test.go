@@ -107,7 +107,7 @@ func TestHomeShowsLatestAndCaches(t *testing.T) {
 	}
 	// A new result changes the page and its ETag (at most once per
 	// minRender, which the test lowers).
-	s.homePage.minAge = 0
+	s.homePages[french].minAge = 0
 	rec.Record(t.Context(), probes.Result{Component: "monlycee", Start: start.Add(time.Minute), Status: probes.Operational,
 		Steps: []probes.StepResult{{Outcome: probes.OK, StatusCode: 200}}})
 	if w := serveReq(s, http.MethodGet, "/", http.Header{"If-None-Match": {etag}}); w.Code != 200 || w.Header().Get("ETag") == etag {
@@ -123,10 +123,10 @@ func TestUnknownPathIs404WithoutDetails(t *testing.T) {
 	}
 }
 
-// Every catalogue key a template names, and every status and outcome the
-// page can show, has a French text.
+// Every catalogue key a template names has a French text, and an English
+// one when the template is a public page's; so has every status and
+// outcome a page can show.
 func TestCatalogueCoversTemplates(t *testing.T) {
-	keyRe := regexp.MustCompile(`\{\{t "([^"]+)"\}\}`)
 	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -135,9 +135,12 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := fr[m[1]]; !ok {
-				t.Errorf("%s uses key %q, missing from the French catalogue", path, m[1])
+		public := !strings.HasPrefix(filepath.Base(path), "admin_")
+		for _, m := range templateKeyRe.FindAllStringSubmatch(string(b), -1) {
+			for l := range numLangs {
+				if _, ok := langSpecs[l].msgs[m[1]]; !ok && (l == french || public) {
+					t.Errorf("%s uses key %q, missing from the %s catalogue", path, m[1], l)
+				}
 			}
 		}
 		return nil
@@ -145,31 +148,44 @@ func TestCatalogueCoversTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for s := probes.Status(0); s.Valid() || s == 0; s++ {
-		if _, ok := fr["status."+s.String()]; !ok {
-			t.Errorf("no French text for status %s", s)
+	for l := range numLangs {
+		for s := probes.Status(0); s.Valid() || s == 0; s++ {
+			if _, ok := langSpecs[l].msgs["status."+s.String()]; !ok {
+				t.Errorf("no %s text for status %s", l, s)
+			}
 		}
-	}
-	for o := probes.Outcome(0); o.Valid() || o == 0; o++ {
-		if _, ok := fr["outcome."+o.String()]; !ok {
-			t.Errorf("no French text for outcome %s", o)
+		for o := probes.Outcome(0); o.Valid() || o == 0; o++ {
+			if _, ok := langSpecs[l].msgs["outcome."+o.String()]; !ok {
+				t.Errorf("no %s text for outcome %s", l, o)
+			}
 		}
 	}
 }
 
+// templateKeyRe finds the catalogue keys a template names: {{t "x"}},
+// (t "x"), {{tf "x" …}}, {{markup "x" …}}.
+var templateKeyRe = regexp.MustCompile(`\b(?:t|tf|markup) "([^"]+)"`)
+
 func TestHeure(t *testing.T) {
 	tests := []struct {
+		l    lang
 		in   time.Time
 		want string
 	}{
-		{time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 avril 2021 à 9 h 02"},   // summer time
-		{time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 mars 2020 à 9 h 30"}, // winter time
-		{time.Time{}, ""},
+		{french, time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 avril 2021 à 9 h 02"},   // summer time
+		{french, time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 mars 2020 à 9 h 30"}, // winter time
+		{french, time.Time{}, ""},
+		{english, time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 April 2021 at 09:02 Paris time"},
+		{english, time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 March 2020 at 09:30 Paris time"},
+		{english, time.Time{}, ""},
 	}
 	for _, tt := range tests {
-		if got := heure(tt.in); got != tt.want {
-			t.Errorf("heure(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := tt.l.heure(tt.in); got != tt.want {
+			t.Errorf("%s.heure(%v) = %q, want %q", tt.l, tt.in, got, tt.want)
 		}
+	}
+	if got, want := heure(tests[0].in), tests[0].want; got != want {
+		t.Errorf("heure(%v) = %q, want the French %q", tests[0].in, got, want)
 	}
 }
 
@@ -177,7 +193,7 @@ func TestHeure(t *testing.T) {
 // requests meanwhile get the previous version.
 func TestHomeRendersAtMostOncePerMinRender(t *testing.T) {
 	s, rec := newTestServer(t)
-	s.homePage.minAge = time.Hour // no machine is that slow: the test cannot race the clock
+	s.homePages[french].minAge = time.Hour // no machine is that slow: the test cannot race the clock
 	first := serveReq(s, http.MethodGet, "/", nil).Header().Get("ETag")
 	for i := range 5 {
 		rec.Record(t.Context(), probes.Result{Component: "pcn", Start: time.Date(2021, 4, 6, 7, i, 0, 0, time.UTC), Status: probes.Operational,
@@ -186,7 +202,7 @@ func TestHomeRendersAtMostOncePerMinRender(t *testing.T) {
 			t.Fatalf("ETag changed to %s within minRender of the first render", got)
 		}
 	}
-	s.homePage.minAge = 0
+	s.homePages[french].minAge = 0
 	if got := serveReq(s, http.MethodGet, "/", nil).Header().Get("ETag"); got == first {
 		t.Errorf("ETag still %s once minRender passed, want a new render", got)
 	}

@@ -46,10 +46,8 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 		s.e.HEAD(path, h)
 	}
 	p.enableFeeds()
-	s.e.GET("/components/:id", p.component)
-	s.e.HEAD("/components/:id", p.component)
-	s.e.GET("/incidents/:id", p.incident)
-	s.e.HEAD("/incidents/:id", p.incident)
+	routePage(s.e, "/components/:id", p.component)
+	routePage(s.e, "/incidents/:id", p.incident)
 }
 
 type publicAPI struct {

@@ -245,7 +245,7 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 	var out []spIncident
 	for _, s := range p.cfg.Service.History().Incidents() {
 		_, evs, _ := p.cfg.Service.History().Incident(s.ID)
-		inc := spIncident{ID: idString(s.ID), Name: autoName(s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
+		inc := spIncident{ID: idString(s.ID), Name: autoName(french, s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
 			UpdatedAt: s.Updated.UTC(), Impact: impactOf(s.Worst), StartedAt: s.Start.UTC(), PageID: pageID,
 			Shortlink: "/incidents/" + idString(s.ID), IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
 		if !s.Open() {
@@ -313,13 +313,13 @@ func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string
 	}
 }
 
-// autoName names an automatic incident by its components.
-func autoName(s incidents.IncidentSummary, names map[string]string) string {
+// autoName names an automatic incident by its components, in l.
+func autoName(l lang, s incidents.IncidentSummary, names map[string]string) string {
 	ns := make([]string, len(s.Components))
 	for i, c := range s.Components {
 		ns[i] = cmpName(c, names)
 	}
-	return fmt.Sprintf(t("api.incident.auto"), strings.Join(ns, ", "))
+	return l.tf("api.incident.auto", strings.Join(ns, ", "))
 }
 
 func cmpName(id string, names map[string]string) string {

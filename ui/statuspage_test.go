@@ -33,6 +33,29 @@ func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Service, 
 	return s, svc, adm
 }
 
+// newIncidentSite serves an incident still open on monlycee, measured in
+// the last 10 minutes, with an official statement. It returns the
+// incident's ID and today's date in Paris, "2021-04-06".
+func newIncidentSite(t *testing.T) (s *Server, id uint64, today string) {
+	t.Helper()
+	now := time.Now()
+	s, svc, adm := newPublicServer(t, now)
+	start := now.Add(-10 * time.Minute)
+	for i, ok := range []bool{true, false, false, false} {
+		r := quotaRound(0, ok)
+		r.Start = start.Add(time.Duration(i) * time.Minute)
+		if _, err := svc.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id = svc.History().Incidents()[0].ID
+	if _, err := adm.RecordStatement(t.Context(), "camille", incidents.StatementInput{Incident: id, Speaker: "Le ministre de l'Éducation nationale",
+		SaidAt: now.Add(-time.Minute), Quote: "Des attaques informatiques venues de l'étranger, apparemment", SourceURL: "https://www.europe1.fr/politique/un-article-tres-long-pour-voir-si-le-lien-deborde-de-la-page"}); err != nil {
+		t.Fatal(err)
+	}
+	return s, id, now.In(paris).Format("2006-01-02")
+}
+
 func quotaRound(minute int, ok bool) probes.Result {
 	start := time.Date(2021, 4, 6, 7, 0, 0, 0, time.UTC).Add(time.Duration(minute) * time.Minute)
 	r := probes.Result{Component: "monlycee", Start: start, Status: probes.Operational,
@@ -254,7 +277,7 @@ func TestIncidentPage(t *testing.T) {
 // links the open incidents and draws each component's 90 days.
 func TestHomeWithEngine(t *testing.T) {
 	s, svc, _ := newPublicServer(t, time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC))
-	s.homePage.minAge = 0
+	s.homePages[french].minAge = 0
 	for i, ok := range []bool{true, false, false, false} {
 		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
 			t.Fatal(err)
@@ -277,7 +300,7 @@ func TestHomeWithEngine(t *testing.T) {
 // One failing round after good ones is shown, but as awaiting confirmation.
 func TestHomePendingConfirmation(t *testing.T) {
 	s, svc, _ := newPublicServer(t, time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC))
-	s.homePage.minAge = 0
+	s.homePages[french].minAge = 0
 	for i, ok := range []bool{true, true, false} {
 		if _, err := svc.Record(t.Context(), quotaRound(i, ok)); err != nil {
 			t.Fatal(err)
@@ -286,14 +309,6 @@ func TestHomePendingConfirmation(t *testing.T) {
 	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
 	if !strings.Contains(body, fr["home.pending"]) || !strings.Contains(body, "Fonctionne") {
 		t.Errorf("home after one failing round: want the confirmed state and the pending note")
-	}
-}
-
-func TestFrPercent(t *testing.T) {
-	for in, want := range map[float64]string{100: "100,00 %", 99.999: "99,99 %", 25: "25,00 %", 0: "0,00 %"} {
-		if got := frPercent(in); got != want {
-			t.Errorf("frPercent(%v) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -333,7 +348,7 @@ func TestComponentPage(t *testing.T) {
 func TestHomeMaintenance(t *testing.T) {
 	now := time.Now()
 	s, _, adm := newPublicServer(t, now)
-	s.homePage.minAge = 0
+	s.homePages[french].minAge = 0
 	serveReq(s, http.MethodGet, "/", nil) // rendered before the maintenance exists: the new record must show anyway
 	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration du serveur", Components: []string{"pcn"},
 		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {

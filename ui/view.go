@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"fmt"
 	"html/template"
-	"strings"
 	"time"
 
 	"github.com/constat-ent/constat/incidents/timeline"
@@ -38,21 +36,21 @@ type rowView struct {
 	Outcome, Detail    string
 	Code               int
 	Phases             string
-	Checked            string // "6 avril 2021 à 9 h 02"
+	Checked            string // "6 avril 2021 à 9 h 02", in the page's language
 	CheckedISO         string
 	Pending            bool          // the latest round disagrees with the confirmed state: awaiting confirmation
 	Bars               template.HTML // 90-day history, SVG with its text alternative
 	Uptime             string        // over the bar's days
 }
 
-func buildStatusView(cfg *probes.Config, latest map[string]timeline.Measurement) statusView {
+func buildStatusView(l lang, cfg *probes.Config, latest map[string]timeline.Measurement) statusView {
 	var v statusView
 	for _, g := range cfg.Groups {
 		gv := groupView{Name: g.Name}
 		for _, c := range g.Components {
 			row := rowView{ID: c.ID, Name: c.Name, Operator: c.Operator, Status: probes.StatusUnknown.String()}
 			if m, ok := latest[c.ID]; ok {
-				fillRow(&row, m.Result)
+				fillRow(l, &row, m.Result)
 			}
 			gv.Rows = append(gv.Rows, row)
 		}
@@ -62,10 +60,10 @@ func buildStatusView(cfg *probes.Config, latest map[string]timeline.Measurement)
 }
 
 // fillRow shows the failing step if there is one, else the last step.
-func fillRow(row *rowView, r probes.Result) {
+func fillRow(l lang, row *rowView, r probes.Result) {
 	row.Measured = true
 	row.Status = r.Status.String()
-	row.Checked = heure(r.Start)
+	row.Checked = l.heure(r.Start)
 	row.CheckedISO = r.Start.UTC().Format(time.RFC3339)
 	if len(r.Steps) == 0 {
 		return
@@ -75,20 +73,5 @@ func fillRow(row *rowView, r probes.Result) {
 		st = f
 	}
 	row.Outcome, row.Detail, row.Code = st.Outcome.String(), st.Detail, st.StatusCode
-	row.Phases = phasesText(st.Phases)
-}
-
-func phasesText(p probes.Phases) string {
-	var b strings.Builder
-	for i, d := range p.Each() {
-		if i > 0 {
-			b.WriteString(" · ")
-		}
-		fmt.Fprintf(&b, "%s %s", probes.PhaseNames[i], ms(d))
-	}
-	return b.String()
-}
-
-func ms(d time.Duration) string {
-	return strings.Replace(fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000), ".", ",", 1)
+	row.Phases = l.phases(st.Phases)
 }
