@@ -27,6 +27,7 @@ const (
 	chromiumPath   = "/usr/bin/chromium"
 	viewportWidth  = 360
 	viewportHeight = 800
+	narrowestWidth = 320 // the smallest phone the pages are made for
 	browserTimeout = 30 * time.Second
 )
 
@@ -215,6 +216,7 @@ func TestPublicPagesInBrowserAt360px(t *testing.T) {
 	s, id, today := newIncidentSite(t)
 	url := serveLoopback(t, s.Handler())
 	ctx := newBrowser(t)
+	var paths []string
 	for _, tt := range []struct {
 		path, lang string
 		h1         string // "" when it is the component's name
@@ -259,6 +261,23 @@ func TestPublicPagesInBrowserAt360px(t *testing.T) {
 			if err != nil || skip.Value != "#contenu" {
 				t.Errorf("%s: skip link = %q, %v", tt.path, skip.Value, err)
 			}
+			paths = append(paths, tt.path)
 		})
+	}
+	// 320 px, the narrowest phone the issue names: still no sideways scrolling.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(narrowestWidth, viewportHeight)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
+			t.Fatal(err)
+		}
+		m, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.CSSContentSize == nil || m.CSSContentSize.Width > narrowestWidth+1 {
+			t.Errorf("%s: content width %v at a %d px viewport: the page scrolls sideways", path, m.CSSContentSize, narrowestWidth)
+		}
 	}
 }
