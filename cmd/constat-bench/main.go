@@ -1,7 +1,7 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
 //	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline]
-//	constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]
+//	constat-bench page [-conns 100] [-rate 0] [-components 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
 // process, writes a config of -checks components all pointing at it, runs
@@ -37,7 +37,7 @@ import (
 func main() {
 	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "bare": serveBare, "netclient": netClient}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-duration 10s] [-path /] [-accept-encoding gzip]")
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
@@ -88,7 +88,8 @@ func benchProbes(args []string) error {
 	baseline := fs.Bool("baseline", false, "measure a bare net/http client doing the same GETs instead of constat serve")
 	fs.Parse(args)
 
-	env, err := newBenchEnv(*bin, *checks, *interval, *keepAlive)
+	build := !*baseline // the baseline runs this binary, not constat
+	env, err := newBenchEnv(*bin, build, *checks, *interval, *keepAlive)
 	if err != nil {
 		return err
 	}
@@ -255,13 +256,14 @@ func recorded(addr string) (float64, error) {
 }
 
 // benchEnv is what both benchmarks start from: a temporary directory, the
-// constat binary, a loopback target and a config of n components on it.
+// constat binary (built from ./cmd/constat when bin is "" and build is set),
+// a loopback target and a config of n components on it.
 type benchEnv struct {
 	dir, bin, cfg string
 	target        net.Listener
 }
 
-func newBenchEnv(bin string, n int, interval time.Duration, keepAlive bool) (_ *benchEnv, err error) {
+func newBenchEnv(bin string, build bool, n int, interval time.Duration, keepAlive bool) (_ *benchEnv, err error) {
 	e := &benchEnv{bin: bin}
 	if e.dir, err = os.MkdirTemp("", "constat-bench-"); err != nil {
 		return nil, err
@@ -271,7 +273,7 @@ func newBenchEnv(bin string, n int, interval time.Duration, keepAlive bool) (_ *
 			e.Close()
 		}
 	}()
-	if e.bin == "" {
+	if e.bin == "" && build {
 		if e.bin, err = buildConstat(e.dir); err != nil {
 			return nil, err
 		}

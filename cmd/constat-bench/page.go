@@ -29,9 +29,10 @@ func benchPage(args []string) error {
 	components := fs.Int("components", 100, "components in the config (all on a loopback target)")
 	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
 	encoding := fs.String("accept-encoding", "gzip", "Accept-Encoding sent (\"\" for none)")
+	rate := fs.Float64("rate", 0, "requests per second over all connections, open loop (0: each connection sends as soon as it has its answer)")
 	fs.Parse(args)
 
-	env, err := newBenchEnv(*bin, *components, 30*time.Second, false)
+	env, err := newBenchEnv(*bin, true, *components, 30*time.Second, false)
 	if err != nil {
 		return err
 	}
@@ -54,9 +55,10 @@ func benchPage(args []string) error {
 	}
 	defer stopBare()
 
-	a := load(url, *conns, *dur, *encoding)
-	b := load("http://"+bare+"/", *conns, *dur, *encoding)
-	fmt.Printf("%s (%d bytes, Accept-Encoding %q), %d connections, %v each:\n", *path, len(body), *encoding, *conns, *dur)
+	a := load(url, *conns, *rate, *dur, *encoding)
+	b := load("http://"+bare+"/", *conns, *rate, *dur, *encoding)
+	fmt.Printf("%s (%d bytes, Accept-Encoding %q), %d connections, %v each, %s, %d components checked every 30 s:\n",
+		*path, len(body), *encoding, *conns, *dur, pacing(*rate), *components)
 	fmt.Printf("  constat serve: %s\n  bare net/http: %s\n  ratio: %.2f\n", a, b, a.rps/b.rps)
 	return nil
 }
@@ -71,9 +73,25 @@ func (r loadResult) String() string {
 	return fmt.Sprintf("%.0f req/s, p50 %v, p99 %v, %d errors of %d", r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors, r.total)
 }
 
+func pacing(rate float64) string {
+	if rate <= 0 {
+		return "closed loop"
+	}
+	return fmt.Sprintf("open loop at %.0f req/s", rate)
+}
+
 // load sends GETs over conns keep-alive connections for d and reports the
 // rate and latency percentiles.
-func load(url string, conns int, d time.Duration, encoding string) loadResult {
+//
+// Closed loop (rate 0), each connection sends its next request as soon as
+// it has the answer: that measures the most the server answers, but with
+// 1,000 connections the latency is then mostly queueing (Little's law: at
+// 16,000 req/s a request waits 1,000/16,000 s = 62 ms on average) and says
+// little about a parent's wait. Open loop (rate > 0), the requests are due
+// at a fixed rate whatever the answers, like visitors who do not wait for
+// each other, and a request's latency counts from when it was due, so a
+// server falling behind shows in the percentiles (no coordinated omission).
+func load(url string, conns int, rate float64, d time.Duration, encoding string) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -84,12 +102,23 @@ func load(url string, conns int, d time.Duration, encoding string) loadResult {
 	errs := 0
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range conns {
+	var period time.Duration // between two requests of one connection, open loop
+	if rate > 0 {
+		period = time.Duration(float64(conns) / rate * float64(time.Second))
+	}
+	for i := range conns {
 		wg.Go(func() {
 			var mine []time.Duration
 			bad := 0
-			for ctx.Err() == nil {
+			offset := period * time.Duration(i) / time.Duration(conns) // the connections' sends interleave
+			for k := 0; ctx.Err() == nil; k++ {
 				t0 := time.Now()
+				if period > 0 {
+					t0 = start.Add(offset + time.Duration(k)*period)
+					if !sleepUntil(ctx, t0) {
+						break
+					}
+				}
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 				if encoding != "" {
 					req.Header.Set("Accept-Encoding", encoding)
@@ -122,6 +151,22 @@ func load(url string, conns int, d time.Duration, encoding string) loadResult {
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
 	return r
+}
+
+// sleepUntil waits until t, and reports false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func fetchBody(url, encoding string) ([]byte, error) {
