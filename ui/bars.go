@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"sync"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -39,10 +40,43 @@ var barColour = map[probes.Status]string{
 // major), maintenance rounds left out, as "99,80 %" ("" without data). Its
 // words, dates and numbers are in l.
 func historyBar(l lang, rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
-	byDay := make(map[timeline.Date]timeline.DayRollup, len(rollups))
-	for _, r := range rollups {
-		byDay[r.Day] = r
+	dates := barDates(today)
+	return drawBar(l, dayStates(rollups, &dates), today), uptimeText(l, rollups)
+}
+
+// dayStates is the state of each of the bar's days, oldest first; dates
+// are those days (barDates).
+func dayStates(rollups []timeline.DayRollup, dates *[barDays]timeline.Date) (states [barDays]probes.Status) {
+	j := 0 // rollups are sorted by day
+	for i, d := range dates {
+		for j < len(rollups) && rollups[j].Day.Compare(d) < 0 {
+			j++
+		}
+		states[i] = probes.StatusUnknown
+		if j < len(rollups) && rollups[j].Day == d {
+			states[i] = dayStatus(rollups[j])
+		}
 	}
+	return states
+}
+
+// barDates are the bar's days, the last one today.
+func barDates(today timeline.Date) (dates [barDays]timeline.Date) {
+	for i := range dates {
+		dates[i] = today.AddDays(i - barDays + 1)
+	}
+	return dates
+}
+
+func uptimeText(l lang, rollups []timeline.DayRollup) string {
+	if share, ok := availability(rollups); ok {
+		return l.percent(share)
+	}
+	return ""
+}
+
+// drawBar draws the SVG of states, the last of which is today's.
+func drawBar(l lang, states [barDays]probes.Status, today timeline.Date) template.HTML {
 	var b bytes.Buffer
 	days := map[probes.Status]int{}
 	var bars bytes.Buffer
@@ -62,8 +96,7 @@ func historyBar(l lang, rollups []timeline.DayRollup, today timeline.Date) (temp
 		fmt.Fprintf(&bars, `<rect x="%d" y="0" width="%d" height="20" fill="%s"><title>%s</title></rect>`,
 			runStart*3, (end-runStart)*3-1, barColour[runStatus], template.HTMLEscapeString(l.tf("bar.title", when, l.t("bar."+runStatus.String()))))
 	}
-	for i := 0; i < barDays; i++ {
-		st := dayStatus(byDay[today.AddDays(i-barDays+1)])
+	for i, st := range states {
 		days[st]++
 		if st != runStatus {
 			flush(i)
@@ -75,9 +108,45 @@ func historyBar(l lang, rollups []timeline.DayRollup, today timeline.Date) (temp
 		days[probes.PartialOutage]+days[probes.MajorOutage], days[probes.StatusUnknown])
 	fmt.Fprintf(&b, `<svg class="bars" viewBox="0 0 %d 20" preserveAspectRatio="none" role="img" aria-label="%s"><title>%s</title>%s</svg>`,
 		barDays*3-1, template.HTMLEscapeString(label), template.HTMLEscapeString(label), bars.String())
-	uptime := ""
-	if share, ok := availability(rollups); ok {
-		uptime = l.percent(share)
+	return template.HTML(b.String())
+}
+
+// barCache keeps the SVG of each distinct bar. A bar is a function of the
+// language, the day and the days' states only, and most components share
+// theirs (90 days without outage), so a home page of 1,000 components
+// draws a handful of bars, not 1,000: drawing them was 40 % of its render.
+type barCache struct {
+	mu    sync.Mutex
+	day   timeline.Date
+	dates [barDays]timeline.Date // barDates(day)
+	svgs  map[barKey]template.HTML
+}
+
+type barKey struct {
+	l      lang
+	states [barDays]probes.Status
+}
+
+// maxCachedBars bounds the cache: past it (as many distinct histories as
+// that, a config of thousands of components), it starts over.
+const maxCachedBars = 4096
+
+// historyBar is historyBar, drawing each distinct bar once a day.
+func (bc *barCache) historyBar(l lang, rollups []timeline.DayRollup, today timeline.Date) (template.HTML, string) {
+	bc.mu.Lock()
+	if bc.day != today || len(bc.svgs) >= maxCachedBars {
+		bc.day, bc.dates, bc.svgs = today, barDates(today), make(map[barKey]template.HTML)
 	}
-	return template.HTML(b.String()), uptime
+	k := barKey{l: l, states: dayStates(rollups, &bc.dates)}
+	svg, ok := bc.svgs[k]
+	bc.mu.Unlock()
+	if !ok {
+		svg = drawBar(l, k.states, today)
+		bc.mu.Lock()
+		if bc.day == today {
+			bc.svgs[k] = svg
+		}
+		bc.mu.Unlock()
+	}
+	return svg, uptimeText(l, rollups)
 }

@@ -45,3 +45,35 @@ func TestHistoryBarRuns(t *testing.T) {
 		}
 	}
 }
+
+// The cache gives what historyBar draws, per language and day: two
+// components with the same days share one bar, a different history or a
+// new day does not get a stale one.
+func TestBarCacheMatchesHistoryBar(t *testing.T) {
+	today := timeline.Date{Year: 2021, Month: 4, Day: 30}
+	day := func(d timeline.Date, st probes.Status) timeline.DayRollup {
+		r := timeline.DayRollup{Day: d, Rounds: 4}
+		r.ByStatus[st] = 4
+		return r
+	}
+	calm := []timeline.DayRollup{day(today.AddDays(-2), probes.Operational), day(today, probes.Operational)}
+	rush := []timeline.DayRollup{day(today.AddDays(-2), probes.Operational), day(today, probes.MajorOutage)}
+	var bc barCache
+	for _, step := range []struct {
+		rs    []timeline.DayRollup
+		today timeline.Date
+		l     lang
+	}{
+		{calm, today, french}, {calm, today, french}, {calm, today, english}, {rush, today, french},
+		{calm, today.AddDays(1), french}, {rush, today.AddDays(1), english},
+	} {
+		got, gotUp := bc.historyBar(step.l, step.rs, step.today)
+		want, wantUp := historyBar(step.l, step.rs, step.today)
+		if got != want || gotUp != wantUp {
+			t.Errorf("cached bar (%s, %v) differs from historyBar:\n got %s %s\nwant %s %s", step.l, step.today, got, gotUp, want, wantUp)
+		}
+	}
+	if n := len(bc.svgs); n != 2 {
+		t.Errorf("cache holds %d bars after the day changed, want the new day's 2 (the old day's dropped)", n)
+	}
+}

@@ -19,10 +19,42 @@ import (
 // hourly: the page reads those through the daily rollups, whose cost does
 // not depend on how many rounds a day held. Target: < 20 ms.
 func BenchmarkComponentPage90Days(b *testing.B) {
-	const comps = 100
+	s, cfg := newBenchSite(b, 100, true)
+	comp := cfg.Component("ent-0042")
+	for b.Loop() {
+		if _, err := s.pub.renderComponent(french, comp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+}
+
+// BenchmarkHomePageRender renders the home page of 1,000 components with 90
+// days of bars and compresses it (gzip and brotli), as a change does at
+// most once a second during a rush: its cost is what the rush's requests
+// share the CPU with.
+func BenchmarkHomePageRender(b *testing.B) {
+	s, _ := newBenchSite(b, 1000, false) // the home page reads rollups only
+	var size int
+	for b.Loop() {
+		s.invalidate()
+		p, err := s.page(french)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(p.body)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+	b.ReportMetric(float64(size), "bytes")
+}
+
+// newBenchSite builds a server over a timeline of comps components with 90
+// days of history: hourly, and the last 24 h at 30 s when lastDay is set.
+func newBenchSite(b *testing.B, comps int, lastDay bool) (*Server, *probes.Config) {
+	b.Helper()
 	var yaml string
 	for i := range comps {
-		yaml += fmt.Sprintf("      - id: ent-%03d\n        name: ENT %d\n        operator: op-%d\n        steps:\n          - url: https://ent-%d.test/\n", i, i, i%7, i)
+		yaml += fmt.Sprintf("      - id: ent-%04d\n        name: ENT %d\n        operator: op-%d\n        steps:\n          - url: https://ent-%d.test/\n", i, i, i%7, i)
 	}
 	cfg, err := probes.ParseConfig("bench.yaml", []byte("groups:\n  - id: g\n    name: G\n    components:\n"+yaml))
 	if err != nil {
@@ -54,11 +86,11 @@ func BenchmarkComponentPage90Days(b *testing.B) {
 		}
 	}
 	for i := range comps {
-		id := fmt.Sprintf("ent-%03d", i)
+		id := fmt.Sprintf("ent-%04d", i)
 		for h := 89 * 24; h > 24; h-- {
 			add(id, now.Add(-time.Duration(h)*time.Hour), h)
 		}
-		for k := 2880; k > 0; k-- {
+		for k := 2880; k > 0 && lastDay; k-- {
 			add(id, now.Add(-time.Duration(k)*30*time.Second), k)
 		}
 	}
@@ -80,12 +112,5 @@ func BenchmarkComponentPage90Days(b *testing.B) {
 		b.Fatal(err)
 	}
 	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm})
-	comp := cfg.Component("ent-042")
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := s.pub.renderComponent(french, comp); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+	return s, cfg
 }

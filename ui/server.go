@@ -41,6 +41,7 @@ type Server struct {
 	log   *slog.Logger
 
 	homePages [numLangs]pageCache // the status page, a cache per language
+	bars      barCache            // the 90-day bars of the home page
 
 	pub *publicAPI // set by EnablePublicAPI: the engine's states, incidents
 
@@ -52,21 +53,29 @@ type Server struct {
 // the others are served the previous version, and a page is rendered at
 // most once per minRender however often results arrive: with 1,000 checks
 // at 30 s, 33 changes a second would otherwise mean 33 renders and
-// compressions a second, in the middle of the rush.
+// compressions a second, in the middle of the rush. A page that costs
+// more than a tenth of minRender to render (a config of a thousand
+// components) is rendered less often still, so that rendering never takes
+// more than a tenth of one core from the requests.
 type pageCache struct {
 	cur    atomic.Pointer[renderedPage]
 	mu     sync.Mutex    // held by the request rendering
-	minAge time.Duration // minRender; tests lower it
+	minAge time.Duration // minRender; tests lower it (0: render on every change)
+	cost   atomic.Int64  // nanoseconds the last render took
 }
 
 // minRender is the shortest time between two renders of one page.
 const minRender = time.Second
 
+// renderShare is the most of one core rendering a page may take: a page is
+// kept at least renderShare times as long as its last render took.
+const renderShare = 10
+
 // get returns the cached page, rendering it first when it is missing, or
-// stale and older than minRender and no other request is rendering it.
+// stale and older than its minimum age and no other request is rendering it.
 func (pc *pageCache) get(gen uint64, render func() (*renderedPage, error)) (*renderedPage, error) {
 	p := pc.cur.Load()
-	if p != nil && (p.gen == gen || time.Since(p.at) < pc.minAge) {
+	if p != nil && (p.gen == gen || time.Since(p.at) < pc.maxAge()) {
 		return p, nil
 	}
 	if p != nil {
@@ -80,12 +89,22 @@ func (pc *pageCache) get(gen uint64, render func() (*renderedPage, error)) (*ren
 	if q := pc.cur.Load(); q != nil && q != p {
 		return q, nil // rendered while this request waited for mu
 	}
+	start := time.Now()
 	q, err := render()
 	if err != nil {
 		return nil, err
 	}
+	pc.cost.Store(int64(time.Since(start)))
 	pc.cur.Store(q)
 	return q, nil
+}
+
+// maxAge is how long a stale page is served before it is rendered again.
+func (pc *pageCache) maxAge() time.Duration {
+	if pc.minAge == 0 {
+		return 0
+	}
+	return max(pc.minAge, renderShare*time.Duration(pc.cost.Load()))
 }
 
 // New builds the server and registers the probe metrics on reg. Templates are
@@ -213,7 +232,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 			if err != nil {
 				return fmt.Errorf("rollups of %s: %w", row.ID, err)
 			}
-			row.Bars, row.Uptime = historyBar(l, rollups, today)
+			row.Bars, row.Uptime = s.bars.historyBar(l, rollups, today)
 		}
 	}
 	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true

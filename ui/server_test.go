@@ -222,3 +222,30 @@ func TestStylesheet(t *testing.T) {
 		}
 	}
 }
+
+// A page slow to render is kept longer, so rendering takes at most a tenth
+// of a core; a fast one keeps minRender; minAge 0 (tests) renders on every
+// change.
+func TestPageCacheAgeFollowsRenderCost(t *testing.T) {
+	var pc pageCache
+	pc.minAge = time.Second
+	if _, err := pc.get(1, func() (*renderedPage, error) { return &renderedPage{gen: 1, at: time.Now()}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if pc.cost.Load() <= 0 {
+		t.Errorf("cost after a render = %d ns, want it measured", pc.cost.Load())
+	}
+	for _, tt := range []struct {
+		minAge, cost, want time.Duration
+	}{
+		{time.Second, 10 * time.Millisecond, time.Second},
+		{time.Second, 300 * time.Millisecond, 3 * time.Second},
+		{0, 300 * time.Millisecond, 0},
+	} {
+		pc.minAge = tt.minAge
+		pc.cost.Store(int64(tt.cost))
+		if got := pc.maxAge(); got != tt.want {
+			t.Errorf("maxAge with minAge %v and a %v render = %v, want %v", tt.minAge, tt.cost, got, tt.want)
+		}
+	}
+}

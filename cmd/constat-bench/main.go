@@ -55,10 +55,10 @@ func buildConstat(dir string) (string, error) {
 	return bin, nil
 }
 
-// startServe runs "constat serve" on a loopback port and returns its
-// address and a function that stops it.
-func startServe(bin, cfg, data string) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0")
+// startServe runs "constat serve" on a loopback port, with extra flags, and
+// returns its address and a function that stops it.
+func startServe(bin, cfg, data string, extra ...string) (string, func(), error) {
+	cmd := exec.Command(bin, append([]string{"serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0"}, extra...)...)
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

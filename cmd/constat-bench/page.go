@@ -29,6 +29,7 @@ func benchPage(args []string) error {
 	components := fs.Int("components", 100, "components in the config (all on a loopback target)")
 	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
 	encoding := fs.String("accept-encoding", "gzip", "Accept-Encoding sent (\"\" for none)")
+	profile := fs.String("cpuprofile", "", "have serve write a CPU profile of its whole run to this file")
 	rate := fs.Float64("rate", 0, "requests per second over all connections, open loop (0: each connection sends as soon as it has its answer)")
 	fs.Parse(args)
 
@@ -38,7 +39,15 @@ func benchPage(args []string) error {
 	}
 	defer env.Close()
 	dir := env.dir
-	addr, stop, err := startServe(env.bin, env.cfg, filepath.Join(dir, "data"))
+	var extra []string
+	if *profile != "" {
+		abs, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		extra = []string{"-cpuprofile", abs}
+	}
+	addr, stop, err := startServe(env.bin, env.cfg, filepath.Join(dir, "data"), extra...)
 	if err != nil {
 		return err
 	}
