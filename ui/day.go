@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,7 +23,9 @@ type dayView struct {
 	Rounds, Failing int
 	Outcomes        []outcomeCount
 	Rows            []dayRow
-	CSV             string // the raw data of the day: its permalink, in every language
+	CSV             string        // the raw data of the day: its permalink, in every language
+	Periods         []dayPeriod   // the runs of rounds not operational, to the second
+	Strip           template.HTML // the day minute by minute, SVG with its text alternative
 }
 
 type outcomeCount struct {
@@ -111,8 +114,10 @@ func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date)
 		v.Next = d.AddDays(1).String()
 	}
 	counts := map[probes.Outcome]int{}
+	var rs runs
 	err := s.rec.Timeline().Range(comp.ID, d.Start(), d.AddDays(1).Start(), func(m timeline.Measurement) error {
 		v.Rounds++
+		rs.add(m)
 		f := m.Failed()
 		if f == nil {
 			return nil
@@ -135,5 +140,6 @@ func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date)
 			v.Outcomes = append(v.Outcomes, outcomeCount{o.String(), n})
 		}
 	}
+	v.Periods, v.Strip = rs.periods(l), rs.strip(l, d)
 	return v, err
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
 )
 
 func TestDayPage(t *testing.T) {
@@ -94,5 +97,65 @@ func TestDayCSVPermalink(t *testing.T) {
 		if w := serveReq(s, http.MethodGet, path, nil); w.Code != code {
 			t.Errorf("GET %s = %d, want %d", path, w.Code, code)
 		}
+	}
+}
+
+// The day page gives each period not working normally to the second, with
+// the evidence numbers of its first and last rounds and the next round's
+// time; the strip draws the day's runs, one unit a minute.
+func TestDayPagePeriods(t *testing.T) {
+	s, rec := newTestServer(t)
+	var seqs []uint64
+	// 9 h 02 ok, 9 h 03 to 9 h 05 saturation, 9 h 06 ok, 9 h 30 saturation (after a silence).
+	for _, round := range []struct {
+		minute int
+		ok     bool
+	}{{2, true}, {3, false}, {4, false}, {5, false}, {6, true}, {30, false}} {
+		seq, err := rec.Record(t.Context(), quotaRound(round.minute, round.ok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/history/monlycee/2021-04-06", []string{"Périodes sans fonctionnement normal",
+			"de 9 h 03 min 00 s à 9 h 05 min 00 s", fmt.Sprintf("3 mesures, n° %d à n° %d", seqs[1], seqs[3]),
+			"Page de saturation ou d&#39;attente × 3", "mesure suivante, dans un autre état : 9 h 06 min 00 s",
+			fmt.Sprintf("1 mesure, n° %d", seqs[5]),
+			`viewBox="0 0 1440 20"`, `aria-label="La journée minute par minute ; périodes sans fonctionnement normal : 2"`,
+			// 9 h 03 Paris is minute 543; the run lasts until the next round, at 9 h 06.
+			`<rect x="543" y="0" width="3" height="20" fill="#b00020">`,
+			// The last round ends the day's data: one minute wide.
+			`<rect x="570" y="0" width="1" height="20" fill="#b00020">`}},
+		{"/en/history/monlycee/2021-04-06", []string{"Periods not working normally",
+			"from 09:03:00 to 09:05:00", fmt.Sprintf("3 measurements, no. %d to no. %d", seqs[1], seqs[3]),
+			"next measurement, in another state: 09:06:00"}},
+	} {
+		body := serveReq(s, http.MethodGet, tt.path, nil).Body.String()
+		for _, want := range tt.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", tt.path, want)
+			}
+		}
+	}
+	// The operational run from 9 h 06 stops at its round: 24 minutes of
+	// silence follow, which the strip must not paint as working.
+	body := serveReq(s, http.MethodGet, "/history/monlycee/2021-04-06", nil).Body.String()
+	if !strings.Contains(body, `<rect x="546" y="0" width="1" height="20" fill="#1e6b2f">`) {
+		t.Errorf("the run before a silence is not one minute wide:\n%s", body)
+	}
+}
+
+// A day of the change to summer time has 23 hours: the strip has 1,380
+// minutes, not 1,440.
+func TestDayStripDaylightSaving(t *testing.T) {
+	d := timeline.Date{Year: 2021, Month: 3, Day: 28}
+	var rs runs
+	rs.add(timeline.Measurement{Seq: 1, Result: probes.Result{Start: d.Start().Add(4 * time.Hour), Status: probes.Operational}})
+	if svg := string(rs.strip(french, d)); !strings.Contains(svg, `viewBox="0 0 1380 20"`) {
+		t.Errorf("strip of 28 March 2021 = %s, want 1380 minutes", svg)
 	}
 }
