@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/andybalholm/brotli"
@@ -57,6 +58,39 @@ func TestHomePrecompressed(t *testing.T) {
 		}
 		if w2 := serveReq(s, http.MethodGet, "/", http.Header{"Accept-Encoding": {enc}, "If-None-Match": {w.Header().Get("ETag")}}); w2.Code != http.StatusNotModified {
 			t.Errorf("revalidating the %s representation = %d, want 304", enc, w2.Code)
+		}
+	}
+}
+
+// BenchmarkNewRendered compresses a 21 KB page both ways, as every render
+// does; the pooled compressors keep it from allocating megabytes of tables.
+func BenchmarkNewRendered(b *testing.B) {
+	body := []byte(strings.Repeat("<tr><th>monlycée.net</th><td class=s-operational>Fonctionne</td></tr>\n", 300))
+	b.ReportAllocs()
+	for b.Loop() {
+		newRendered(1, body, `"x"`)
+	}
+}
+
+// A pooled compressor carries nothing from one page to the next: pages
+// compressed in turn each decode to themselves.
+func TestPooledCompressorsReset(t *testing.T) {
+	pages := []string{strings.Repeat("Fonctionne ", 500), "Indisponible", strings.Repeat("Page de saturation ", 300)}
+	for round := range 2 {
+		for _, page := range pages {
+			p := newRendered(1, []byte(page), `"x"`)
+			zr, err := gzip.NewReader(bytes.NewReader(p.gz))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gz, err := io.ReadAll(zr)
+			if err != nil || string(gz) != page {
+				t.Errorf("round %d: gzip decodes to %d bytes (%v), want the %d of its page", round, len(gz), err, len(page))
+			}
+			br, err := io.ReadAll(brotli.NewReader(bytes.NewReader(p.br)))
+			if err != nil || string(br) != page {
+				t.Errorf("round %d: brotli decodes to %d bytes (%v), want the %d of its page", round, len(br), err, len(page))
+			}
 		}
 	}
 }
