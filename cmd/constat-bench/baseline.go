@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -26,6 +28,7 @@ func netClient(args []string) error {
 	checks := fs.Int("checks", 1000, "URLs, each fetched once per interval")
 	interval := fs.Duration("interval", 30*time.Second, "fetch interval")
 	keepAlive := fs.Bool("keep-alive", false, "reuse connections (as Gatus does) instead of one per fetch (as the blackbox exporter does)")
+	raw := fs.Bool("raw", false, "skip net/http's client: dial, write the request, http.ReadResponse, close")
 	fs.Parse(args)
 	if *target == "" {
 		return errors.New("netclient: -target is required")
@@ -49,7 +52,11 @@ func netClient(args []string) error {
 				case <-tick.C:
 				}
 				tick.Reset(*interval)
-				if err := fetchOnce(ctx, client, url); err != nil && ctx.Err() == nil {
+				fetch := func() error { return fetchOnce(ctx, client, url) }
+				if *raw {
+					fetch = func() error { return fetchRaw(ctx, *target, "/ent/"+strconv.Itoa(i)) }
+				}
+				if err := fetch(); err != nil && ctx.Err() == nil {
 					fmt.Fprintln(os.Stderr, "netclient:", err)
 				}
 			}
@@ -65,6 +72,28 @@ func fetchOnce(ctx context.Context, client *http.Client, url string) error {
 		return err
 	}
 	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// fetchRaw is the least a Go checker does for one GET on a new connection:
+// the floor of any client on Go's network poller.
+func fetchRaw(ctx context.Context, addr, path string) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: "+addr+"\r\nUser-Agent: constat-bench\r\nConnection: close\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		return err
 	}
