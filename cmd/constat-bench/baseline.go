@@ -28,7 +28,8 @@ func netClient(args []string) error {
 	checks := fs.Int("checks", 1000, "URLs, each fetched once per interval")
 	interval := fs.Duration("interval", 30*time.Second, "fetch interval")
 	keepAlive := fs.Bool("keep-alive", false, "reuse connections (as Gatus does) instead of one per fetch (as the blackbox exporter does)")
-	raw := fs.Bool("raw", false, "skip net/http's client: dial, write the request, http.ReadResponse, close")
+	raw := fs.Bool("raw", false, "skip net/http's client: dial (or reuse), write the request, http.ReadResponse")
+	idle := fs.Bool("idle", false, "fetch nothing: only wake up on the schedule (the Go runtime's own floor)")
 	fs.Parse(args)
 	if *target == "" {
 		return errors.New("netclient: -target is required")
@@ -43,6 +44,8 @@ func netClient(args []string) error {
 		url := "http://" + *target + "/ent/" + strconv.Itoa(i)
 		offset := time.Duration(i) * *interval / time.Duration(*checks) // spread like the scheduler
 		wg.Go(func() {
+			var rc rawConn // this URL's connection, for -raw -keep-alive
+			defer rc.close()
 			tick := time.NewTimer(offset)
 			defer tick.Stop()
 			for {
@@ -53,8 +56,11 @@ func netClient(args []string) error {
 				}
 				tick.Reset(*interval)
 				fetch := func() error { return fetchOnce(ctx, client, url) }
-				if *raw {
-					fetch = func() error { return fetchRaw(ctx, *target, "/ent/"+strconv.Itoa(i)) }
+				switch {
+				case *idle:
+					fetch = func() error { return nil }
+				case *raw:
+					fetch = func() error { return rc.fetch(ctx, *target, "/ent/"+strconv.Itoa(i), *keepAlive) }
 				}
 				if err := fetch(); err != nil && ctx.Err() == nil {
 					fmt.Fprintln(os.Stderr, "netclient:", err)
@@ -80,24 +86,47 @@ func fetchOnce(ctx context.Context, client *http.Client, url string) error {
 	return err
 }
 
-// fetchRaw is the least a Go checker does for one GET on a new connection:
-// the floor of any client on Go's network poller.
-func fetchRaw(ctx context.Context, addr, path string) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
+// rawConn is the least a Go checker does for a GET: dial (or reuse the
+// connection, with keep-alive), write the request, http.ReadResponse, read
+// the body. Its cost is the floor of any client on Go's network poller.
+type rawConn struct {
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func (rc *rawConn) fetch(ctx context.Context, addr, path string, keepAlive bool) (err error) {
+	if rc.conn == nil {
+		var d net.Dialer
+		if rc.conn, err = d.DialContext(ctx, "tcp", addr); err != nil {
+			return err
+		}
+		rc.br = bufio.NewReader(rc.conn)
+	}
+	defer func() {
+		if err != nil || !keepAlive {
+			rc.close()
+		}
+	}()
+	rc.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: constat-bench\r\n"
+	if !keepAlive {
+		req += "Connection: close\r\n"
+	}
+	if _, err := io.WriteString(rc.conn, req+"\r\n"); err != nil {
 		return err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: "+addr+"\r\nUser-Agent: constat-bench\r\nConnection: close\r\n\r\n"); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(rc.br, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err
+}
+
+func (rc *rawConn) close() {
+	if rc.conn != nil {
+		rc.conn.Close()
+		rc.conn, rc.br = nil, nil
+	}
 }

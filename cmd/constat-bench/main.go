@@ -1,6 +1,6 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
-//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline [-raw]]
+//	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline [-raw|-idle]]
 //	constat-bench page [-conns 100] [-rate 0] [-components 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
@@ -37,7 +37,7 @@ import (
 func main() {
 	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "bare": serveBare, "netclient": netClient}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw]] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]")
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw|-idle]] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
@@ -87,6 +87,7 @@ func benchProbes(args []string) error {
 	profile := fs.String("cpuprofile", "", "have serve write a CPU profile of its whole run to this file")
 	baseline := fs.Bool("baseline", false, "measure a bare net/http client doing the same GETs instead of constat serve")
 	raw := fs.Bool("raw", false, "with -baseline: a client of raw sockets and http.ReadResponse instead of net/http's")
+	idle := fs.Bool("idle", false, "with -baseline: wake up on the schedule and fetch nothing")
 	fs.Parse(args)
 
 	build := !*baseline // the baseline runs this binary, not constat
@@ -114,11 +115,14 @@ func benchProbes(args []string) error {
 			return err
 		}
 		name, what = self, "bare net/http client"
-		if *raw {
+		switch {
+		case *idle:
+			what = "idle schedule, no fetch"
+		case *raw:
 			what = "raw sockets client"
 		}
 		serveArgs = []string{"netclient", "-target", target.Addr().String(), "-checks", strconv.Itoa(*checks),
-			"-interval", interval.String(), "-keep-alive=" + strconv.FormatBool(*keepAlive), "-raw=" + strconv.FormatBool(*raw)}
+			"-interval", interval.String(), "-keep-alive=" + strconv.FormatBool(*keepAlive), "-raw=" + strconv.FormatBool(*raw), "-idle=" + strconv.FormatBool(*idle)}
 	}
 	cmd := exec.CommandContext(ctx, name, serveArgs...)
 	cmd.Stderr = io.Discard
