@@ -14,7 +14,8 @@ import (
 // Export writes the public site into dir as static files, so that any
 // static host or CDN can serve it when traffic outgrows one server: the
 // pages (as …/index.html) in every language (English under en/), the
-// Statuspage JSON, the feeds, the badges, the incident pages, and the day
+// Statuspage JSON, the feeds, the badges, the incident and maintenance
+// pages (the API's shortlinks), and the day
 // pages of the last days days with each day's CSV beside its page
 // (history/{id}/{day}.csv). It renders each through the server's own
 // handlers, so the files are byte for byte what the server sends.
@@ -56,6 +57,9 @@ func (s *Server) exportPaths(days int) []string {
 	}
 	for _, id := range s.pub.cfg.Admin.ManualIncidents() {
 		pages = append(pages, fmt.Sprintf("/incidents/%d", id))
+	}
+	for _, m := range s.pub.cfg.Admin.Maintenances() {
+		pages = append(pages, fmt.Sprintf("/maintenances/%d", m.ID))
 	}
 	for l := range numLangs {
 		for _, p := range pages {

@@ -8,12 +8,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
 )
 
 // Export writes every page in French and in English (under en/), and each
 // day's CSV beside its day page, byte for byte what the server sends.
 func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	s, _ := publicPages(t)
+	m, err := s.pub.cfg.Admin.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
+		Start: time.Now().Add(time.Hour), End: time.Now().Add(2 * time.Hour), Status: timeline.Scheduled})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	n, err := s.Export(dir, 2)
 	if err != nil {
@@ -22,16 +30,18 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	today := time.Now().In(paris).Format("2006-01-02")
 	id := s.pub.cfg.Service.History().Incidents()[0].ID
 	files := map[string]string{ // file: the path that serves it
-		"index.html":                                   "/",
-		"en/index.html":                                "/en/",
-		"en/methode/index.html":                        "/en/methode",
-		"en/components/monlycee/index.html":            "/en/components/monlycee",
-		"en/history/monlycee/" + today + "/index.html": "/en/history/monlycee/" + today,
-		fmt.Sprintf("en/incidents/%d/index.html", id):  fmt.Sprintf("/en/incidents/%d", id),
-		"history/monlycee/" + today + "/index.html":    "/history/monlycee/" + today,
-		"history/monlycee/" + today + ".csv":           "/history/monlycee/" + today + ".csv",
-		"history/pcn/" + today + ".csv":                "/history/pcn/" + today + ".csv",
-		"api/v2/summary.json":                          "/api/v2/summary.json",
+		"index.html":                                       "/",
+		"en/index.html":                                    "/en/",
+		"en/methode/index.html":                            "/en/methode",
+		"en/components/monlycee/index.html":                "/en/components/monlycee",
+		"en/history/monlycee/" + today + "/index.html":     "/en/history/monlycee/" + today,
+		fmt.Sprintf("en/incidents/%d/index.html", id):      fmt.Sprintf("/en/incidents/%d", id),
+		"history/monlycee/" + today + "/index.html":        "/history/monlycee/" + today,
+		"history/monlycee/" + today + ".csv":               "/history/monlycee/" + today + ".csv",
+		"history/pcn/" + today + ".csv":                    "/history/pcn/" + today + ".csv",
+		"api/v2/summary.json":                              "/api/v2/summary.json",
+		fmt.Sprintf("maintenances/%d/index.html", m.ID):    fmt.Sprintf("/maintenances/%d", m.ID),
+		fmt.Sprintf("en/maintenances/%d/index.html", m.ID): fmt.Sprintf("/en/maintenances/%d", m.ID),
 	}
 	for f, path := range files {
 		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
@@ -46,10 +56,10 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "en", "index.html")); !strings.Contains(string(b), `<html lang="en">`) {
 		t.Errorf("en/index.html is not the English home page")
 	}
-	// Per language 9 pages: the home, the method, 2 components, 2 × 2 days
-	// and 1 incident; in French only the 2 × 2 days' CSV, the stylesheet,
+	// Per language 10 pages: the home, the method, 2 components, 2 × 2 days,
+	// 1 incident and 1 maintenance; in French only the 2 × 2 days' CSV, the stylesheet,
 	// the Atom feed, 8 JSON documents, and a feed and a badge per component.
-	if want := 2*9 + 2*2 + 1 + 1 + 8 + 2*2; n != want {
+	if want := 2*10 + 2*2 + 1 + 1 + 8 + 2*2; n != want {
 		t.Errorf("Export wrote %d files, want %d", n, want)
 	}
 }

@@ -259,7 +259,7 @@ func (s *Server) maintLinks(l lang, names map[string]string) []maintLink {
 		for _, c := range m.Components {
 			comps = append(comps, cmpName(c.ID, names))
 		}
-		ml := maintLink{Title: m.Name, Status: m.Status, From: l.heure(*m.ScheduledFor), Until: l.heure(*m.ScheduledUntil), Components: strings.Join(comps, ", ")}
+		ml := maintLink{Href: l.href("/maintenances/", m.ID), Title: m.Name, Status: m.Status, From: l.heure(*m.ScheduledFor), Until: l.heure(*m.ScheduledUntil), Components: strings.Join(comps, ", ")}
 		if m.Status == "in_progress" {
 			out = append([]maintLink{ml}, out...)
 		} else {

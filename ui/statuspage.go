@@ -48,6 +48,7 @@ func (s *Server) EnablePublicAPI(cfg PublicConfig) {
 	p.enableFeeds()
 	routePage(s.e, "/components/:id", p.component)
 	routePage(s.e, "/incidents/:id", p.incident)
+	routePage(s.e, "/maintenances/:id", p.maintenance)
 }
 
 type publicAPI struct {

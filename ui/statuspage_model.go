@@ -355,13 +355,7 @@ func autoUpdate(incID string, e incidents.EventRecord, names map[string]string) 
 func (p *publicAPI) maintenanceDocs(names map[string]string, now time.Time) []spIncident {
 	out := []spIncident{}
 	for _, m := range p.cfg.Admin.Maintenances() {
-		status := m.Status.String()
-		switch {
-		case m.Status == timeline.Completed || !now.Before(m.End):
-			status = "completed"
-		case !now.Before(m.Start):
-			status = "in_progress"
-		}
+		status := maintenanceStatus(m, now)
 		from, until := m.Start.UTC(), m.End.UTC()
 		doc := spIncident{ID: idString(m.ID), Name: m.Title, Status: status, CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(),
 			Impact: "maintenance", StartedAt: from, PageID: pageID, Shortlink: "/maintenances/" + idString(m.ID),

@@ -361,3 +361,43 @@ func TestHomeMaintenance(t *testing.T) {
 		}
 	}
 }
+
+// The Statuspage shortlink of a maintenance is a public page, in both
+// languages, which the home page links to; its status follows time.
+func TestMaintenancePage(t *testing.T) {
+	now := time.Now()
+	s, _, adm := newPublicServer(t, now)
+	s.homePages[french].minAge = 0
+	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration du serveur", Components: []string{"pcn"},
+		Body: "Le serveur **change** de salle.", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		t.Fatal(err)
+	}
+	var doc spMaintenancesDoc
+	getJSON(t, s, "/api/v2/scheduled-maintenances.json", &doc)
+	if len(doc.ScheduledMaintenances) != 1 {
+		t.Fatalf("scheduled maintenances = %+v, want one", doc.ScheduledMaintenances)
+	}
+	link := doc.ScheduledMaintenances[0].Shortlink
+	for path, want := range map[string][]string{
+		link:         {"Maintenance prévue", "Migration du serveur", "Paris Classe Numérique", "<strong>change</strong>", "Publiée le", "En maintenance"},
+		"/en" + link: {"Scheduled maintenance", "Migration du serveur", "Paris Classe Numérique", "Published on", "Under maintenance"},
+	} {
+		w := serveReq(s, http.MethodGet, path, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s (the API's shortlink) = %d", path, w.Code)
+		}
+		for _, text := range want {
+			if !strings.Contains(w.Body.String(), text) {
+				t.Errorf("%s lacks %q", path, text)
+			}
+		}
+	}
+	if home := serveReq(s, http.MethodGet, "/", nil).Body.String(); !strings.Contains(home, `<a href="`+link+`">Migration du serveur</a>`) {
+		t.Errorf("home does not link the maintenance page %s", link)
+	}
+	for _, path := range []string{"/maintenances/999", "/maintenances/x", "/en/maintenances/0"} {
+		if w := serveReq(s, http.MethodGet, path, nil); w.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, w.Code)
+		}
+	}
+}

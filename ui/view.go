@@ -17,7 +17,7 @@ type statusView struct {
 }
 
 type maintLink struct {
-	Title, Status, From, Until, Components string
+	Href, Title, Status, From, Until, Components string
 }
 
 type incidentLink struct {
