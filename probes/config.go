@@ -19,6 +19,16 @@ type Config struct {
 	Groups     []*Group     // in file order
 	Components []*Component // every component of every group, in file order
 	Incidents  IncidentSettings
+	Site       SiteSettings
+}
+
+// SiteSettings describe the public site, from the file's "site" section.
+type SiteSettings struct {
+	// PublicURL is where people reach the public pages: scheme and host,
+	// no path. With it, the links Constat hands to other sites (the
+	// Statuspage API's, the Atom feeds', the pages' language alternates)
+	// are absolute; nil leaves them relative to the host that answered.
+	PublicURL *url.URL
 }
 
 // IncidentSettings are the incident engine's thresholds from the file's

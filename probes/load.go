@@ -85,9 +85,14 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 // the allowed keys from their yaml tags. Values that need parsing stay
 // strings; pointers tell an absent key from a zero value.
 type rawFile struct {
+	Site      rawSite      `yaml:"site"`
 	Defaults  rawSettings  `yaml:"defaults"`
 	Incidents rawIncidents `yaml:"incidents"`
 	Groups    []rawGroup   `yaml:"groups"`
+}
+
+type rawSite struct {
+	PublicURL *string `yaml:"public_url"`
 }
 
 // rawSettings are the keys that defaults and components share.

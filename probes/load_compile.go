@@ -63,6 +63,7 @@ func (l *loader) compile(raw *rawFile) *Config {
 	cfg := &Config{File: l.file}
 	base := l.overlay(builtinSettings(), &raw.Defaults, "defaults", levelDefaults)
 	cfg.Incidents = l.incidents(&raw.Incidents)
+	cfg.Site = l.site(&raw.Site)
 	if len(raw.Groups) == 0 {
 		l.errorf("groups", "missing groups")
 	}
@@ -101,6 +102,28 @@ func (l *loader) incidents(r *rawIncidents) IncidentSettings {
 		}
 	}
 	return out
+}
+
+// site compiles the site section. The public pages link to each other
+// from the root of their host, so a public_url with a path would give
+// links that lead nowhere: it is refused, as are a query and a fragment.
+func (l *loader) site(r *rawSite) SiteSettings {
+	if r.PublicURL == nil {
+		return SiteSettings{}
+	}
+	const path = "site.public_url"
+	u := l.url(*r.PublicURL, path)
+	switch {
+	case u == nil:
+	case u.Path != "" && u.Path != "/":
+		l.errorf(path, "public_url %q has a path; the public pages are served from the root of their host", *r.PublicURL)
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		l.errorf(path, "public_url %q has a query, a fragment or a user; want scheme and host only", *r.PublicURL)
+	default:
+		u.Path, u.RawPath, u.ForceQuery = "", "", false
+		return SiteSettings{PublicURL: u}
+	}
+	return SiteSettings{}
 }
 
 var idSyntax = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)

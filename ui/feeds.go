@@ -79,10 +79,10 @@ func (p *publicAPI) feed(component string) echo.HandlerFunc {
 func (v *spSnapshot) atom(component string) atomFeed {
 	f := atomFeed{Lang: "fr", ID: "tag:constat,2021:incidents", Title: "Constat — " + t("feed.title"),
 		Updated: v.page.UpdatedAt.Format(time.RFC3339), Author: atomAuthor{Name: "Constat"},
-		Link: []atomLink{{Href: "/history.atom", Rel: "self", Type: "application/atom+xml"}, {Href: "/", Rel: "alternate", Type: "text/html"}}}
+		Link: []atomLink{{Href: v.base + "/history.atom", Rel: "self", Type: "application/atom+xml"}, {Href: v.base + "/", Rel: "alternate", Type: "text/html"}}}
 	if component != "" {
 		f.ID += ":" + component
-		f.Link[0].Href = "/components/" + component + "/history.atom"
+		f.Link[0].Href = v.base + "/components/" + component + "/history.atom"
 	}
 	for _, inc := range v.incidents {
 		if component != "" && !slices.ContainsFunc(inc.Components, func(c spComponent) bool { return c.ID == component }) {

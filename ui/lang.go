@@ -99,19 +99,20 @@ func (l lang) versions(path string) []version {
 }
 
 // funcs are the template functions of l's template set ("markup", since
-// html/template reserves "html" for its escaper).
-func (l lang) funcs() template.FuncMap {
+// html/template reserves "html" for its escaper); "abs" makes a path
+// absolute with base, the configured public URL ("" keeps it relative).
+func (l lang) funcs(base string) template.FuncMap {
 	return template.FuncMap{"t": l.t, "tf": l.tf, "markup": l.markup, "heure": l.heure, "href": l.href,
-		"lang": l.String, "versions": l.versions}
+		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }}
 }
 
 // parseTemplates parses the templates once per language: the French set,
 // which the admin pages use too, then a clone of it per other language
 // whose functions speak that language. A broken template fails here, at
 // startup, whichever language it would have been rendered in.
-func parseTemplates() ([numLangs]*template.Template, error) {
+func parseTemplates(publicURL string) ([numLangs]*template.Template, error) {
 	var sets [numLangs]*template.Template
-	base, err := template.New("").Funcs(french.funcs()).ParseFS(templateFS, "templates/*.html")
+	base, err := template.New("").Funcs(french.funcs(publicURL)).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return sets, fmt.Errorf("parse templates: %w", err)
 	}
@@ -121,7 +122,7 @@ func parseTemplates() ([numLangs]*template.Template, error) {
 		if err != nil {
 			return sets, fmt.Errorf("clone templates for %s: %w", l, err)
 		}
-		sets[l] = c.Funcs(l.funcs())
+		sets[l] = c.Funcs(l.funcs(publicURL))
 	}
 	return sets, nil
 }

@@ -40,6 +40,7 @@ type Server struct {
 	pages [numLangs]*template.Template // the public pages, a set per language
 	log   *slog.Logger
 
+	base      string              // the configured public URL (scheme and host) or ""; links handed to other sites are base + path
 	homePages [numLangs]pageCache // the status page, a cache per language
 	bars      barCache            // the 90-day bars of the home page
 
@@ -113,14 +114,18 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sets, err := parseTemplates()
+	var base string
+	if u := cfg.Site.PublicURL; u != nil {
+		base = u.String()
+	}
+	sets, err := parseTemplates(base)
 	if err != nil {
 		return nil, err
 	}
 	if err := reg.Register(newProbeCollector(cfg, rec)); err != nil {
 		return nil, fmt.Errorf("register probe metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, rec: rec, tmpl: sets[french], pages: sets, log: log}
+	s := &Server{cfg: cfg, rec: rec, tmpl: sets[french], pages: sets, log: log, base: base}
 	for l := range numLangs {
 		s.homePages[l].minAge = minRender
 	}

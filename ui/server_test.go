@@ -42,7 +42,13 @@ type testStack struct {
 
 func newTestStack(tb testing.TB, dir string) *testStack {
 	tb.Helper()
-	cfg, err := probes.ParseConfig("test.yaml", []byte(testConfig))
+	return newTestStackWith(tb, dir, testConfig)
+}
+
+// newTestStackWith is newTestStack over the config yaml.
+func newTestStackWith(tb testing.TB, dir, yaml string) *testStack {
+	tb.Helper()
+	cfg, err := probes.ParseConfig("test.yaml", []byte(yaml))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -105,6 +105,7 @@ type (
 
 // spSnapshot is everything the documents show, built once per change.
 type spSnapshot struct {
+	base         string // Server.base: links are base + path
 	page         spPage
 	status       spStatus
 	components   []spComponent
@@ -144,7 +145,7 @@ func (v *spSnapshot) summary() spSummaryDoc {
 
 func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	cfg := p.s.cfg
-	v := &spSnapshot{page: spPage{ID: pageID, Name: "Constat", URL: "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)}}
+	v := &spSnapshot{base: p.s.base, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)}}
 	names := map[string]string{}
 	states := map[string]incidents.ComponentState{}
 	for _, st := range p.cfg.Service.Components() {
@@ -247,7 +248,7 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 		_, evs, _ := p.cfg.Service.History().Incident(s.ID)
 		inc := spIncident{ID: idString(s.ID), Name: autoName(french, s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
 			UpdatedAt: s.Updated.UTC(), Impact: impactOf(s.Worst), StartedAt: s.Start.UTC(), PageID: pageID,
-			Shortlink: "/incidents/" + idString(s.ID), IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
+			Shortlink: p.s.base + "/incidents/" + idString(s.ID), IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
 		if !s.Open() {
 			end := s.End.UTC()
 			inc.Status, inc.ResolvedAt = "resolved", &end
@@ -268,7 +269,7 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 		}
 		first := ups[0]
 		inc := spIncident{ID: idString(id), CreatedAt: first.Published.UTC(), StartedAt: first.Published.UTC(), PageID: pageID,
-			Shortlink: "/incidents/" + idString(id), IncidentUpdates: []spUpdate{}, Components: []spComponent{}, Impact: "none"}
+			Shortlink: p.s.base + "/incidents/" + idString(id), IncidentUpdates: []spUpdate{}, Components: []spComponent{}, Impact: "none"}
 		applyAdmin(&inc, ups, names)
 		out = append(out, inc)
 	}
@@ -358,7 +359,7 @@ func (p *publicAPI) maintenanceDocs(names map[string]string, now time.Time) []sp
 		status := maintenanceStatus(m, now)
 		from, until := m.Start.UTC(), m.End.UTC()
 		doc := spIncident{ID: idString(m.ID), Name: m.Title, Status: status, CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(),
-			Impact: "maintenance", StartedAt: from, PageID: pageID, Shortlink: "/maintenances/" + idString(m.ID),
+			Impact: "maintenance", StartedAt: from, PageID: pageID, Shortlink: p.s.base + "/maintenances/" + idString(m.ID),
 			ScheduledFor: &from, ScheduledUntil: &until, Components: []spComponent{},
 			IncidentUpdates: []spUpdate{{ID: idString(m.Root), Status: m.Status.String(), Body: m.Body, IncidentID: idString(m.ID),
 				CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(), DisplayAt: m.At.UTC(), AffectedComponents: []spAffected{}}}}

@@ -401,3 +401,59 @@ func TestMaintenancePage(t *testing.T) {
 		}
 	}
 }
+
+// With site.public_url, the links Constat hands to other sites are
+// absolute: the Statuspage page url and shortlinks, the Atom links, the
+// pages' hreflang alternates. The links between pages stay root-relative.
+func TestPublicURLMakesHandedLinksAbsolute(t *testing.T) {
+	const base = "https://constat.example.org"
+	st := newTestStackWith(t, t.TempDir(), "site:\n  public_url: "+base+"/\n"+testConfig)
+	svc, err := incidents.NewService(st.tl, st.rec, st.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := incidents.NewAdmin(st.tl, st.cfg.Components)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	st.s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm, Now: func() time.Time { return now }})
+	for i, ok := range []bool{false, false, false} {
+		r := quotaRound(0, ok)
+		r.Start = now.Add(time.Duration(i-5) * time.Minute)
+		if _, err := svc.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		t.Fatal(err)
+	}
+	s := st.s
+	var sum spSummaryDoc
+	getJSON(t, s, "/api/v2/summary.json", &sum)
+	if sum.Page.URL != base+"/" {
+		t.Errorf("page.url = %q, want %q", sum.Page.URL, base+"/")
+	}
+	if len(sum.Incidents) != 1 || !strings.HasPrefix(sum.Incidents[0].Shortlink, base+"/incidents/") {
+		t.Errorf("incident shortlinks = %+v, want absolute under %s", sum.Incidents, base)
+	}
+	if len(sum.ScheduledMaintenances) != 1 || !strings.HasPrefix(sum.ScheduledMaintenances[0].Shortlink, base+"/maintenances/") {
+		t.Errorf("maintenance shortlinks = %+v, want absolute under %s", sum.ScheduledMaintenances, base)
+	}
+	feed := serveReq(s, http.MethodGet, "/history.atom", nil).Body.String()
+	for _, want := range []string{`href="` + base + `/history.atom"`, `href="` + base + `/"`, `href="` + base + `/incidents/`} {
+		if !strings.Contains(feed, want) {
+			t.Errorf("Atom feed lacks %s", want)
+		}
+	}
+	home := serveReq(s, http.MethodGet, "/en/", nil).Body.String()
+	for _, want := range []string{`<link rel="alternate" hreflang="fr" href="` + base + `/">`, `<link rel="alternate" hreflang="en" href="` + base + `/en/">`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("English home lacks %s", want)
+		}
+	}
+	if strings.Contains(home, `<a href="`+base) {
+		t.Errorf("links between pages became absolute; they must stay root-relative for static copies")
+	}
+}
