@@ -223,6 +223,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 	}
 	worst := probes.Operational
 	today := timeline.DateOf(s.pub.cfg.Now())
+	var rollups []timeline.DayRollup
 	for gi := range v.Groups {
 		for ri := range v.Groups[gi].Rows {
 			row := &v.Groups[gi].Rows[ri]
@@ -233,8 +234,8 @@ func (s *Server) enrich(l lang, v *statusView) error {
 					worst = st
 				}
 			}
-			rollups, err := s.rec.Timeline().Rollups(row.ID, today.AddDays(1-barDays), today)
-			if err != nil {
+			var err error // one buffer for every component: the bar keeps nothing of it
+			if rollups, err = s.rec.Timeline().AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
 				return fmt.Errorf("rollups of %s: %w", row.ID, err)
 			}
 			row.Bars, row.Uptime = s.bars.historyBar(l, rollups, today)

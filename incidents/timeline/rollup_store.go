@@ -24,9 +24,16 @@ import (
 // cursor range of at most to - from + 1 values, whatever the measurement
 // rate, and the open days from memory.
 func (t *Timeline) Rollups(component string, from, to Date) ([]DayRollup, error) {
+	return t.AppendRollups(nil, component, from, to)
+}
+
+// AppendRollups is Rollups appending to dst and returning the extended
+// slice, so that a reader of many components (the home page reads 90 days
+// of each, 39 KB a component) reuses one buffer.
+func (t *Timeline) AppendRollups(dst []DayRollup, component string, from, to Date) ([]DayRollup, error) {
 	lo, hi := from.number(), to.number()
 	if lo > hi || hi < math.MinInt32 || lo > math.MaxInt32 {
-		return nil, nil
+		return dst, nil
 	}
 	lo, hi = max(lo, math.MinInt32), min(hi, math.MaxInt32)
 	// As rangeEntries: the open days as of the last batch applied, and a
@@ -44,14 +51,15 @@ func (t *Timeline) Rollups(component string, from, to Date) ([]DayRollup, error)
 	}
 	t.mu.RUnlock()
 	if !ok || err != nil {
-		return nil, closedErr(err)
+		return dst, closedErr(err)
 	}
 	defer tx.Rollback()
-	out, err := storedRollups(tx, uint32(comp), int32(lo), int32(hi), open)
+	n := len(dst)
+	out, err := storedRollups(dst, tx, uint32(comp), int32(lo), int32(hi), open)
 	if err != nil {
-		return nil, fmt.Errorf("rollups of %s: %w", component, err)
+		return dst, fmt.Errorf("rollups of %s: %w", component, err)
 	}
-	for i := range out {
+	for i := n; i < len(out); i++ {
 		out[i].Component = component
 	}
 	return out, nil
@@ -77,10 +85,11 @@ func (t *Timeline) openDays(comp uint32, lo, hi int32) map[int32]*DayRollup {
 	return open
 }
 
-// storedRollups merges the rollups stored for days [lo, hi] of comp with
-// open, which takes precedence, in day order.
-func storedRollups(tx *bolt.Tx, comp uint32, lo, hi int32, open map[int32]*DayRollup) ([]DayRollup, error) {
-	out := make([]DayRollup, 0, min(int64(hi)-int64(lo)+1, 400))
+// storedRollups appends to dst the rollups stored for days [lo, hi] of comp
+// merged with open, which takes precedence, in day order.
+func storedRollups(dst []DayRollup, tx *bolt.Tx, comp uint32, lo, hi int32, open map[int32]*DayRollup) ([]DayRollup, error) {
+	n := len(dst)
+	out := slices.Grow(dst, int(min(int64(hi)-int64(lo)+1, 400)))
 	c := tx.Bucket(bucketRollups).Cursor()
 	end := rollupKey{comp, hi}.append(nil)
 	for k, v := c.Seek(rollupKey{comp, lo}.append(nil)); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
@@ -104,7 +113,7 @@ func storedRollups(tx *bolt.Tx, comp uint32, lo, hi int32, open map[int32]*DayRo
 		out = append(out, r)
 	}
 	if len(open) > 0 {
-		slices.SortFunc(out, func(a, b DayRollup) int { return a.Day.Compare(b.Day) })
+		slices.SortFunc(out[n:], func(a, b DayRollup) int { return a.Day.Compare(b.Day) })
 	}
 	return out, nil
 }

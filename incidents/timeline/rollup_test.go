@@ -270,6 +270,30 @@ func TestRollupsMatchRange(t *testing.T) {
 		checkRollupsMatch(t, tl, g.comps)
 	})
 
+	t.Run("append", func(t *testing.T) {
+		// One buffer for several components, open days included: each
+		// appended part is what Rollups returns, the prefix untouched.
+		from, to := Date{2021, 3, 1}, Date{2021, 4, 30}
+		var buf []DayRollup
+		for round := range 2 {
+			buf = buf[:0]
+			for _, c := range g.comps {
+				n := len(buf)
+				var err error
+				if buf, err = tl.AppendRollups(buf, c, from, to); err != nil {
+					t.Fatal(err)
+				}
+				want, err := tl.Rollups(c, from, to)
+				if err != nil || !reflect.DeepEqual(buf[n:], want) {
+					t.Errorf("round %d: AppendRollups(%s) appended %d days, want Rollups' %d (%v)", round, c, len(buf)-n, len(want), err)
+				}
+			}
+		}
+		if got, err := tl.AppendRollups(buf[:1], "absent", from, to); len(got) != 1 {
+			t.Errorf("AppendRollups of an unknown component = %d days, %v; want dst unchanged", len(got), err)
+		}
+	})
+
 	t.Run("bounds", func(t *testing.T) {
 		one, err := tl.Rollups("ent-hdf", Date{2021, 3, 28}, Date{2021, 3, 28})
 		if err != nil || len(one) != 1 || one[0].Day != (Date{2021, 3, 28}) {
