@@ -159,3 +159,20 @@ func TestDayStripDaylightSaving(t *testing.T) {
 		t.Errorf("strip of 28 March 2021 = %s, want 1380 minutes", svg)
 	}
 }
+
+// A silence splits a run, but the round after it, in the same state, is
+// not "the next measurement in another state".
+func TestDayRunsSilenceInSameState(t *testing.T) {
+	var rs runs
+	for i, minute := range []int{3, 4, 30} { // 9 h 03, 9 h 04, then 9 h 30 after a silence
+		r := quotaRound(minute, false)
+		rs.add(timeline.Measurement{Seq: uint64(i + 1), Result: r})
+	}
+	ps := rs.periods(french)
+	if len(ps) != 2 {
+		t.Fatalf("periods = %+v, want 2 split by the silence", ps)
+	}
+	if ps[0].Next != "" {
+		t.Errorf("first period's next = %q, want none: the round after the silence is in the same state", ps[0].Next)
+	}
+}

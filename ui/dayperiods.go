@@ -18,7 +18,7 @@ import (
 type run struct {
 	status          probes.Status
 	first, last     time.Time // starts of the run's first and last rounds
-	next            time.Time // start of the next round, in another status; zero if none that day
+	next            time.Time // start of the next round, in another status; zero if none that day or a silence came first in the same one
 	firstSeq, seq   uint64    // evidence numbers of the first and last rounds
 	rounds          int
 	outcomes        map[probes.Outcome]int
@@ -39,7 +39,9 @@ func (rs *runs) add(m timeline.Measurement) {
 			cur.extend(m)
 			return
 		}
-		cur.next = m.Start
+		if cur.status != m.Status {
+			cur.next = m.Start // after a silence in the same state, nothing says when it changed
+		}
 	}
 	r := &run{status: m.Status, first: m.Start, firstSeq: m.Seq, outcomes: map[probes.Outcome]int{}}
 	r.extend(m)
