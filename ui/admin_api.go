@@ -173,19 +173,32 @@ func (a *admin) apiIncidentUpdate(c echo.Context) error {
 }
 
 func (a *admin) apiPostUpdate(c echo.Context, incident uint64) error {
-	var req updateRequest
+	return apiWrite(c, func(r updateRequest) (incidents.UpdateInput, error) { return r.input(incident) },
+		func(in incidents.UpdateInput) (incidents.Update, error) {
+			return a.cfg.Admin.PostUpdate(c.Request().Context(), tokenAccount(c), in)
+		},
+		func(u incidents.Update) any {
+			return updateResponse{Seq: u.Seq, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
+		})
+}
+
+// apiWrite is every write of the admin API: decode the JSON body into a
+// request R, make its input I, record it, and answer 201 with what answer
+// makes of the record O; any failure is refused with the field it names.
+func apiWrite[R, I, O any](c echo.Context, input func(R) (I, error), record func(I) (O, error), answer func(O) any) error {
+	var req R
 	if err := decodeJSON(c, &req); err != nil {
 		return apiFail(c, err)
 	}
-	in, err := req.input(incident)
+	in, err := input(req)
 	if err != nil {
 		return apiFail(c, err)
 	}
-	u, err := a.cfg.Admin.PostUpdate(c.Request().Context(), tokenAccount(c), in)
+	out, err := record(in)
 	if err != nil {
 		return apiFail(c, err)
 	}
-	return c.JSON(http.StatusCreated, updateResponse{Seq: u.Seq, Incident: u.Incident, Status: u.Status.String(), Published: u.Published})
+	return c.JSON(http.StatusCreated, answer(out))
 }
 
 // statementRequest is the body of POST /statements.
@@ -211,20 +224,14 @@ type statementResponse struct {
 	At       time.Time `json:"at"`
 }
 
+func statementAnswer(st incidents.Statement) any {
+	return statementResponse{st.Seq, st.Root, st.Incident, st.At}
+}
+
 func (a *admin) apiStatement(c echo.Context) error {
-	var req statementRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
-	}
-	in, err := req.input()
-	if err != nil {
-		return apiFail(c, err)
-	}
-	st, err := a.cfg.Admin.RecordStatement(c.Request().Context(), tokenAccount(c), in)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	return c.JSON(http.StatusCreated, statementResponse{st.Seq, st.Root, st.Incident, st.At})
+	return apiWrite(c, statementRequest.input, func(in incidents.StatementInput) (incidents.Statement, error) {
+		return a.cfg.Admin.RecordStatement(c.Request().Context(), tokenAccount(c), in)
+	}, statementAnswer)
 }
 
 // maintenanceRequest is the body of POST /maintenances.
@@ -254,20 +261,14 @@ type maintenanceResponse struct {
 	ID   uint64 `json:"id"`
 }
 
+func maintenanceAnswer(m incidents.ScheduledMaintenance) any {
+	return maintenanceResponse{m.Seq, m.Root, m.ID}
+}
+
 func (a *admin) apiMaintenance(c echo.Context) error {
-	var req maintenanceRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
-	}
-	in, err := req.input()
-	if err != nil {
-		return apiFail(c, err)
-	}
-	m, err := a.scheduleMaintenance(c, tokenAccount(c), in)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	return c.JSON(http.StatusCreated, maintenanceResponse{m.Seq, m.Root, m.ID})
+	return apiWrite(c, maintenanceRequest.input, func(in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
+		return a.scheduleMaintenance(c, tokenAccount(c), in)
+	}, maintenanceAnswer)
 }
 
 // The revision routes, POST /{updates,statements,maintenances}/{seq}/revisions,
@@ -291,19 +292,13 @@ func (a *admin) apiReviseUpdate(c echo.Context) error {
 	if !ok {
 		return badSeq(c)
 	}
-	var req updateRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
-	}
-	in, err := req.input(0)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	u, err := a.cfg.Admin.ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	return c.JSON(http.StatusCreated, updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published})
+	return apiWrite(c, func(r updateRequest) (incidents.UpdateInput, error) { return r.input(0) },
+		func(in incidents.UpdateInput) (incidents.Update, error) {
+			return a.cfg.Admin.ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
+		},
+		func(u incidents.Update) any {
+			return updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
+		})
 }
 
 func (a *admin) apiReviseStatement(c echo.Context) error {
@@ -311,19 +306,9 @@ func (a *admin) apiReviseStatement(c echo.Context) error {
 	if !ok {
 		return badSeq(c)
 	}
-	var req statementRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
-	}
-	in, err := req.input()
-	if err != nil {
-		return apiFail(c, err)
-	}
-	st, err := a.cfg.Admin.ReviseStatement(c.Request().Context(), tokenAccount(c), seq, in)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	return c.JSON(http.StatusCreated, statementResponse{st.Seq, st.Root, st.Incident, st.At})
+	return apiWrite(c, statementRequest.input, func(in incidents.StatementInput) (incidents.Statement, error) {
+		return a.cfg.Admin.ReviseStatement(c.Request().Context(), tokenAccount(c), seq, in)
+	}, statementAnswer)
 }
 
 func (a *admin) apiReviseMaintenance(c echo.Context) error {
@@ -331,19 +316,9 @@ func (a *admin) apiReviseMaintenance(c echo.Context) error {
 	if !ok {
 		return badSeq(c)
 	}
-	var req maintenanceRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
-	}
-	in, err := req.input()
-	if err != nil {
-		return apiFail(c, err)
-	}
-	m, err := a.reviseMaintenance(c, tokenAccount(c), seq, in)
-	if err != nil {
-		return apiFail(c, err)
-	}
-	return c.JSON(http.StatusCreated, maintenanceResponse{m.Seq, m.Root, m.ID})
+	return apiWrite(c, maintenanceRequest.input, func(in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
+		return a.reviseMaintenance(c, tokenAccount(c), seq, in)
+	}, maintenanceAnswer)
 }
 
 // parseRFC3339 parses s into *t; "" leaves *t zero (Admin says if required).
