@@ -16,13 +16,12 @@ import (
 // strip of the day: the exact minutes of each outage, which is what a
 // journalist quotes.
 type run struct {
-	status          probes.Status
-	first, last     time.Time // starts of the run's first and last rounds
-	next            time.Time // start of the next round, in another status; zero if none that day or a silence came first in the same one
-	firstSeq, seq   uint64    // evidence numbers of the first and last rounds
-	rounds          int
-	outcomes        map[probes.Outcome]int
-	outcomeSequence []probes.Outcome // in order of first appearance
+	status        probes.Status
+	first, last   time.Time // starts of the run's first and last rounds
+	next          time.Time // start of the next round, in another status; zero if none that day or a silence came first in the same one
+	firstSeq, seq uint64    // evidence numbers of the first and last rounds
+	rounds        int
+	outcomes      []outcomeCount // in order of first appearance
 }
 
 // runGap is the silence after which a run stops at its last round instead
@@ -43,7 +42,7 @@ func (rs *runs) add(m timeline.Measurement) {
 			cur.next = m.Start // after a silence in the same state, nothing says when it changed
 		}
 	}
-	r := &run{status: m.Status, first: m.Start, firstSeq: m.Seq, outcomes: map[probes.Outcome]int{}}
+	r := &run{status: m.Status, first: m.Start, firstSeq: m.Seq}
 	r.extend(m)
 	*rs = append(*rs, r)
 }
@@ -55,10 +54,13 @@ func (r *run) extend(m timeline.Measurement) {
 	if o == probes.OutcomeUnknown {
 		return
 	}
-	if r.outcomes[o] == 0 {
-		r.outcomeSequence = append(r.outcomeSequence, o)
+	for i := range r.outcomes { // a handful at most
+		if r.outcomes[i].Outcome == o.String() {
+			r.outcomes[i].Count++
+			return
+		}
 	}
-	r.outcomes[o]++
+	r.outcomes = append(r.outcomes, outcomeCount{o.String(), 1})
 }
 
 // roundOutcome is what went wrong in a round: the failing step's outcome,
@@ -99,9 +101,7 @@ func (rs runs) periods(l lang) []dayPeriod {
 		if r.rounds == 1 {
 			p.Rounds = l.tf("day.period.one", r.firstSeq)
 		}
-		for _, o := range r.outcomeSequence {
-			p.Outcomes = append(p.Outcomes, outcomeCount{o.String(), r.outcomes[o]})
-		}
+		p.Outcomes = r.outcomes
 		out = append(out, p)
 	}
 	return out
