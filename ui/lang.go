@@ -103,8 +103,15 @@ func (l lang) versions(path string) []version {
 // absolute with base, the configured public URL ("" keeps it relative).
 func (l lang) funcs(base string) template.FuncMap {
 	return template.FuncMap{"t": l.t, "tf": l.tf, "markup": l.markup, "heure": l.heure, "href": l.href,
-		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }}
+		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }, "pageTop": pageTop}
 }
+
+// topView is what the "top" partial opens a page with.
+type topView struct{ Path, Title, Class, Heading string }
+
+// pageTop gathers the "top" partial's arguments: the page's French path
+// (for the language switch), its <title>, its body class and its <h1>.
+func pageTop(path, title, class, heading string) topView { return topView{path, title, class, heading} }
 
 // parseTemplates parses the templates once per language: the French set,
 // which the admin pages use too, then a clone of it per other language
