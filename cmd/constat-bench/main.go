@@ -55,6 +55,16 @@ func buildConstat(dir string) (string, error) {
 	return bin, nil
 }
 
+// profileArgs are the serve flags that write a CPU profile to path, none
+// when path is "".
+func profileArgs(path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	abs, err := filepath.Abs(path)
+	return []string{"-cpuprofile", abs}, err
+}
+
 // startServe runs "constat serve" on a loopback port, with extra flags, and
 // returns its address and a function that stops it.
 func startServe(bin, cfg, data string, extra ...string) (string, func(), error) {
@@ -101,13 +111,11 @@ func benchProbes(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *interval+*measure+2*time.Minute)
 	defer cancel()
 	serveArgs := []string{"serve", "-config", cfg, "-data", filepath.Join(dir, "data"), "-listen", "127.0.0.1:0"}
-	if *profile != "" {
-		abs, err := filepath.Abs(*profile)
-		if err != nil {
-			return err
-		}
-		serveArgs = append(serveArgs, "-cpuprofile", abs)
+	extra, err := profileArgs(*profile)
+	if err != nil {
+		return err
 	}
+	serveArgs = append(serveArgs, extra...)
 	name, what := *bin, "constat serve"
 	if *baseline {
 		self, err := os.Executable()

@@ -39,13 +39,9 @@ func benchPage(args []string) error {
 	}
 	defer env.Close()
 	dir := env.dir
-	var extra []string
-	if *profile != "" {
-		abs, err := filepath.Abs(*profile)
-		if err != nil {
-			return err
-		}
-		extra = []string{"-cpuprofile", abs}
+	extra, err := profileArgs(*profile)
+	if err != nil {
+		return err
 	}
 	addr, stop, err := startServe(env.bin, env.cfg, filepath.Join(dir, "data"), extra...)
 	if err != nil {
