@@ -68,23 +68,31 @@ func profileArgs(path string) ([]string, error) {
 // startServe runs "constat serve" on a loopback port, with extra flags, and
 // returns its address and a function that stops it.
 func startServe(bin, cfg, data string, extra ...string) (string, func(), error) {
-	cmd := exec.Command(bin, append([]string{"serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0"}, extra...)...)
+	_, addr, stop, err := startChild(context.Background(), bin, append([]string{"serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0"}, extra...)...)
+	return addr, stop, err
+}
+
+// startChild runs name with args, killed when ctx ends, and waits for the
+// line saying where it serves; it returns the process, that address and a
+// function that stops it.
+func startChild(ctx context.Context, name string, args ...string) (*exec.Cmd, string, func(), error) {
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	stop := func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }
 	addr, err := servingAddr(stdout)
 	if err != nil {
 		stop()
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	go io.Copy(io.Discard, stdout)
-	return addr, stop, nil
+	return cmd, addr, stop, nil
 }
 
 func benchProbes(args []string) error {
@@ -132,21 +140,11 @@ func benchProbes(args []string) error {
 		serveArgs = []string{"netclient", "-target", target.Addr().String(), "-checks", strconv.Itoa(*checks),
 			"-interval", interval.String(), "-keep-alive=" + strconv.FormatBool(*keepAlive), "-raw=" + strconv.FormatBool(*raw), "-idle=" + strconv.FormatBool(*idle)}
 	}
-	cmd := exec.CommandContext(ctx, name, serveArgs...)
-	cmd.Stderr = io.Discard
-	stdout, err := cmd.StdoutPipe()
+	cmd, addr, stop, err := startChild(ctx, name, serveArgs...)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
-	addr, err := servingAddr(stdout)
-	if err != nil {
-		return err
-	}
-	go io.Copy(io.Discard, stdout)
+	defer stop()
 
 	fmt.Printf("%s: %d checks every %v against http://%s/, warming up %v\n", what, *checks, *interval, target.Addr(), *interval+5*time.Second)
 	time.Sleep(*interval + 5*time.Second) // every check has run at least once
