@@ -17,22 +17,6 @@ import (
 	"github.com/constat-ent/constat/probes"
 )
 
-// ValidationError is returned (wrapped) by Admin's methods when an input
-// field is not acceptable; nothing was recorded. Field names the field as
-// in a form or JSON ("title", "components[2].status", "source_url"),
-// Message says what is wrong, in English.
-type ValidationError struct {
-	Field   string
-	Message string
-}
-
-// Error reads "title: is 250 bytes long, at most 200".
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
-
-func invalidf(field, format string, args ...any) *ValidationError {
-	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
 // Actions Admin records in the audit trail. Callers of Admin.Audit use their
 // own ("account.login", "token.create") in the same form.
 const (

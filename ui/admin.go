@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
@@ -21,8 +22,7 @@ import (
 
 // AdminConfig configures the admin side (EnableAdmin).
 type AdminConfig struct {
-	Accounts *incidents.Accounts     // required
-	Limiter  *incidents.LoginLimiter // required
+	Accounts *accounts.Store // required
 	// Admin reads and writes updates, statements and maintenances. Without
 	// it, only login, logout and the open incidents are served.
 	Admin         *incidents.Admin
@@ -49,8 +49,8 @@ type admin struct {
 // set, the admin API (/api/admin/v1/…). Call it once, after New and before
 // serving: echo's router is not safe to change while it serves.
 func (s *Server) EnableAdmin(cfg AdminConfig) error {
-	if cfg.Accounts == nil || cfg.Limiter == nil {
-		return errors.New("enable admin: Accounts and Limiter are required")
+	if cfg.Accounts == nil {
+		return errors.New("enable admin: Accounts is required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = s.log
@@ -73,13 +73,13 @@ func (s *Server) EnableAdmin(cfg AdminConfig) error {
 	sg.GET("/maintenances/new", a.maintenanceForm)
 	sg.POST("/maintenances", a.postMaintenance)
 	api := s.e.Group("/api/admin/v1", adminHeaders)
-	api.POST("/incidents", a.apiCreateIncident, a.requireToken(incidents.ScopeIncidentsWrite))
-	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(incidents.ScopeIncidentsWrite))
-	api.POST("/statements", a.apiStatement, a.requireToken(incidents.ScopeStatementsWrite))
-	api.POST("/maintenances", a.apiMaintenance, a.requireToken(incidents.ScopeMaintenanceWrite))
-	api.POST("/updates/:seq/revisions", a.apiReviseUpdate, a.requireToken(incidents.ScopeIncidentsWrite))
-	api.POST("/statements/:seq/revisions", a.apiReviseStatement, a.requireToken(incidents.ScopeStatementsWrite))
-	api.POST("/maintenances/:seq/revisions", a.apiReviseMaintenance, a.requireToken(incidents.ScopeMaintenanceWrite))
+	api.POST("/incidents", a.apiCreateIncident, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/statements", a.apiStatement, a.requireToken(accounts.ScopeStatementsWrite))
+	api.POST("/maintenances", a.apiMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
+	api.POST("/updates/:seq/revisions", a.apiReviseUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/statements/:seq/revisions", a.apiReviseStatement, a.requireToken(accounts.ScopeStatementsWrite))
+	api.POST("/maintenances/:seq/revisions", a.apiReviseMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
 	return nil
 }
 
@@ -113,7 +113,7 @@ type adminPage struct {
 	Records bool // the admin service is there: show the forms
 }
 
-func (a *admin) page(sess incidents.Session) adminPage {
+func (a *admin) page(sess accounts.Session) adminPage {
 	return adminPage{Account: sess.Account, CSRF: sess.CSRF, Records: a.records()}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/labstack/echo/v4"
 )
@@ -34,7 +35,7 @@ func refuse(c echo.Context, code int, field, format string, args ...any) error {
 }
 
 // requireToken authenticates the bearer token and checks it grants scope.
-func (a *admin) requireToken(scope incidents.Scope) echo.MiddlewareFunc {
+func (a *admin) requireToken(scope accounts.Scope) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
@@ -43,14 +44,14 @@ func (a *admin) requireToken(scope incidents.Scope) echo.MiddlewareFunc {
 				return refuse(c, http.StatusUnauthorized, "", "missing bearer token")
 			}
 			name, scopes, err := a.cfg.Accounts.TokenAuth(strings.TrimSpace(tok))
-			if errors.Is(err, incidents.ErrBadCredentials) {
+			if errors.Is(err, accounts.ErrBadCredentials) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="invalid_token"`)
 				return refuse(c, http.StatusUnauthorized, "", "invalid or revoked token")
 			}
 			if err != nil {
 				return err
 			}
-			if !incidents.Has(scopes, scope) {
+			if !accounts.Has(scopes, scope) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="insufficient_scope", scope="`+scope.String()+`"`)
 				return refuse(c, http.StatusForbidden, "", "token lacks scope %s", scope)
 			}

@@ -10,12 +10,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/labstack/echo/v4"
 )
 
 // Cookie names. The session cookie holds the session ID from
-// incidents.Accounts; the login cookie holds the CSRF token of the login
+// accounts.Store; the login cookie holds the CSRF token of the login
 // form, which is filled before any session exists (double submit).
 const (
 	sessionCookie = "constat_session"
@@ -84,7 +84,7 @@ func (a *admin) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		sess, err := a.cfg.Accounts.Session(ck.Value)
 		switch {
-		case errors.Is(err, incidents.ErrSessionExpired), errors.Is(err, incidents.ErrBadCredentials):
+		case errors.Is(err, accounts.ErrSessionExpired), errors.Is(err, accounts.ErrBadCredentials):
 			a.setCookie(c, sessionCookie, "", -1)
 			return c.Redirect(http.StatusSeeOther, "/admin/login")
 		case err != nil:
@@ -103,8 +103,8 @@ func (a *admin) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func session(c echo.Context) incidents.Session {
-	s, _ := c.Get(ctxSession).(incidents.Session)
+func session(c echo.Context) accounts.Session {
+	s, _ := c.Get(ctxSession).(accounts.Session)
 	return s
 }
 
@@ -128,7 +128,8 @@ func (a *admin) renderLogin(c echo.Context, code int, name, msgKey string) error
 	return a.render(c, code, "admin_login.html", v)
 }
 
-// login checks the login form: CSRF, limiter, then password.
+// login checks the login form's CSRF token, then applies the login rules
+// (accounts.Store.Login: limiter, password, session).
 func (a *admin) login(c echo.Context) error {
 	if err := parseForm(c); err != nil {
 		return err
@@ -138,21 +139,15 @@ func (a *admin) login(c echo.Context) error {
 	if err != nil || !equalToken(ck.Value, f.Get(csrfField)) {
 		return echo.NewHTTPError(http.StatusForbidden)
 	}
-	name, addr := strings.TrimSpace(f.Get("account")), a.clientAddr(c)
-	if ok, wait := a.cfg.Limiter.Allow(addr, name); !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	name := strings.TrimSpace(f.Get("account"))
+	sess, err := a.cfg.Accounts.Login(a.clientAddr(c), name, f.Get("password"))
+	if le, ok := errors.AsType[*accounts.LimitError](err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.RetryAfter.Seconds()))))
 		return a.renderLogin(c, http.StatusTooManyRequests, name, "admin.login.limited")
 	}
-	err = a.cfg.Accounts.Authenticate(name, f.Get("password"))
-	if errors.Is(err, incidents.ErrBadCredentials) {
-		a.cfg.Limiter.Failure(addr, name)
+	if errors.Is(err, accounts.ErrBadCredentials) {
 		return a.renderLogin(c, http.StatusOK, name, "admin.login.failed")
 	}
-	if err != nil {
-		return err
-	}
-	a.cfg.Limiter.Success(addr, name)
-	sess, err := a.cfg.Accounts.NewSession(name)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 )
@@ -48,7 +49,7 @@ func (c *testClock) Advance(d time.Duration) {
 type adminEnv struct {
 	url      string
 	client   *http.Client // with a cookie jar; does not follow redirects
-	accounts *incidents.Accounts
+	accounts *accounts.Store
 	tl       *timeline.Timeline
 	admin    *incidents.Admin // nil with envOptions.noAdmin
 	clock    *testClock
@@ -68,8 +69,8 @@ func newAdminEnv(t *testing.T, o envOptions) *adminEnv {
 	t.Helper()
 	dir := t.TempDir()
 	clock := &testClock{now: time.Now()}
-	acc, err := incidents.OpenAccounts(filepath.Join(dir, "accounts.db"), incidents.AccountsOptions{
-		Now: clock.Now, NoSync: true, HashCost: incidents.HashCost{Time: 1, MemoryKiB: 8, Threads: 1}})
+	acc, err := accounts.Open(filepath.Join(dir, "accounts.db"), accounts.Options{
+		Now: clock.Now, NoSync: true, HashCost: accounts.HashCost{Time: 1, MemoryKiB: 8, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func newAdminEnv(t *testing.T, o envOptions) *adminEnv {
 		}
 	}
 	err = s.EnableAdmin(AdminConfig{
-		Accounts: acc, Admin: env.admin, Limiter: incidents.NewLoginLimiter(clock.Now), TrustProxy: o.trustProxy,
+		Accounts: acc, Admin: env.admin, TrustProxy: o.trustProxy,
 		OpenIncidents: func() []incidents.Incident { return env.open },
 		OnMaintenance: func() { env.maintOK.Add(1) },
 	})
@@ -207,7 +208,7 @@ func t2h(id string) string {
 func TestAdminLoginRateLimit(t *testing.T) {
 	t.Run("per account", func(t *testing.T) {
 		env := newAdminEnv(t, envOptions{trustProxy: true})
-		for i := range incidents.LoginAccountFailures {
+		for i := range accounts.LoginAccountFailures {
 			// Each guess from its own address: only the account limit applies.
 			h := http.Header{"X-Forwarded-For": {"203.0.113." + strconv.Itoa(i+1)}}
 			if resp, _ := env.tryLogin(t, testAccount, "wrong password!", h); resp.StatusCode != http.StatusOK {
@@ -216,26 +217,26 @@ func TestAdminLoginRateLimit(t *testing.T) {
 		}
 		resp, body := env.tryLogin(t, testAccount, testPassword, http.Header{"X-Forwarded-For": {"198.51.100.7"}})
 		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		if resp.StatusCode != http.StatusTooManyRequests || ra <= 0 || ra > int(incidents.LoginWindow.Seconds()) {
+		if resp.StatusCode != http.StatusTooManyRequests || ra <= 0 || ra > int(accounts.LoginWindow.Seconds()) {
 			t.Fatalf("login after %d failures = %d, Retry-After %q; want 429 and 1-900",
-				incidents.LoginAccountFailures, resp.StatusCode, resp.Header.Get("Retry-After"))
+				accounts.LoginAccountFailures, resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
 		if !strings.Contains(body, t2h("admin.login.limited")) || sessionCookieOf(resp) != nil {
 			t.Errorf("429 page lacks the message or sets a session:\n%s", body)
 		}
-		env.clock.Advance(incidents.LoginWindow)
+		env.clock.Advance(accounts.LoginWindow)
 		env.login(t) // the window has passed
 	})
 	t.Run("per address, X-Forwarded-For not trusted", func(t *testing.T) {
 		env := newAdminEnv(t, envOptions{})
-		for i := range incidents.LoginAddressFailures {
+		for i := range accounts.LoginAddressFailures {
 			h := http.Header{"X-Forwarded-For": {"203.0.113." + strconv.Itoa(i+1)}} // ignored: counted as 127.0.0.1
 			if resp, _ := env.tryLogin(t, "user"+strconv.Itoa(i), "wrong password!", h); resp.StatusCode != http.StatusOK {
 				t.Fatalf("failure %d = %d, want 200", i+1, resp.StatusCode)
 			}
 		}
 		if resp, _ := env.tryLogin(t, testAccount, testPassword, nil); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-			t.Fatalf("login after %d failures from one address = %d, want 429 with Retry-After", incidents.LoginAddressFailures, resp.StatusCode)
+			t.Fatalf("login after %d failures from one address = %d, want 429 with Retry-After", accounts.LoginAddressFailures, resp.StatusCode)
 		}
 	})
 }
@@ -317,7 +318,7 @@ func TestAdminCSRF(t *testing.T) {
 func TestAdminSessionExpired(t *testing.T) {
 	env := newAdminEnv(t, envOptions{})
 	tok := env.login(t)
-	env.clock.Advance(incidents.DefaultSessionIdle + time.Minute)
+	env.clock.Advance(accounts.DefaultSessionIdle + time.Minute)
 	for _, req := range []struct {
 		method string
 		form   url.Values
@@ -384,7 +385,7 @@ func (e *adminEnv) api(t *testing.T, path, tok, body string) (*http.Response, ma
 	return resp, out
 }
 
-func (e *adminEnv) token(t *testing.T, scopes ...incidents.Scope) string {
+func (e *adminEnv) token(t *testing.T, scopes ...accounts.Scope) string {
 	t.Helper()
 	tok, err := e.accounts.NewToken(testAccount, scopes, "")
 	if err != nil {
@@ -397,7 +398,7 @@ const validIncident = `{"status":"investigating","impact":"major","title":"Conne
 
 func TestAdminAPIAuth(t *testing.T) {
 	env := newAdminEnv(t, envOptions{})
-	stmtOnly := env.token(t, incidents.ScopeStatementsWrite)
+	stmtOnly := env.token(t, accounts.ScopeStatementsWrite)
 	tests := []struct {
 		name, path, tok string
 		want            int
@@ -408,7 +409,7 @@ func TestAdminAPIAuth(t *testing.T) {
 		{"token without incidents:write", "/api/admin/v1/incidents", stmtOnly, http.StatusForbidden},
 		{"token without incidents:write, update", "/api/admin/v1/incidents/1/updates", stmtOnly, http.StatusForbidden},
 		{"token without maintenance:write", "/api/admin/v1/maintenances", stmtOnly, http.StatusForbidden},
-		{"token without statements:write", "/api/admin/v1/statements", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden},
+		{"token without statements:write", "/api/admin/v1/statements", env.token(t, accounts.ScopeIncidentsWrite), http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,7 +432,7 @@ func TestAdminAPIAuth(t *testing.T) {
 
 func TestAdminAPIRequests(t *testing.T) {
 	env := newAdminEnv(t, envOptions{})
-	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	tok := env.token(t, accounts.ScopeIncidentsWrite, accounts.ScopeStatementsWrite, accounts.ScopeMaintenanceWrite)
 	soon := time.Now().Add(time.Hour).UTC()
 	start, end := soon.Format(time.RFC3339), soon.Add(time.Hour).Format(time.RFC3339)
 	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
@@ -605,7 +606,7 @@ func TestAdminDashboardXSS(t *testing.T) {
 		`[clic](javascript:alert(1))`,
 		`<a href="javascript:alert(1)">x</a>`,
 	}
-	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	tok := env.token(t, accounts.ScopeIncidentsWrite, accounts.ScopeStatementsWrite, accounts.ScopeMaintenanceWrite)
 	soon := time.Now().Add(time.Hour).UTC()
 	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
 	for i, p := range payloads {
@@ -655,7 +656,7 @@ func auditActions(e *adminEnv) []string {
 
 func TestAdminAPIRevisions(t *testing.T) {
 	env := newAdminEnv(t, envOptions{})
-	tok := env.token(t, incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite)
+	tok := env.token(t, accounts.ScopeIncidentsWrite, accounts.ScopeStatementsWrite, accounts.ScopeMaintenanceWrite)
 	soon := time.Now().Add(time.Hour).UTC()
 	start, end := soon.Format(time.RFC3339), soon.Add(time.Hour).Format(time.RFC3339)
 	said := time.Now().Add(-time.Hour).Format(time.RFC3339)
@@ -706,9 +707,9 @@ func TestAdminAPIRevisions(t *testing.T) {
 		{"unknown seq", "/api/admin/v1/updates/999/revisions", tok, http.StatusBadRequest, "revises"},
 		{"seq of another kind", "/api/admin/v1/updates/" + stmt + "/revisions", tok, http.StatusBadRequest, "revises"},
 		{"no token", "/api/admin/v1/updates/" + upd + "/revisions", "", http.StatusUnauthorized, ""},
-		{"token without incidents:write", "/api/admin/v1/updates/" + upd + "/revisions", env.token(t, incidents.ScopeStatementsWrite), http.StatusForbidden, ""},
-		{"token without statements:write", "/api/admin/v1/statements/" + stmt + "/revisions", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden, ""},
-		{"token without maintenance:write", "/api/admin/v1/maintenances/" + maint + "/revisions", env.token(t, incidents.ScopeIncidentsWrite), http.StatusForbidden, ""},
+		{"token without incidents:write", "/api/admin/v1/updates/" + upd + "/revisions", env.token(t, accounts.ScopeStatementsWrite), http.StatusForbidden, ""},
+		{"token without statements:write", "/api/admin/v1/statements/" + stmt + "/revisions", env.token(t, accounts.ScopeIncidentsWrite), http.StatusForbidden, ""},
+		{"token without maintenance:write", "/api/admin/v1/maintenances/" + maint + "/revisions", env.token(t, accounts.ScopeIncidentsWrite), http.StatusForbidden, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

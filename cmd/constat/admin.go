@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 )
 
 // passwordEnv names the variable that, when set, holds the password of
@@ -40,7 +40,7 @@ type adminCmd struct {
 	readPassword   func() ([]byte, error) // reads a line from the terminal without echo
 	lookupEnv      func(string) (string, bool)
 	stdout, stderr io.Writer
-	cost           incidents.HashCost // zero: the default; tests only
+	cost           accounts.HashCost // zero: the default; tests only
 }
 
 func runAdmin(args []string, stdout, stderr io.Writer) int {
@@ -103,7 +103,7 @@ func (c *adminCmd) parseName(f *flag.FlagSet, args []string) (name string, done 
 		f.Usage()
 		return "", true, exitUsage
 	}
-	if err := incidents.CheckName(name); err != nil {
+	if err := accounts.CheckName(name); err != nil {
 		fmt.Fprintf(c.stderr, "constat admin %s: %v\n", strings.TrimPrefix(f.Name(), "admin "), err)
 		return "", true, exitUsage
 	}
@@ -116,7 +116,7 @@ func (c *adminCmd) add(args []string) int {
 	if done {
 		return code
 	}
-	return c.with(*data, true, func(a *incidents.Accounts) error {
+	return c.with(*data, true, func(a *accounts.Store) error {
 		names, err := a.List()
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (c *adminCmd) passwd(args []string) int {
 	if done {
 		return code
 	}
-	return c.with(*data, false, func(a *incidents.Accounts) error {
+	return c.with(*data, false, func(a *accounts.Store) error {
 		names, err := a.List()
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (c *adminCmd) list(args []string) int {
 		f.Usage()
 		return exitUsage
 	}
-	return c.with(*data, false, func(a *incidents.Accounts) error {
+	return c.with(*data, false, func(a *accounts.Store) error {
 		names, err := a.List()
 		if err != nil {
 			return err
@@ -192,19 +192,19 @@ func (c *adminCmd) list(args []string) int {
 
 func (c *adminCmd) token(args []string) int {
 	f, data := c.flags("token", "[-data DIR] [-scope SCOPES] [-label LABEL] NAME")
-	all := joinScopes([]incidents.Scope{incidents.ScopeIncidentsWrite, incidents.ScopeStatementsWrite, incidents.ScopeMaintenanceWrite})
-	scopeList := f.String("scope", all, "comma-separated scopes among "+joinScopes(incidents.Scopes())+" (every scope may read)")
+	all := joinScopes([]accounts.Scope{accounts.ScopeIncidentsWrite, accounts.ScopeStatementsWrite, accounts.ScopeMaintenanceWrite})
+	scopeList := f.String("scope", all, "comma-separated scopes among "+joinScopes(accounts.Scopes())+" (every scope may read)")
 	label := f.String("label", "", "name of the token, for revoke (default: tok- and 8 hex digits)")
 	name, done, code := c.parseName(f, args)
 	if done {
 		return code
 	}
-	scopes, err := incidents.ParseScopes(*scopeList)
+	scopes, err := accounts.ParseScopes(*scopeList)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "constat admin token: -scope:", err)
 		return exitUsage
 	}
-	return c.with(*data, false, func(a *incidents.Accounts) error {
+	return c.with(*data, false, func(a *accounts.Store) error {
 		tok, err := a.NewToken(name, scopes, *label)
 		if err != nil {
 			return err
@@ -212,7 +212,7 @@ func (c *adminCmd) token(args []string) int {
 		fmt.Fprintln(c.stdout, tok)
 		lbl := *label
 		if lbl == "" {
-			lbl = incidents.DefaultTokenLabel(tok)
+			lbl = accounts.DefaultTokenLabel(tok)
 		}
 		fmt.Fprintf(c.stderr, "constat admin: token %q of %s (%s) printed above; it is shown only once: store it now.\n", lbl, name, joinScopes(scopes))
 		return nil
@@ -231,7 +231,7 @@ func (c *adminCmd) revoke(args []string) int {
 		f.Usage()
 		return exitUsage
 	}
-	return c.with(*data, false, func(a *incidents.Accounts) error {
+	return c.with(*data, false, func(a *accounts.Store) error {
 		if err := a.RevokeToken(name, *label); err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (c *adminCmd) revoke(args []string) int {
 
 // with opens DIR/accounts.db, runs fn and closes the file, mapping errors to
 // exit codes. Unless create, a missing file is an error (not a new file).
-func (c *adminCmd) with(dir string, create bool, fn func(*incidents.Accounts) error) int {
+func (c *adminCmd) with(dir string, create bool, fn func(*accounts.Store) error) int {
 	path := filepath.Join(dir, "accounts.db")
 	err := func() (err error) {
 		if create {
@@ -252,8 +252,8 @@ func (c *adminCmd) with(dir string, create bool, fn func(*incidents.Accounts) er
 		} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("no accounts: %s does not exist (create one with constat admin add -data %s NAME)", path, dir)
 		}
-		a, err := incidents.OpenAccounts(path, incidents.AccountsOptions{HashCost: c.cost})
-		if errors.Is(err, incidents.ErrInUse) {
+		a, err := accounts.Open(path, accounts.Options{HashCost: c.cost})
+		if errors.Is(err, accounts.ErrInUse) {
 			return fmt.Errorf("%s is in use by a running constat serve or another constat admin: stop it and run this command again", path)
 		}
 		if err != nil {
@@ -266,7 +266,7 @@ func (c *adminCmd) with(dir string, create bool, fn func(*incidents.Accounts) er
 		return exitOK
 	}
 	fmt.Fprintln(c.stderr, "constat admin:", err)
-	if errors.Is(err, incidents.ErrBadName) || errors.Is(err, incidents.ErrBadScope) {
+	if errors.Is(err, accounts.ErrBadName) || errors.Is(err, accounts.ErrBadScope) {
 		return exitUsage
 	}
 	return exitFailure
@@ -289,7 +289,7 @@ func (c *adminCmd) password(name string) (string, error) {
 		}
 		return pw, checkPassword(pw)
 	}
-	fmt.Fprintf(c.stderr, "Password for %s (%d characters or more): ", name, incidents.MinPasswordLen)
+	fmt.Fprintf(c.stderr, "Password for %s (%d characters or more): ", name, accounts.MinPasswordLen)
 	pw, err := c.readPassword()
 	fmt.Fprintln(c.stderr)
 	if err != nil {
@@ -311,13 +311,13 @@ func (c *adminCmd) password(name string) (string, error) {
 }
 
 func checkPassword(pw string) error {
-	if err := incidents.CheckPassword(pw); err != nil {
+	if err := accounts.CheckPassword(pw); err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
 	return nil
 }
 
-func joinScopes(scopes []incidents.Scope) string {
+func joinScopes(scopes []accounts.Scope) string {
 	s := make([]string, len(scopes))
 	for i, sc := range scopes {
 		s[i] = string(sc)

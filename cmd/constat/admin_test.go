@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 )
 
 const adminTestPassword = "correct horse battery"
@@ -20,9 +20,9 @@ func runCmd(args ...string) (int, string, string) {
 }
 
 // openAdminAccounts opens dir's accounts.db; the command must not be running.
-func openAdminAccounts(t *testing.T, dir string) *incidents.Accounts {
+func openAdminAccounts(t *testing.T, dir string) *accounts.Store {
 	t.Helper()
-	a, err := incidents.OpenAccounts(filepath.Join(dir, "accounts.db"), incidents.AccountsOptions{})
+	a, err := accounts.Open(filepath.Join(dir, "accounts.db"), accounts.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +57,13 @@ func TestAdminCommand(t *testing.T) {
 	// Flags after NAME work too; no label gets one, said on stderr.
 	code, readTok, errs := runCmd("admin", "token", "-data", dir, "alice", "-scope", "read")
 	readTok = strings.TrimSuffix(readTok, "\n")
-	if label := incidents.DefaultTokenLabel(readTok); code != exitOK || !strings.Contains(errs, `"`+label+`"`) {
+	if label := accounts.DefaultTokenLabel(readTok); code != exitOK || !strings.Contains(errs, `"`+label+`"`) {
 		t.Errorf("admin token alice -scope read = %d, %q, want label %s on stderr", code, errs, label)
 	}
 
 	code, out, errs := runCmd("admin", "list", "-data", dir)
 	if code != exitOK || !strings.HasPrefix(out, "alice\n") || !strings.Contains(out, "  token ci  incidents:write,maintenance:write,statements:write  created ") ||
-		!strings.Contains(out, "  token "+incidents.DefaultTokenLabel(readTok)+"  read  created ") {
+		!strings.Contains(out, "  token "+accounts.DefaultTokenLabel(readTok)+"  read  created ") {
 		t.Errorf("admin list = %d, %q, %q", code, out, errs)
 	}
 
@@ -72,8 +72,8 @@ func TestAdminCommand(t *testing.T) {
 		t.Errorf("Authenticate(alice) after admin add = %v", err)
 	}
 	name, scopes, err := a.TokenAuth(tok)
-	if err != nil || name != "alice" || !incidents.Has(scopes, incidents.ScopeIncidentsWrite) ||
-		!incidents.Has(scopes, incidents.ScopeStatementsWrite) || !incidents.Has(scopes, incidents.ScopeMaintenanceWrite) {
+	if err != nil || name != "alice" || !accounts.Has(scopes, accounts.ScopeIncidentsWrite) ||
+		!accounts.Has(scopes, accounts.ScopeStatementsWrite) || !accounts.Has(scopes, accounts.ScopeMaintenanceWrite) {
 		t.Errorf("TokenAuth(printed token) = %q, %v, %v, want alice with the three write scopes", name, scopes, err)
 	}
 	if err := a.Close(); err != nil {
@@ -92,7 +92,7 @@ func TestAdminCommand(t *testing.T) {
 	}
 
 	a = openAdminAccounts(t, dir)
-	if _, _, err := a.TokenAuth(tok); !errors.Is(err, incidents.ErrBadCredentials) {
+	if _, _, err := a.TokenAuth(tok); !errors.Is(err, accounts.ErrBadCredentials) {
 		t.Errorf("TokenAuth(revoked) = %v, want ErrBadCredentials", err)
 	}
 	if err := a.Authenticate("alice", "another long password"); err != nil {
@@ -191,7 +191,7 @@ func TestAdminPasswordSources(t *testing.T) {
 				lookupEnv:    noEnv,
 				stdout:       &out,
 				stderr:       &errb,
-				cost:         incidents.HashCost{Time: 1, MemoryKiB: 64, Threads: 1},
+				cost:         accounts.HashCost{Time: 1, MemoryKiB: 64, Threads: 1},
 			}
 			code := c.run([]string{"add", "-data", dir, "alice"})
 			if code != tt.code {

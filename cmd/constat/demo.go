@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/probes/sim"
 )
@@ -197,14 +197,14 @@ func demoConfig(portals []*sim.Portal, caFile string) []byte {
 // accounts file is locked while the server runs). An existing account is
 // given a new password.
 func demoAccount(dataDir string) (string, error) {
-	acc, err := incidents.OpenAccounts(filepath.Join(dataDir, "accounts.db"), incidents.AccountsOptions{})
+	acc, err := accounts.Open(filepath.Join(dataDir, "accounts.db"), accounts.Options{})
 	if err != nil {
 		return "", err
 	}
 	defer acc.Close()
 	password := rand.Text()
 	err = acc.Add("demo", password)
-	if errors.Is(err, incidents.ErrExists) {
+	if errors.Is(err, accounts.ErrExists) {
 		err = acc.SetPassword("demo", password)
 	}
 	return password, err

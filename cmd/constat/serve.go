@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/ui"
@@ -171,7 +172,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 // and, in a file of its own, the admin accounts.
 type stores struct {
 	tl  *timeline.Timeline
-	acc *incidents.Accounts
+	acc *accounts.Store
 	svc *incidents.Service
 	adm *incidents.Admin
 }
@@ -189,7 +190,7 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	if st.tl, err = timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: commitDelay}); err != nil {
 		return st, err
 	}
-	if st.acc, err = incidents.OpenAccounts(filepath.Join(o.dataDir, "accounts.db"), incidents.AccountsOptions{Logger: o.log}); err != nil {
+	if st.acc, err = accounts.Open(filepath.Join(o.dataDir, "accounts.db"), accounts.Options{Logger: o.log}); err != nil {
 		return st, err
 	}
 	rec, err := incidents.NewRecorder(st.tl)
@@ -231,7 +232,6 @@ func newServer(o serveOptions, st *stores) (*ui.Server, error) {
 	err = srv.EnableAdmin(ui.AdminConfig{
 		Accounts:      st.acc,
 		Admin:         st.adm,
-		Limiter:       incidents.NewLoginLimiter(nil),
 		OpenIncidents: st.svc.OpenIncidents,
 		OnMaintenance: func() { st.svc.SetMaintenance(st.adm.Windows()) },
 		TrustProxy:    o.trustProxy,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes/sim"
 )
@@ -25,14 +26,14 @@ func TestServeIncidentsAndAdmin(t *testing.T) {
 	white := sim.Start(t, sim.WhitePage)
 	cfg := fastConfig(t, map[string]string{"lycees": healthy.URL(), "cned": white.URL()}, "lycees", "cned")
 	dataDir := t.TempDir()
-	acc, err := incidents.OpenAccounts(filepath.Join(dataDir, "accounts.db"), incidents.AccountsOptions{HashCost: incidents.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}})
+	acc, err := accounts.Open(filepath.Join(dataDir, "accounts.db"), accounts.Options{HashCost: accounts.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := acc.Add("camille", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
-	token, err := acc.NewToken("camille", []incidents.Scope{incidents.ScopeStatementsWrite}, "ci")
+	token, err := acc.NewToken("camille", []accounts.Scope{accounts.ScopeStatementsWrite}, "ci")
 	if err != nil {
 		t.Fatal(err)
 	}

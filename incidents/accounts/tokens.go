@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"bytes"
@@ -99,7 +99,7 @@ const tokenPrefix = "cst_"
 // stored, so it cannot be shown again. label names the token for
 // RevokeToken; it must be unique to the account and follow the rules of
 // names, capitals allowed. An empty label becomes DefaultTokenLabel(token).
-func (a *Accounts) NewToken(name string, scopes []Scope, label string) (string, error) {
+func (a *Store) NewToken(name string, scopes []Scope, label string) (string, error) {
 	scopes, err := normScopes(scopes)
 	if err != nil {
 		return "", fmt.Errorf("new token for %s: %w", name, err)
@@ -139,7 +139,7 @@ func DefaultTokenLabel(token string) string {
 // TokenAuth returns the account and scopes of token, or ErrBadCredentials.
 // Tokens are looked up by their SHA-256: timing tells nothing of a token
 // that the attacker does not already hold.
-func (a *Accounts) TokenAuth(token string) (name string, scopes []Scope, err error) {
+func (a *Store) TokenAuth(token string) (name string, scopes []Scope, err error) {
 	key, ok := secretKey(tokenPrefix, token)
 	if !ok {
 		return "", nil, ErrBadCredentials
@@ -165,7 +165,7 @@ func (a *Accounts) TokenAuth(token string) (name string, scopes []Scope, err err
 
 // RevokeToken deletes the token labelled label of account name, or returns
 // ErrNotFound. A request already authenticated with it may still complete.
-func (a *Accounts) RevokeToken(name, label string) error {
+func (a *Store) RevokeToken(name, label string) error {
 	err := a.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		k, err := findToken(b, name, label)
@@ -181,7 +181,7 @@ func (a *Accounts) RevokeToken(name, label string) error {
 }
 
 // Tokens returns the tokens of account name by label, or ErrNotFound.
-func (a *Accounts) Tokens(name string) ([]TokenInfo, error) {
+func (a *Store) Tokens(name string) ([]TokenInfo, error) {
 	var out []TokenInfo
 	err := a.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAccounts).Get([]byte(name)) == nil {

@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"container/list"
@@ -34,9 +34,11 @@ const (
 // LoginLimiter counts failed logins per account and per address, in memory
 // (a restart forgets them). It is safe for concurrent use.
 //
-// A login handler calls Allow before checking the password, then Failure or
-// Success. Allow does not reserve an attempt: logins checked at the same
-// time may together exceed a limit by the number in flight.
+// Store.Login uses it: Reserve counts the attempt as a failure before the
+// password is hashed, and Attempt.Succeeded takes it back when the password
+// was right. Logins checked at the same time thus never exceed a limit:
+// with 100 concurrent wrong passwords for one account, at most
+// LoginAccountFailures are hashed.
 type LoginLimiter struct {
 	now func() time.Time
 
@@ -58,38 +60,88 @@ func NewLoginLimiter(now func() time.Time) *LoginLimiter {
 	}
 }
 
-// Allow reports whether a login to account from addr may be tried now and,
-// if not, how long until it may. addr is the client's IP address (a port,
-// if any, is ignored); IPv6 addresses count per /64, the block a single
-// host usually holds.
-func (l *LoginLimiter) Allow(addr, account string) (ok bool, retryAfter time.Duration) {
+// Attempt is a login attempt Reserve let through. It already counts as a
+// failure; call Succeeded if the password was right.
+type Attempt struct {
+	l             *LoginLimiter
+	addr, account string
+	at            time.Time
+}
+
+// Reserve lets a login to account from addr be tried now, counting it as a
+// failure at once, or refuses it and says how long until it may be tried.
+// addr is the client's IP address (a port, if any, is ignored); IPv6
+// addresses count per /64, the block a single host usually holds.
+func (l *LoginLimiter) Reserve(addr, account string) (_ *Attempt, retryAfter time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.accounts.prune(now)
-	l.addrs.prune(now)
-	retryAfter = max(l.accounts.retryAfter(accountKey(account), now), l.addrs.retryAfter(addrKey(addr), now))
+	if wait := l.retryAfter(addr, account, now); wait > 0 {
+		return nil, wait
+	}
+	l.addFailure(addr, account, now)
+	return &Attempt{l: l, addr: addr, account: account, at: now}, 0
+}
+
+// Succeeded records that the attempt's password was right: the account's
+// failures are forgotten, and the attempt no longer counts against the
+// address. The address's other failures stay, or an attacker holding one
+// account could clear its address's count between guesses at others.
+func (a *Attempt) Succeeded() {
+	a.l.mu.Lock()
+	defer a.l.mu.Unlock()
+	a.l.accounts.forget(accountKey(a.account))
+	a.l.addrs.take(addrKey(a.addr), a.at)
+}
+
+// Cancel takes the attempt back when it was not decided (Constat's own
+// fault): it counts neither as a failure nor as a success.
+func (a *Attempt) Cancel() {
+	a.l.mu.Lock()
+	defer a.l.mu.Unlock()
+	a.l.accounts.take(accountKey(a.account), a.at)
+	a.l.addrs.take(addrKey(a.addr), a.at)
+}
+
+// allow reports whether a login may be tried now without reserving it,
+// for tests.
+func (l *LoginLimiter) allow(addr, account string) (ok bool, retryAfter time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	retryAfter = l.retryAfter(addr, account, now)
 	return retryAfter == 0, retryAfter
 }
 
-// Failure records a failed login to account from addr.
-func (l *LoginLimiter) Failure(addr, account string) {
+// failure records a failed login to account from addr.
+func (l *LoginLimiter) failure(addr, account string) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.addFailure(addr, account, now)
+}
+
+// success records a successful login without a reservation, for tests.
+func (l *LoginLimiter) success(account string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.accounts.forget(accountKey(account))
+}
+
+// retryAfter prunes both sets and returns how long until a login may be
+// tried. The caller holds l.mu.
+func (l *LoginLimiter) retryAfter(addr, account string, now time.Time) time.Duration {
+	l.accounts.prune(now)
+	l.addrs.prune(now)
+	return max(l.accounts.retryAfter(accountKey(account), now), l.addrs.retryAfter(addrKey(addr), now))
+}
+
+// addFailure counts a failure of both keys. The caller holds l.mu.
+func (l *LoginLimiter) addFailure(addr, account string, now time.Time) {
 	l.accounts.prune(now)
 	l.addrs.prune(now)
 	l.accounts.add(accountKey(account), now)
 	l.addrs.add(addrKey(addr), now)
-}
-
-// Success records a successful login to account from addr: the account's
-// failures are forgotten. The address's are not, or an attacker holding one
-// account could clear its address's count between guesses at others.
-func (l *LoginLimiter) Success(addr, account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.accounts.forget(accountKey(account))
 }
 
 func accountKey(account string) string { return account[:min(len(account), maxKeyLen)] }
@@ -173,6 +225,24 @@ func (s *failureSet) add(key string, now time.Time) {
 	f := &failures{key: key, times: make([]time.Time, 1, s.limit)}
 	f.times[0] = now
 	s.keys[key] = s.lru.PushFront(f)
+}
+
+// take removes one failure of key at time at, if it is still counted.
+func (s *failureSet) take(key string, at time.Time) {
+	e, ok := s.keys[key]
+	if !ok {
+		return
+	}
+	f := e.Value.(*failures)
+	for i, t := range f.times {
+		if t.Equal(at) {
+			f.times = append(f.times[:i], f.times[i+1:]...)
+			break
+		}
+	}
+	if len(f.times) == 0 {
+		s.remove(e)
+	}
 }
 
 func (s *failureSet) forget(key string) {

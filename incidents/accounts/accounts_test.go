@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"bytes"
@@ -45,17 +45,17 @@ func (c *acctClock) Advance(d time.Duration) {
 
 // openAccountsTest opens accounts in a fresh temporary directory with the
 // cheap cost and clock c. At cleanup it closes them and checks the file.
-func openAccountsTest(t *testing.T, c *acctClock) (*Accounts, string) {
+func openAccountsTest(t *testing.T, c *acctClock) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "accounts.db")
-	return openAccountsPath(t, path, AccountsOptions{Now: c.Now, HashCost: acctCost, NoSync: true}), path
+	return openAccountsPath(t, path, Options{Now: c.Now, HashCost: acctCost, NoSync: true}), path
 }
 
-func openAccountsPath(t *testing.T, path string, opts AccountsOptions) *Accounts {
+func openAccountsPath(t *testing.T, path string, opts Options) *Store {
 	t.Helper()
-	a, err := OpenAccounts(path, opts)
+	a, err := Open(path, opts)
 	if err != nil {
-		t.Fatalf("OpenAccounts(%s) = %v", path, err)
+		t.Fatalf("Open(%s) = %v", path, err)
 	}
 	t.Cleanup(func() {
 		if err := a.Close(); err != nil {
@@ -82,7 +82,7 @@ func checkAccountsFile(t *testing.T, path string) {
 	})
 }
 
-func mustAdd(t *testing.T, a *Accounts, name string) {
+func mustAdd(t *testing.T, a *Store, name string) {
 	t.Helper()
 	if err := a.Add(name, acctPassword); err != nil {
 		t.Fatalf("Add(%s) = %v", name, err)
@@ -424,7 +424,7 @@ func TestAccountsNewSessionSweeps(t *testing.T) {
 func TestAccountsStoreNoSecret(t *testing.T) {
 	c := newAcctClock()
 	path := filepath.Join(t.TempDir(), "accounts.db")
-	a, err := OpenAccounts(path, AccountsOptions{Now: c.Now, HashCost: acctCost})
+	a, err := Open(path, Options{Now: c.Now, HashCost: acctCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,8 +466,8 @@ func TestAccountsStoreNoSecret(t *testing.T) {
 func TestAccountsReopen(t *testing.T) {
 	c := newAcctClock()
 	path := filepath.Join(t.TempDir(), "accounts.db")
-	opts := AccountsOptions{Now: c.Now, HashCost: acctCost}
-	a, err := OpenAccounts(path, opts)
+	opts := Options{Now: c.Now, HashCost: acctCost}
+	a, err := Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,25 +513,25 @@ func TestAccountsReopen(t *testing.T) {
 // rehashed at the current one at its next successful login.
 func TestAccountsRehash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accounts.db")
-	raised := AccountsOptions{HashCost: HashCost{Time: 2, MemoryKiB: 128, Threads: 2}}
+	raised := Options{HashCost: HashCost{Time: 2, MemoryKiB: 128, Threads: 2}}
 	steps := []struct {
 		name     string
-		opts     AccountsOptions
-		do       func(*Accounts) error
+		opts     Options
+		do       func(*Store) error
 		wantCost string
 	}{
-		{"add", AccountsOptions{HashCost: acctCost}, func(a *Accounts) error { return a.Add("alice", acctPassword) }, "m=64,t=1,p=1"},
-		{"failed login", raised, func(a *Accounts) error {
+		{"add", Options{HashCost: acctCost}, func(a *Store) error { return a.Add("alice", acctPassword) }, "m=64,t=1,p=1"},
+		{"failed login", raised, func(a *Store) error {
 			if err := a.Authenticate("alice", acctPassword+"x"); !errors.Is(err, ErrBadCredentials) {
 				return fmt.Errorf("Authenticate(wrong password) = %v", err)
 			}
 			return nil
 		}, "m=64,t=1,p=1"},
-		{"login", raised, func(a *Accounts) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
-		{"login after rehash", raised, func(a *Accounts) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
+		{"login", raised, func(a *Store) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
+		{"login after rehash", raised, func(a *Store) error { return a.Authenticate("alice", acctPassword) }, "m=128,t=2,p=2"},
 	}
 	for _, st := range steps {
-		a, err := OpenAccounts(path, st.opts)
+		a, err := Open(path, st.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -568,9 +568,9 @@ func TestOpenAccountsInUse(t *testing.T) {
 	_, path := openAccountsTest(t, newAcctClock())
 	// bbolt's lock is per open file: a second open in this process waits
 	// like another process would, for the one-second timeout.
-	b, err := OpenAccounts(path, AccountsOptions{})
+	b, err := Open(path, Options{})
 	if !errors.Is(err, ErrInUse) {
-		t.Errorf("OpenAccounts(held file) = %v, want ErrInUse", err)
+		t.Errorf("Open(held file) = %v, want ErrInUse", err)
 	}
 	if b != nil {
 		b.Close()
@@ -585,9 +585,9 @@ func TestOpenAccountsRefusesOtherFiles(t *testing.T) {
 	}
 	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("records")); return err })
 	db.Close()
-	if a, err := OpenAccounts(path, AccountsOptions{}); err == nil {
+	if a, err := Open(path, Options{}); err == nil {
 		a.Close()
-		t.Errorf("OpenAccounts(a timeline-like file) = nil error")
+		t.Errorf("Open(a timeline-like file) = nil error")
 	}
 }
 
@@ -676,7 +676,7 @@ func FuzzParsePHC(f *testing.F) {
 // BenchmarkAuthenticate measures a login at the default cost, for a known
 // and an unknown account: both should cost one hash.
 func BenchmarkAuthenticate(b *testing.B) {
-	a, err := OpenAccounts(filepath.Join(b.TempDir(), "accounts.db"), AccountsOptions{NoSync: true})
+	a, err := Open(filepath.Join(b.TempDir(), "accounts.db"), Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -696,10 +696,87 @@ func BenchmarkAuthenticate(b *testing.B) {
 
 func TestOpenAccountsRefusesBadCost(t *testing.T) {
 	for _, c := range []HashCost{{Time: 1}, {Time: 1, MemoryKiB: 64}, {MemoryKiB: 64, Threads: 1}, {Time: 1, MemoryKiB: 8, Threads: 2}} {
-		a, err := OpenAccounts(filepath.Join(t.TempDir(), "accounts.db"), AccountsOptions{HashCost: c})
+		a, err := Open(filepath.Join(t.TempDir(), "accounts.db"), Options{HashCost: c})
 		if err == nil {
 			a.Close()
-			t.Errorf("OpenAccounts(HashCost %+v) = nil error", c)
+			t.Errorf("Open(HashCost %+v) = nil error", c)
+		}
+	}
+}
+
+// TestLoginConcurrent sends 100 wrong passwords for one account at once:
+// at most LoginAccountFailures are hashed (seen before the fix: all 100),
+// the others are refused by the limiter; then the same for one address.
+func TestLoginConcurrent(t *testing.T) {
+	// A hash of a few milliseconds, as real ones take tens: logins in
+	// flight overlap as they do in a real burst.
+	c := newAcctClock()
+	a := openAccountsPath(t, filepath.Join(t.TempDir(), "accounts.db"), Options{Now: c.Now, HashCost: HashCost{Time: 1, MemoryKiB: 4 << 10, Threads: 1}, NoSync: true})
+	mustAdd(t, a, "alice")
+	tests := []struct {
+		name  string
+		login func(i int) (addr, name string)
+		limit int
+	}{
+		{"one account", func(i int) (string, string) { return fmt.Sprintf("192.0.2.%d", i), "alice" }, LoginAccountFailures},
+		{"one address", func(i int) (string, string) { return "198.51.100.1", fmt.Sprintf("user%d", i) }, LoginAddressFailures},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			checked, limited := 0, 0
+			start := make(chan struct{})
+			for i := range 100 {
+				wg.Go(func() {
+					<-start
+					addr, name := tt.login(i)
+					_, err := a.Login(addr, name, "wrong password!")
+					mu.Lock()
+					defer mu.Unlock()
+					var le *LimitError
+					switch {
+					case errors.Is(err, ErrBadCredentials):
+						checked++
+					case errors.As(err, &le) && le.RetryAfter > 0:
+						limited++
+					default:
+						t.Errorf("Login(%s, %s, wrong) = %v, want ErrBadCredentials or *LimitError", addr, name, err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			if checked != tt.limit || limited != 100-tt.limit {
+				t.Errorf("100 concurrent wrong logins: %d checked, %d limited, want %d and %d", checked, limited, tt.limit, 100-tt.limit)
+			}
+		})
+	}
+	if _, err := a.Login("203.0.113.9", "alice", acctPassword); !errors.As(err, new(*LimitError)) {
+		t.Errorf("Login(alice, right password) while limited = %v, want *LimitError", err)
+	}
+}
+
+// TestLogin checks the rules in order: a right password gives a session
+// and clears the account's failures.
+func TestLogin(t *testing.T) {
+	a, _ := openAccountsTest(t, newAcctClock())
+	mustAdd(t, a, "alice")
+	for range LoginAccountFailures - 1 {
+		if _, err := a.Login("192.0.2.1", "alice", "wrong password!"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("Login(wrong) = %v, want ErrBadCredentials", err)
+		}
+	}
+	sess, err := a.Login("192.0.2.1", " alice ", acctPassword)
+	if err != nil || sess.Account != "alice" {
+		t.Fatalf("Login(alice, right) = %+v, %v, want a session of alice", sess, err)
+	}
+	if got, err := a.Session(sess.ID); err != nil || got.Account != "alice" {
+		t.Errorf("Session(login's) = %+v, %v", got, err)
+	}
+	for range LoginAccountFailures - 1 {
+		if _, err := a.Login("192.0.2.2", "alice", "wrong password!"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("Login(wrong) after a success = %v, want ErrBadCredentials: the success did not clear the account", err)
 		}
 	}
 }

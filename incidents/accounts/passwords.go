@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"crypto/rand"
@@ -19,7 +19,7 @@ type HashCost struct {
 	Threads   uint8
 }
 
-// DefaultHashCost is the cost used when AccountsOptions.HashCost is zero:
+// DefaultHashCost is the cost used when Options.HashCost is zero:
 // RFC 9106's memory of 64 MiB, 2 passes, 2 lanes. It costs about 75 ms on
 // the 2-core EPYC of the development machines (1 pass: 34 ms; 3 passes:
 // 104 ms; 2 passes on 1 lane: 129 ms).
@@ -31,7 +31,7 @@ type phc struct {
 	salt, key []byte
 }
 
-func (a *Accounts) hash(password string) string {
+func (a *Store) hash(password string) string {
 	salt := make([]byte, 16)
 	rand.Read(salt) // never fails (crypto/rand since Go 1.24)
 	c := a.cost
@@ -42,7 +42,7 @@ func (a *Accounts) hash(password string) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.MemoryKiB, c.Time, c.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-func (a *Accounts) verify(h phc, password string) bool {
+func (a *Store) verify(h phc, password string) bool {
 	a.hashing <- struct{}{}
 	key := argon2.IDKey([]byte(password), h.salt, h.cost.Time, h.cost.MemoryKiB, h.cost.Threads, uint32(len(h.key)))
 	<-a.hashing

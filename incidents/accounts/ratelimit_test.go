@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"fmt"
@@ -12,31 +12,31 @@ func TestLoginLimiterAccount(t *testing.T) {
 	l := NewLoginLimiter(c.Now)
 	// Failures from ever-new addresses: only the account limit applies.
 	for i := range LoginAccountFailures {
-		if ok, wait := l.Allow(fmt.Sprintf("192.0.2.%d", i), "alice"); !ok {
+		if ok, wait := l.allow(fmt.Sprintf("192.0.2.%d", i), "alice"); !ok {
 			t.Fatalf("Allow after %d failures = false, %v, want true", i, wait)
 		}
-		l.Failure(fmt.Sprintf("192.0.2.%d", i), "alice")
+		l.failure(fmt.Sprintf("192.0.2.%d", i), "alice")
 		c.Advance(time.Minute)
 	}
 	// First failure at 0, fifth at 4 min; now is 5 min: the first leaves
 	// the window at 15 min.
-	if ok, wait := l.Allow("198.51.100.1", "alice"); ok || wait != LoginWindow-5*time.Minute {
+	if ok, wait := l.allow("198.51.100.1", "alice"); ok || wait != LoginWindow-5*time.Minute {
 		t.Errorf("Allow(new address, alice) after %d failures = %v, %v, want false, %v", LoginAccountFailures, ok, wait, LoginWindow-5*time.Minute)
 	}
-	if ok, _ := l.Allow("198.51.100.1", "bob"); !ok {
+	if ok, _ := l.allow("198.51.100.1", "bob"); !ok {
 		t.Errorf("Allow(bob) = false: alice's failures block bob")
 	}
 	c.Advance(10*time.Minute - time.Nanosecond)
-	if ok, wait := l.Allow("198.51.100.1", "alice"); ok || wait != time.Nanosecond {
+	if ok, wait := l.allow("198.51.100.1", "alice"); ok || wait != time.Nanosecond {
 		t.Errorf("Allow(alice) 1 ns before the first failure expires = %v, %v, want false, 1ns", ok, wait)
 	}
 	c.Advance(time.Nanosecond)
-	if ok, wait := l.Allow("198.51.100.1", "alice"); !ok || wait != 0 {
+	if ok, wait := l.allow("198.51.100.1", "alice"); !ok || wait != 0 {
 		t.Errorf("Allow(alice) when the first failure expires = %v, %v, want true, 0", ok, wait)
 	}
 	// One more failure: five in the window again (minutes 1 to 4 and now).
-	l.Failure("198.51.100.1", "alice")
-	if ok, wait := l.Allow("198.51.100.1", "alice"); ok || wait != time.Minute {
+	l.failure("198.51.100.1", "alice")
+	if ok, wait := l.allow("198.51.100.1", "alice"); ok || wait != time.Minute {
 		t.Errorf("Allow(alice) after a sixth failure = %v, %v, want false, 1m", ok, wait)
 	}
 }
@@ -61,24 +61,24 @@ func TestLoginLimiterAddress(t *testing.T) {
 				if i%2 == 1 {
 					addr = tt.same
 				}
-				if ok, _ := l.Allow(addr, fmt.Sprintf("user%d", i)); !ok {
+				if ok, _ := l.allow(addr, fmt.Sprintf("user%d", i)); !ok {
 					t.Fatalf("Allow(%s) after %d failures = false", addr, i)
 				}
-				l.Failure(addr, fmt.Sprintf("user%d", i))
+				l.failure(addr, fmt.Sprintf("user%d", i))
 			}
-			if ok, wait := l.Allow(tt.addr, "alice"); ok || wait != LoginWindow {
+			if ok, wait := l.allow(tt.addr, "alice"); ok || wait != LoginWindow {
 				t.Errorf("Allow(%s, alice) after %d failures = %v, %v, want false, %v", tt.addr, LoginAddressFailures, ok, wait, LoginWindow)
 			}
-			if ok, _ := l.Allow("203.0.113.1", "alice"); !ok {
+			if ok, _ := l.allow("203.0.113.1", "alice"); !ok {
 				t.Errorf("Allow(another address) = false")
 			}
 			// A success does not clear the address.
-			l.Success(tt.addr, "alice")
-			if ok, _ := l.Allow(tt.addr, "alice"); ok {
+			l.success("alice")
+			if ok, _ := l.allow(tt.addr, "alice"); ok {
 				t.Errorf("Allow(%s) after a success = true, want the address still blocked", tt.addr)
 			}
 			c.Advance(LoginWindow)
-			if ok, _ := l.Allow(tt.addr, "alice"); !ok {
+			if ok, _ := l.allow(tt.addr, "alice"); !ok {
 				t.Errorf("Allow(%s) a window later = false", tt.addr)
 			}
 		})
@@ -92,17 +92,17 @@ func TestLoginLimiterSuccessResets(t *testing.T) {
 	c := newAcctClock()
 	l := NewLoginLimiter(c.Now)
 	for range LoginAccountFailures - 1 {
-		l.Failure("192.0.2.1", "alice")
+		l.failure("192.0.2.1", "alice")
 	}
-	l.Success("192.0.2.1", "alice")
+	l.success("alice")
 	for i := range LoginAccountFailures - 1 {
-		l.Failure("192.0.2.1", "alice")
-		if ok, _ := l.Allow("192.0.2.1", "alice"); !ok {
+		l.failure("192.0.2.1", "alice")
+		if ok, _ := l.allow("192.0.2.1", "alice"); !ok {
 			t.Fatalf("Allow after a success and %d failures = false", i+1)
 		}
 	}
-	l.Failure("192.0.2.1", "alice")
-	if ok, _ := l.Allow("192.0.2.1", "alice"); ok {
+	l.failure("192.0.2.1", "alice")
+	if ok, _ := l.allow("192.0.2.1", "alice"); ok {
 		t.Errorf("Allow after a success and %d failures = true", LoginAccountFailures)
 	}
 }
@@ -114,13 +114,13 @@ func TestLoginLimiterBounded(t *testing.T) {
 	c := newAcctClock()
 	l := NewLoginLimiter(c.Now)
 	for range LoginAccountFailures {
-		l.Failure("198.51.100.1", "alice")
+		l.failure("198.51.100.1", "alice")
 	}
 	for i := range 3 * LoginLimiterKeys {
 		c.Advance(time.Millisecond)
-		l.Failure(fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&0xff, i&0xff), fmt.Sprintf("user%d", i))
+		l.failure(fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&0xff, i&0xff), fmt.Sprintf("user%d", i))
 		if i == LoginLimiterKeys/2 {
-			l.Failure("198.51.100.1", "alice") // refreshed: outlives older keys
+			l.failure("198.51.100.1", "alice") // refreshed: outlives older keys
 		}
 		if _, ok := l.accounts.keys["alice"]; i == LoginLimiterKeys+10 && !ok {
 			t.Errorf("alice, refreshed, evicted before keys older than her last failure")
@@ -133,38 +133,78 @@ func TestLoginLimiterBounded(t *testing.T) {
 		t.Errorf("user0, the oldest key, was not evicted")
 	}
 	long := string(make([]byte, 1<<20))
-	l.Failure(long, long)
+	l.failure(long, long)
 	for k := range l.accounts.keys {
 		if len(k) > maxKeyLen {
 			t.Errorf("account key of %d bytes kept, want ≤ %d", len(k), maxKeyLen)
 		}
 	}
 	c.Advance(LoginWindow)
-	l.Allow("192.0.2.1", "bob")
+	l.allow("192.0.2.1", "bob")
 	if n, m := len(l.accounts.keys), len(l.addrs.keys); n != 0 || m != 0 {
 		t.Errorf("a window after the last failure: %d accounts, %d addresses kept, want 0", n, m)
 	}
 }
 
+// TestLoginLimiterConcurrent reserves attempts from many goroutines at one
+// instant: exactly the limit is granted, whatever the interleaving.
 func TestLoginLimiterConcurrent(t *testing.T) {
-	c := newAcctClock()
-	l := NewLoginLimiter(c.Now)
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 200 {
-				addr, account := fmt.Sprintf("192.0.2.%d", i%16), fmt.Sprintf("user%d", g)
-				l.Allow(addr, account)
-				if i%7 == 0 {
-					l.Success(addr, account)
-				} else {
-					l.Failure(addr, account)
-				}
-				c.Advance(time.Second)
+	tests := []struct {
+		name  string
+		key   func(g, i int) (addr, account string)
+		limit int
+	}{
+		{"one account, many addresses", func(g, i int) (string, string) { return fmt.Sprintf("192.0.%d.%d", g, i), "alice" }, LoginAccountFailures},
+		{"one address, many accounts", func(g, i int) (string, string) { return "192.0.2.1", fmt.Sprintf("user%d-%d", g, i) }, LoginAddressFailures},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLoginLimiter(newAcctClock().Now)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			granted := 0
+			for g := range 8 {
+				wg.Go(func() {
+					for i := range 25 {
+						if a, _ := l.Reserve(tt.key(g, i)); a != nil {
+							mu.Lock()
+							granted++
+							mu.Unlock()
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if granted != tt.limit {
+				t.Errorf("Reserve granted %d of 200 concurrent attempts, want %d", granted, tt.limit)
 			}
 		})
 	}
-	wg.Wait()
+}
+
+// TestAttemptSucceeded checks that a right password takes its attempt back
+// from the address and clears the account, and that Cancel takes it back
+// from both.
+func TestAttemptSucceeded(t *testing.T) {
+	l := NewLoginLimiter(newAcctClock().Now)
+	for i := range LoginAddressFailures - 1 {
+		l.failure("192.0.2.1", fmt.Sprintf("user%d", i))
+	}
+	for range 3 {
+		a, wait := l.Reserve("192.0.2.1", "alice")
+		if a == nil {
+			t.Fatalf("Reserve(192.0.2.1, alice) = nil, %v, want an attempt", wait)
+		}
+		a.Succeeded()
+	}
+	if a, _ := l.Reserve("192.0.2.1", "bob"); a == nil {
+		t.Fatalf("Reserve after successes = nil: a success counted against the address")
+	} else {
+		a.Cancel()
+	}
+	if ok, _ := l.allow("192.0.2.1", "carol"); !ok {
+		t.Errorf("allow after a cancelled attempt = false: Cancel did not take it back")
+	}
 }
 
 func BenchmarkLoginLimiterFull(b *testing.B) {
@@ -173,7 +213,7 @@ func BenchmarkLoginLimiterFull(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		l.Failure(fmt.Sprintf("10.%d.%d.%d", i>>16&0xff, i>>8&0xff, i&0xff), fmt.Sprintf("user%d", i))
-		l.Allow("192.0.2.1", "alice")
+		l.failure(fmt.Sprintf("10.%d.%d.%d", i>>16&0xff, i>>8&0xff, i&0xff), fmt.Sprintf("user%d", i))
+		l.allow("192.0.2.1", "alice")
 	}
 }

@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func (r sessionRecord) expired(now time.Time, idle time.Duration) bool {
 
 // NewSession starts a session of account name, or returns ErrNotFound. It
 // also deletes the sessions that have expired, of any account.
-func (a *Accounts) NewSession(name string) (Session, error) {
+func (a *Store) NewSession(name string) (Session, error) {
 	id, key := newSecret("")
 	csrf, _ := newSecret("")
 	now := a.now().UTC()
@@ -80,7 +80,7 @@ func (r sessionRecord) session(id string) Session {
 // an unknown or ended session, and ErrSessionExpired (deleting it) for one
 // past its Expires or idle for SessionIdle. Otherwise it marks the session
 // seen now, writing to the file at most once a minute per session.
-func (a *Accounts) Session(id string) (Session, error) {
+func (a *Store) Session(id string) (Session, error) {
 	key, ok := secretKey("", id)
 	if !ok {
 		return Session{}, ErrBadCredentials
@@ -127,7 +127,7 @@ func (a *Accounts) Session(id string) (Session, error) {
 
 // EndSession deletes the session with ID id (logout). Ending an unknown or
 // already ended session is not an error.
-func (a *Accounts) EndSession(id string) error {
+func (a *Store) EndSession(id string) error {
 	key, ok := secretKey("", id)
 	if !ok {
 		return nil

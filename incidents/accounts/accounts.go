@@ -1,4 +1,4 @@
-package incidents
+package accounts
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Accounts keeps the admin accounts, their API tokens and their login
+// Store keeps the admin accounts, their API tokens and their login
 // sessions in a bbolt file of its own (DATA/accounts.db). It is kept apart
 // from the timeline on purpose: the timeline is a public, append-only
 // transparency log, while credentials are private and rewritten.
@@ -41,9 +41,9 @@ import (
 // SHA-256(session ID) to a JSON sessionRecord. Every record carries "v": 1.
 //
 // Its methods are safe for concurrent use. bbolt lets one process at a time
-// open the file: while constat serve holds it, OpenAccounts in another
+// open the file: while constat serve holds it, Open in another
 // process fails with ErrInUse.
-type Accounts struct {
+type Store struct {
 	db   *bolt.DB
 	log  *slog.Logger
 	now  func() time.Time
@@ -53,10 +53,11 @@ type Accounts struct {
 	// hashing bounds concurrent argon2id computations: each takes
 	// cost.MemoryKiB of memory, and a burst of logins must not exhaust it.
 	hashing chan struct{}
+	limiter *LoginLimiter // Login's, in memory
 }
 
-// AccountsOptions configure OpenAccounts. The zero value is ready to use.
-type AccountsOptions struct {
+// Options configure Open. The zero value is ready to use.
+type Options struct {
 	// Now is the clock of session expiry (nil: time.Now).
 	Now func() time.Time
 	// SessionTTL is how long a session lasts at most, however active
@@ -87,7 +88,7 @@ var (
 	labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
-// These errors are returned by Accounts' methods; test them with errors.Is.
+// These errors are returned by Store's methods; test them with errors.Is.
 var (
 	// ErrExists is returned by Add when an account has the name, and by
 	// NewToken when the account has a token with the label.
@@ -104,7 +105,7 @@ var (
 	// absolute lifetime or idle timeout. The session is then deleted, so a
 	// later call returns ErrBadCredentials.
 	ErrSessionExpired = errors.New("session expired")
-	// ErrInUse is returned by OpenAccounts when another process (a running
+	// ErrInUse is returned by Open when another process (a running
 	// constat serve) has held the file for a second.
 	ErrInUse = errors.New("file in use by another process")
 )
@@ -130,10 +131,10 @@ var (
 	accountsFormat = []byte("constat-accounts 1")
 )
 
-// OpenAccounts opens the accounts file at path, creating it (mode 0600) if
+// Open opens the accounts file at path, creating it (mode 0600) if
 // absent. It waits at most a second for another process to release the
 // file, then returns an error wrapping ErrInUse. Call Close when done.
-func OpenAccounts(path string, opts AccountsOptions) (*Accounts, error) {
+func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open accounts %s: %w", path, ErrInUse)
@@ -145,7 +146,7 @@ func OpenAccounts(path string, opts AccountsOptions) (*Accounts, error) {
 		db.Close()
 		return nil, fmt.Errorf("open accounts %s: %w", path, err)
 	}
-	a := &Accounts{db: db, log: opts.Logger, now: opts.Now, ttl: opts.SessionTTL, idle: opts.SessionIdle, cost: opts.HashCost}
+	a := &Store{db: db, log: opts.Logger, now: opts.Now, ttl: opts.SessionTTL, idle: opts.SessionIdle, cost: opts.HashCost}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -166,6 +167,7 @@ func OpenAccounts(path string, opts AccountsOptions) (*Accounts, error) {
 		return nil, fmt.Errorf("open accounts %s: hash cost %+v: want Time ≥ 1, Threads ≥ 1, MemoryKiB ≥ 8×Threads", path, c)
 	}
 	a.hashing = make(chan struct{}, min(max(runtime.GOMAXPROCS(0), 1), 4))
+	a.limiter = NewLoginLimiter(a.now)
 	return a, nil
 }
 
@@ -197,7 +199,7 @@ func initAccountBuckets(tx *bolt.Tx) error {
 }
 
 // Close closes the file. Methods called after Close return an error.
-func (a *Accounts) Close() error { return a.db.Close() }
+func (a *Store) Close() error { return a.db.Close() }
 
 // CheckName returns an error wrapping ErrBadName unless name is 2 to 64
 // characters among a-z, 0-9, '.', '_' and '-', starting with a letter or
@@ -224,13 +226,13 @@ func CheckPassword(password string) error {
 // accountRecord is the value of an account. Version 1.
 type accountRecord struct {
 	V       int       `json:"v"`
-	Hash    string    `json:"hash"` // PHC string, see Accounts
+	Hash    string    `json:"hash"` // PHC string, see Store
 	Created time.Time `json:"created"`
 }
 
 // Add creates the account name with password. It hashes the password (about
 // 75 ms at the default cost) before writing.
-func (a *Accounts) Add(name, password string) error {
+func (a *Store) Add(name, password string) error {
 	if err := CheckName(name); err != nil {
 		return fmt.Errorf("add account: %w", err)
 	}
@@ -263,7 +265,7 @@ func (a *Accounts) Add(name, password string) error {
 
 // SetPassword replaces the password of account name and ends all its
 // sessions. Its API tokens stay valid: revoke them with RevokeToken.
-func (a *Accounts) SetPassword(name, password string) error {
+func (a *Store) SetPassword(name, password string) error {
 	if err := CheckPassword(password); err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
@@ -290,7 +292,7 @@ func (a *Accounts) SetPassword(name, password string) error {
 }
 
 // List returns the account names in byte order.
-func (a *Accounts) List() ([]string, error) {
+func (a *Store) List() ([]string, error) {
 	var names []string
 	err := a.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAccounts).ForEach(func(k, _ []byte) error {
@@ -307,8 +309,8 @@ func (a *Accounts) List() ([]string, error) {
 // Authenticate returns nil if password is the password of account name, and
 // ErrBadCredentials otherwise. An unknown account costs a hash like a known
 // one, so the answer's timing does not tell whether the account exists.
-// Authenticate does not limit attempts: callers use a LoginLimiter.
-func (a *Accounts) Authenticate(name, password string) error {
+// Authenticate does not limit attempts: a login form uses Login.
+func (a *Store) Authenticate(name, password string) error {
 	if !namePattern.MatchString(name) || len(password) > MaxPasswordLen {
 		return ErrBadCredentials // no such account can exist: nothing to hide
 	}
@@ -335,7 +337,7 @@ func (a *Accounts) Authenticate(name, password string) error {
 
 // rehash stores password's hash at the current cost, unless the stored hash
 // changed meanwhile. A failure is logged: the login itself succeeded.
-func (a *Accounts) rehash(name, old, password string) {
+func (a *Store) rehash(name, old, password string) {
 	h := a.hash(password)
 	err := a.db.Update(func(tx *bolt.Tx) error {
 		var rec accountRecord
@@ -352,7 +354,7 @@ func (a *Accounts) rehash(name, old, password string) {
 }
 
 // account returns the record of name, or ErrNotFound.
-func (a *Accounts) account(name string) (accountRecord, error) {
+func (a *Store) account(name string) (accountRecord, error) {
 	var rec accountRecord
 	var ok bool
 	err := a.db.View(func(tx *bolt.Tx) (err error) {
