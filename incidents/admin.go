@@ -2,7 +2,6 @@ package incidents
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -178,29 +177,33 @@ func (c *chains[T]) current(root uint64, with func(cur T, earlier []T) T) T {
 // values its methods return share their slices (Components, Revisions)
 // with other callers: do not modify them.
 type Admin struct {
-	tl    *timeline.Timeline
-	comps map[string]bool
-	now   func() time.Time // replaced by tests
+	tl        *timeline.Timeline
+	comps     map[string]bool
+	hist      *History               // the automatic incidents
+	onWindows func(ws []Maintenance) // the engine's, after each maintenance recorded
+	now       func() time.Time       // replaced by tests
 
 	write sync.Mutex // held from validation to the in-memory update of each write
 
-	mu        sync.RWMutex
-	updates   chains[Update]
-	byInc     map[uint64][]uint64 // incident → roots of its updates, in order
-	maints    chains[ScheduledMaintenance]
-	stmts     chains[Statement]
-	manual    []uint64
-	incidents map[uint64]bool // manual incidents and those with engine events
-	audit     []timeline.Audit
+	mu       sync.RWMutex
+	updates  chains[Update]
+	byInc    map[uint64][]uint64 // incident → roots of its updates, in order
+	maints   chains[ScheduledMaintenance]
+	stmts    chains[Statement]
+	manual   []uint64
+	isManual map[uint64]bool
+	audit    []timeline.Audit
 }
 
-// NewAdmin loads the admin records of tl (AdminRecords: the admin index, not
-// the whole log) for the components comps. It returns an error wrapping
+// newAdmin loads the admin records of tl (AdminRecords: the admin index, not
+// the whole log) for the components comps; hist tells which automatic
+// incidents exist, and onWindows receives the maintenance windows after
+// each maintenance recorded. It returns an error wrapping
 // timeline.ErrCorrupt when a revision names a record of another kind.
-func NewAdmin(tl *timeline.Timeline, comps []*probes.Component) (*Admin, error) {
-	a := &Admin{tl: tl, comps: make(map[string]bool, len(comps)), now: time.Now,
+func newAdmin(tl *timeline.Timeline, comps []*probes.Component, hist *History, onWindows func([]Maintenance)) (*Admin, error) {
+	a := &Admin{tl: tl, comps: make(map[string]bool, len(comps)), hist: hist, onWindows: onWindows, now: time.Now,
 		updates: newChains[Update](), byInc: make(map[uint64][]uint64),
-		maints: newChains[ScheduledMaintenance](), stmts: newChains[Statement](), incidents: make(map[uint64]bool)}
+		maints: newChains[ScheduledMaintenance](), stmts: newChains[Statement](), isManual: make(map[uint64]bool)}
 	for _, c := range comps {
 		a.comps[c.ID] = true
 	}
@@ -211,13 +214,9 @@ func NewAdmin(tl *timeline.Timeline, comps []*probes.Component) (*Admin, error) 
 }
 
 // apply adds a committed record to the in-memory state. Callers hold a.mu
-// or own a (NewAdmin).
+// or own a (newAdmin). Engine events are History's.
 func (a *Admin) apply(r timeline.Record) error {
 	switch {
-	case r.Event != nil:
-		if r.Event.Incident != 0 {
-			a.incidents[r.Event.Incident] = true
-		}
 	case r.Update != nil:
 		return a.applyUpdate(r.Seq, r.Update)
 	case r.Maintenance != nil:
@@ -257,7 +256,7 @@ func (a *Admin) applyUpdate(seq uint64, u *timeline.Update) error {
 	if u.Incident == 0 {
 		revs[len(revs)-1].Incident = seq + 1
 		a.manual = append(a.manual, seq+1)
-		a.incidents[seq+1] = true
+		a.isManual[seq+1] = true
 	}
 	if u.Revises == 0 {
 		inc := revs[0].Incident
@@ -428,40 +427,22 @@ func (a *Admin) checkComponents(ids []string, required bool) error {
 	return nil
 }
 
-// incidentExists returns nil if id is a manual incident or has an engine
-// event in the timeline, else an error wrapping ErrNotFound. The caller
-// holds a.write.
+// incidentExists returns nil if id is a manual incident or an automatic
+// one (History), else an error wrapping ErrNotFound.
 func (a *Admin) incidentExists(id uint64) error {
 	a.mu.RLock()
-	known := a.incidents[id]
+	known := a.isManual[id]
 	a.mu.RUnlock()
-	if known {
+	if known || a.hist.Exists(id) {
 		return nil
-	}
-	// An event appended since NewAdmin (by Service): an automatic
-	// incident's first event follows its first failing measurement, id-1.
-	errFound := errors.New("found")
-	err := a.tl.EventsFrom(id-1, func(_ uint64, e timeline.Event) error {
-		if e.Incident == id {
-			return errFound
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errFound):
-		a.mu.Lock()
-		a.incidents[id] = true
-		a.mu.Unlock()
-		return nil
-	case err != nil:
-		return err
 	}
 	return fmt.Errorf("incident %d: %w", id, ErrNotFound)
 }
 
 // ScheduleMaintenance records a maintenance window: its components are
 // under_maintenance from in.Start to in.End, and that time does not count
-// as an outage. The window may not start more than a few minutes before
+// as an outage (the engine learns the new windows before it returns). The
+// window may not start more than a few minutes before
 // now: maintenance is announced, not declared after the fact. It returns a
 // *ValidationError for a bad field and the timeline's error when the
 // append fails.
@@ -514,6 +495,9 @@ func (a *Admin) writeMaintenance(ctx context.Context, actor, action string, in M
 	seq, err := a.commit(ctx, actor, action, in.Status.String(), rec, now)
 	if err != nil {
 		return ScheduledMaintenance{}, err
+	}
+	if a.onWindows != nil {
+		a.onWindows(a.Windows()) // the engine learns the new windows at once
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()

@@ -40,7 +40,8 @@ type adminHarness struct {
 	t     *testing.T
 	path  string
 	tl    *timeline.Timeline
-	a     *Admin
+	p     *Pipeline
+	a     *Admin // p's
 	clock *adminClock
 }
 
@@ -70,12 +71,12 @@ func (h *adminHarness) open() {
 		h.t.Fatalf("timeline.Open() = %v", err)
 	}
 	h.tl = tl
-	a, err := NewAdmin(tl, adminComps)
+	p, err := NewPipeline(tl, adminComps, Config{}, nil)
 	if err != nil {
-		h.t.Fatalf("NewAdmin() = %v", err)
+		h.t.Fatalf("NewPipeline() = %v", err)
 	}
-	a.now = h.clock.Now
-	h.a = a
+	p.adm.now = h.clock.Now
+	h.p, h.a = p, p.adm
 }
 
 // snapshot is everything an Admin shows.
@@ -185,7 +186,7 @@ func TestAdminAutomaticIncident(t *testing.T) {
 	if _, err := h.a.PostUpdate(ctx, "admin", in); !errors.Is(err, ErrNotFound) {
 		t.Errorf("PostUpdate(unknown incident 1) = %v, want ErrNotFound", err)
 	}
-	// An engine event appended after NewAdmin, as Service does.
+	// An engine event appended after NewPipeline, as Record does.
 	seq, err := h.tl.Append(ctx, probes.Result{Component: "monlycee-net", Start: h.clock.Now(), Status: probes.MajorOutage,
 		Steps: []probes.StepResult{{Outcome: probes.HTTPError, Detail: "502"}}})
 	if err != nil {
@@ -193,7 +194,7 @@ func TestAdminAutomaticIncident(t *testing.T) {
 	}
 	ev := Event{Kind: Opened, Incident: seq + 1, Component: "monlycee-net", From: probes.Operational, To: probes.MajorOutage,
 		At: h.clock.Now(), Seq: seq, Cause: &probes.StepResult{Outcome: probes.HTTPError, Detail: "502"}}
-	if _, err := h.tl.AppendRecords(ctx, toRecord(&ev)); err != nil {
+	if err := h.p.persist(ctx, []Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	in.Incident = seq + 1

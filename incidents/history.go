@@ -13,8 +13,8 @@ import (
 // History is the measured side of every automatic incident, open or
 // resolved, as the persisted engine events tell it: what pages, the
 // Statuspage API and feeds show beside the admins' updates (Admin) and the
-// official statements. It is loaded once from the timeline and then fed
-// each event as Service persists it. Safe for concurrent use.
+// official statements. Pipeline loads it once from the timeline and then
+// feeds it each event as it persists it. Safe for concurrent use.
 type History struct {
 	mu        sync.RWMutex
 	incidents map[uint64]*incidentHistory
@@ -46,8 +46,8 @@ type EventRecord struct {
 	timeline.Event
 }
 
-// LoadHistory reads every persisted engine event of tl.
-func LoadHistory(tl *timeline.Timeline) (*History, error) {
+// loadHistory reads every persisted engine event of tl.
+func loadHistory(tl *timeline.Timeline) (*History, error) {
 	h := &History{incidents: map[uint64]*incidentHistory{}}
 	err := tl.Events(func(seq uint64, e timeline.Event) error {
 		h.add(seq, e)
@@ -56,8 +56,8 @@ func LoadHistory(tl *timeline.Timeline) (*History, error) {
 	return h, err
 }
 
-// Add takes a newly persisted event.
-func (h *History) Add(seq uint64, e timeline.Event) {
+// addEvent takes a newly persisted event.
+func (h *History) addEvent(seq uint64, e timeline.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.add(seq, e)

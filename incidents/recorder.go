@@ -10,10 +10,9 @@ import (
 	"github.com/constat-ent/constat/probes"
 )
 
-// Recorder is the sink of the scheduler: it appends each result to the
-// timeline and, once committed, makes it the component's latest result.
-// It is safe for concurrent use.
-type Recorder struct {
+// recorder appends each result to the timeline and, once committed, makes
+// it the component's latest result. It is safe for concurrent use.
+type recorder struct {
 	tl *timeline.Timeline
 
 	mu     sync.RWMutex
@@ -21,11 +20,11 @@ type Recorder struct {
 	gen    atomic.Uint64 // bumped on every change, for cache validation
 }
 
-// NewRecorder returns a recorder writing to tl, with the latest result of
+// newRecorder returns a recorder writing to tl, with the latest result of
 // every component already in tl loaded, so that a restart shows at once what
 // was last measured.
-func NewRecorder(tl *timeline.Timeline) (*Recorder, error) {
-	r := &Recorder{tl: tl, latest: make(map[string]timeline.Measurement)}
+func newRecorder(tl *timeline.Timeline) (*recorder, error) {
+	r := &recorder{tl: tl, latest: make(map[string]timeline.Measurement)}
 	for _, id := range tl.Components() {
 		m, ok, err := tl.Last(id)
 		if err != nil {
@@ -38,10 +37,10 @@ func NewRecorder(tl *timeline.Timeline) (*Recorder, error) {
 	return r, nil
 }
 
-// Record appends res to the timeline and returns its sequence number once
+// record appends res to the timeline and returns its sequence number once
 // committed. The latest result moves only forward in time: a result older
 // than the one shown is recorded but does not replace it.
-func (r *Recorder) Record(ctx context.Context, res probes.Result) (uint64, error) {
+func (r *recorder) record(ctx context.Context, res probes.Result) (uint64, error) {
 	seq, err := r.tl.Append(ctx, res)
 	if err != nil {
 		return 0, fmt.Errorf("record result of %s: %w", res.Component, err)
@@ -55,10 +54,8 @@ func (r *Recorder) Record(ctx context.Context, res probes.Result) (uint64, error
 	return seq, nil
 }
 
-// Latest returns the latest committed result of every component that has
-// one, and a generation number that changes whenever the set changes. The
-// map is a copy; its Results share Steps slices, which callers must not modify.
-func (r *Recorder) Latest() (map[string]timeline.Measurement, uint64) {
+// latestAll is Pipeline.Latest.
+func (r *recorder) latestAll() (map[string]timeline.Measurement, uint64) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	out := make(map[string]timeline.Measurement, len(r.latest))
@@ -68,9 +65,5 @@ func (r *Recorder) Latest() (map[string]timeline.Measurement, uint64) {
 	return out, r.gen.Load()
 }
 
-// Generation changes whenever the latest results change; it is cheap
-// enough to call on every request.
-func (r *Recorder) Generation() uint64 { return r.gen.Load() }
-
-// Timeline returns the timeline the recorder writes to, for readers.
-func (r *Recorder) Timeline() *timeline.Timeline { return r.tl }
+// generation changes whenever the latest results change.
+func (r *recorder) generation() uint64 { return r.gen.Load() }

@@ -20,68 +20,16 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// AdminConfig configures the admin side (EnableAdmin).
-type AdminConfig struct {
-	Accounts *accounts.Store // required
-	// Admin reads and writes updates, statements and maintenances. Without
-	// it, only login, logout and the open incidents are served.
-	Admin         *incidents.Admin
-	OpenIncidents func() []incidents.Incident // the engine's open incidents; nil shows none
-	// OnMaintenance, if set, is called after each maintenance recorded (form
-	// or API), so that the engine learns the new windows:
-	// func() { svc.SetMaintenance(adm.Windows()) }.
-	OnMaintenance func()
-	// TrustProxy makes the server believe X-Forwarded-Proto (for the
-	// cookies' Secure flag) and X-Forwarded-For (for the login limiter's
-	// address). Set it only behind a reverse proxy that sets both.
-	TrustProxy bool
-	Log        *slog.Logger // nil: the server's
-}
-
-// admin serves /admin and /api/admin/v1.
+// admin serves /admin and /api/admin/v1: the admins' pages and API, over
+// the accounts (login, sessions, tokens) and the pipeline's admin records.
 type admin struct {
 	s   *Server
-	cfg AdminConfig
+	acc *accounts.Store
 	log *slog.Logger
 }
 
-// EnableAdmin registers the admin pages (/admin/…) and, when cfg.Admin is
-// set, the admin API (/api/admin/v1/…). Call it once, after New and before
-// serving: echo's router is not safe to change while it serves.
-func (s *Server) EnableAdmin(cfg AdminConfig) error {
-	if cfg.Accounts == nil {
-		return errors.New("enable admin: Accounts is required")
-	}
-	if cfg.Log == nil {
-		cfg.Log = s.log
-	}
-	a := &admin{s: s, cfg: cfg, log: cfg.Log}
-	s.e.GET("/admin/style.css", adminStyle)
-	g := s.e.Group("/admin", adminHeaders)
-	g.GET("/login", a.loginForm)
-	g.POST("/login", a.login)
-	sg := g.Group("", a.requireSession)
-	sg.GET("", a.dashboard)
-	sg.POST("/logout", a.logout)
-	if cfg.Admin == nil {
-		return nil
-	}
-	sg.GET("/updates/new", a.updateForm)
-	sg.POST("/updates", a.postUpdate)
-	sg.GET("/statements/new", a.statementForm)
-	sg.POST("/statements", a.postStatement)
-	sg.GET("/maintenances/new", a.maintenanceForm)
-	sg.POST("/maintenances", a.postMaintenance)
-	api := s.e.Group("/api/admin/v1", adminHeaders)
-	api.POST("/incidents", a.apiCreateIncident, a.requireToken(accounts.ScopeIncidentsWrite))
-	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
-	api.POST("/statements", a.apiStatement, a.requireToken(accounts.ScopeStatementsWrite))
-	api.POST("/maintenances", a.apiMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
-	api.POST("/updates/:seq/revisions", a.apiReviseUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
-	api.POST("/statements/:seq/revisions", a.apiReviseStatement, a.requireToken(accounts.ScopeStatementsWrite))
-	api.POST("/maintenances/:seq/revisions", a.apiReviseMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
-	return nil
-}
+// records returns the admin records the pages and the API read and write.
+func (a *admin) records() *incidents.Admin { return a.s.pipe.Admin() }
 
 // render executes the template name into memory first, so that a template
 // error becomes a 500 rather than half a page.
@@ -97,11 +45,7 @@ func (a *admin) render(c echo.Context, code int, name string, data any) error {
 // audit trail: never a password, token, session or address. A failure is
 // logged: the action itself has happened.
 func (a *admin) audit(c echo.Context, actor, action string) {
-	if a.cfg.Admin == nil {
-		a.log.Info("admin action not audited: no admin service", "account", actor, "action", action)
-		return
-	}
-	if err := a.cfg.Admin.Audit(c.Request().Context(), actor, action, 0, ""); err != nil {
+	if err := a.records().Audit(c.Request().Context(), actor, action, 0, ""); err != nil {
 		a.log.Error("audit failed", "account", actor, "action", action, "err", err)
 	}
 }
@@ -110,15 +54,11 @@ func (a *admin) audit(c echo.Context, actor, action string) {
 type adminPage struct {
 	Account string // "" on the login page: no navigation
 	CSRF    string
-	Records bool // the admin service is there: show the forms
 }
 
 func (a *admin) page(sess accounts.Session) adminPage {
-	return adminPage{Account: sess.Account, CSRF: sess.CSRF, Records: a.records()}
+	return adminPage{Account: sess.Account, CSRF: sess.CSRF}
 }
-
-// records reports whether updates, statements and maintenances can be read and written.
-func (a *admin) records() bool { return a.cfg.Admin != nil }
 
 type dashboardView struct {
 	adminPage
@@ -181,20 +121,17 @@ const dashboardLimit = 30
 
 func (a *admin) dashboard(c echo.Context) error {
 	v := dashboardView{adminPage: a.page(session(c))}
-	if a.cfg.OpenIncidents != nil {
-		for _, inc := range a.cfg.OpenIncidents() {
-			v.Open = append(v.Open, openIncidentView{ID: inc.ID, Components: strings.Join(inc.Affected, ", "),
-				Since: heure(inc.Start), SinceISO: iso(inc.Start), Status: inc.Worst.String()})
-		}
+	for _, inc := range a.s.pipe.OpenIncidents() {
+		v.Open = append(v.Open, openIncidentView{ID: inc.ID, Components: strings.Join(inc.Affected, ", "),
+			Since: heure(inc.Start), SinceISO: iso(inc.Start), Status: inc.Worst.String()})
 	}
-	if ad := a.cfg.Admin; ad != nil {
-		v.Manual = manualViews(ad)
-		v.Maintenances = maintenanceViews(ad.Maintenances())
-		v.Statements = statementViews(ad.AllStatements())
-		for _, au := range ad.AuditTrail(dashboardLimit) {
-			v.Audit = append(v.Audit, auditView{At: heure(au.At), AtISO: iso(au.At), Actor: au.Actor,
-				Action: au.Action, Detail: au.Detail, Target: au.Target})
-		}
+	ad := a.records()
+	v.Manual = manualViews(ad)
+	v.Maintenances = maintenanceViews(ad.Maintenances())
+	v.Statements = statementViews(ad.AllStatements())
+	for _, au := range ad.AuditTrail(dashboardLimit) {
+		v.Audit = append(v.Audit, auditView{At: heure(au.At), AtISO: iso(au.At), Actor: au.Actor,
+			Action: au.Action, Detail: au.Detail, Target: au.Target})
 	}
 	return a.render(c, http.StatusOK, "admin_dashboard.html", v)
 }
@@ -360,7 +297,7 @@ func (a *admin) updatesOf(s string, id *uint64) []incidents.Update {
 	if parseID("incident", s, id) != nil {
 		return nil
 	}
-	return a.cfg.Admin.Updates(*id)
+	return a.records().Updates(*id)
 }
 
 // findRevision returns the record of recs of which seq (a form value) is
@@ -399,9 +336,9 @@ func (a *admin) postUpdate(c echo.Context) error {
 	switch {
 	case err != nil:
 	case revise:
-		_, err = a.cfg.Admin.ReviseUpdate(c.Request().Context(), session(c).Account, seq, in)
+		_, err = a.records().ReviseUpdate(c.Request().Context(), session(c).Account, seq, in)
 	default:
-		_, err = a.cfg.Admin.PostUpdate(c.Request().Context(), session(c).Account, in)
+		_, err = a.records().PostUpdate(c.Request().Context(), session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
 		v := a.updateView(c, f)
@@ -445,7 +382,7 @@ func (a *admin) statementView(c echo.Context, f url.Values) statementFormView {
 func (a *admin) statementForm(c echo.Context) error {
 	f := c.QueryParams()
 	if rev := f.Get("revises"); rev != "" {
-		s, ok := findRevision(a.cfg.Admin.AllStatements(), rev, func(s incidents.Statement) uint64 { return s.Seq },
+		s, ok := findRevision(a.records().AllStatements(), rev, func(s incidents.Statement) uint64 { return s.Seq },
 			func(s incidents.Statement) []incidents.Statement { return s.Revisions })
 		if !ok {
 			return echo.ErrNotFound
@@ -471,9 +408,9 @@ func (a *admin) postStatement(c echo.Context) error {
 	switch {
 	case err != nil:
 	case revise:
-		_, err = a.cfg.Admin.ReviseStatement(c.Request().Context(), session(c).Account, seq, in)
+		_, err = a.records().ReviseStatement(c.Request().Context(), session(c).Account, seq, in)
 	default:
-		_, err = a.cfg.Admin.RecordStatement(c.Request().Context(), session(c).Account, in)
+		_, err = a.records().RecordStatement(c.Request().Context(), session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
 		v := a.statementView(c, f)
@@ -507,7 +444,7 @@ func (a *admin) maintenanceView(c echo.Context, f url.Values) maintenanceFormVie
 func (a *admin) maintenanceForm(c echo.Context) error {
 	f := c.QueryParams()
 	if rev := f.Get("revises"); rev != "" {
-		m, ok := findRevision(a.cfg.Admin.Maintenances(), rev, func(m incidents.ScheduledMaintenance) uint64 { return m.Seq },
+		m, ok := findRevision(a.records().Maintenances(), rev, func(m incidents.ScheduledMaintenance) uint64 { return m.Seq },
 			func(m incidents.ScheduledMaintenance) []incidents.ScheduledMaintenance { return m.Revisions })
 		if !ok {
 			return echo.ErrNotFound
@@ -527,9 +464,9 @@ func (a *admin) postMaintenance(c echo.Context) error {
 	switch {
 	case err != nil:
 	case revise:
-		_, err = a.reviseMaintenance(c, session(c).Account, seq, in)
+		_, err = a.records().ReviseMaintenance(c.Request().Context(), session(c).Account, seq, in)
 	default:
-		_, err = a.scheduleMaintenance(c, session(c).Account, in)
+		_, err = a.records().ScheduleMaintenance(c.Request().Context(), session(c).Account, in)
 	}
 	if msg, ok := formError(err); ok {
 		v := a.maintenanceView(c, f)
@@ -542,18 +479,23 @@ func (a *admin) postMaintenance(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin")
 }
 
-// formError returns the French message for a refused field, or false for
-// nil and for Constat's own faults.
+// formError returns the French message of a refusal (statusOf says 4xx)
+// for a form to show, or false for nil and for Constat's own faults.
 func formError(err error) (string, bool) {
-	if ve, ok := errors.AsType[*incidents.ValidationError](err); ok {
-		field, _, _ := strings.Cut(ve.Field, "[")
-		field, _, _ = strings.Cut(field, ".")
-		return fmt.Sprintf("%s « %s » : %s", t("admin.invalid"), t("field."+field), ve.Message), true
+	if err == nil {
+		return "", false
 	}
+	code, body := statusOf(err)
+	if code >= 500 || body == nil {
+		return "", false
+	}
+	msg := body.Error
 	if errors.Is(err, incidents.ErrNotFound) {
-		return fmt.Sprintf("%s « %s » : %s", t("admin.invalid"), t("field.incident"), t("admin.incident.unknown")), true
+		msg = t("admin.incident.unknown")
 	}
-	return "", false
+	field, _, _ := strings.Cut(body.Field, "[")
+	field, _, _ = strings.Cut(field, ".")
+	return fmt.Sprintf("%s « %s » : %s", t("admin.invalid"), t("field."+field), msg), true
 }
 
 // Parsers of form and JSON fields. Each leaves its target zero for "", so
@@ -635,22 +577,4 @@ func formLocal(tm time.Time) string {
 		return p.Format("2006-01-02T15:04:05")
 	}
 	return p.Format("2006-01-02T15:04")
-}
-
-// scheduleMaintenance records a maintenance and tells the engine.
-func (a *admin) scheduleMaintenance(c echo.Context, actor string, in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
-	m, err := a.cfg.Admin.ScheduleMaintenance(c.Request().Context(), actor, in)
-	if err == nil && a.cfg.OnMaintenance != nil {
-		a.cfg.OnMaintenance()
-	}
-	return m, err
-}
-
-// reviseMaintenance records a revision of maintenance seq and tells the engine.
-func (a *admin) reviseMaintenance(c echo.Context, actor string, seq uint64, in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
-	m, err := a.cfg.Admin.ReviseMaintenance(c.Request().Context(), actor, seq, in)
-	if err == nil && a.cfg.OnMaintenance != nil {
-		a.cfg.OnMaintenance()
-	}
-	return m, err
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -17,22 +16,11 @@ import (
 )
 
 // The admin API: JSON in, JSON out, for automation. Every request carries
-// "Authorization: Bearer cst_…" (Accounts.TokenAuth) and the route's scope.
-// A refused request gets {"error": "…", "field": "…"} (field only when one
-// field is to blame) with 400, 401, 403, 404 or 413; Constat's own faults go
-// through handleError, without details.
+// "Authorization: Bearer cst_…" (accounts.Store.TokenAuth) and the route's
+// scope. A refused request gets {"error": "…", "field": "…"} with 400, 401,
+// 403, 404 or 413 (statusOf); Constat's own faults a bare 500.
 
 const ctxTokenAccount = "admin.token_account"
-
-// apiError is the body of a refused API request.
-type apiError struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
-func refuse(c echo.Context, code int, field, format string, args ...any) error {
-	return c.JSON(code, apiError{Error: fmt.Sprintf(format, args...), Field: field})
-}
 
 // requireToken authenticates the bearer token and checks it grants scope.
 func (a *admin) requireToken(scope accounts.Scope) echo.MiddlewareFunc {
@@ -41,19 +29,19 @@ func (a *admin) requireToken(scope accounts.Scope) echo.MiddlewareFunc {
 			tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 			if !ok || tok == "" {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat"`)
-				return refuse(c, http.StatusUnauthorized, "", "missing bearer token")
+				return refuse(http.StatusUnauthorized, "", "missing bearer token")
 			}
-			name, scopes, err := a.cfg.Accounts.TokenAuth(strings.TrimSpace(tok))
+			name, scopes, err := a.acc.TokenAuth(strings.TrimSpace(tok))
 			if errors.Is(err, accounts.ErrBadCredentials) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="invalid_token"`)
-				return refuse(c, http.StatusUnauthorized, "", "invalid or revoked token")
+				return refuse(http.StatusUnauthorized, "", "invalid or revoked token")
 			}
 			if err != nil {
 				return err
 			}
 			if !accounts.Has(scopes, scope) {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="constat", error="insufficient_scope", scope="`+scope.String()+`"`)
-				return refuse(c, http.StatusForbidden, "", "token lacks scope %s", scope)
+				return refuse(http.StatusForbidden, "", "token lacks scope %s", scope)
 			}
 			c.Set(ctxTokenAccount, name)
 			return next(c)
@@ -105,23 +93,6 @@ func decodeJSON(c echo.Context, v any) error {
 	return &incidents.ValidationError{Message: "body is not a valid JSON object for this request"}
 }
 
-var errTooLarge = errors.New("request body too large")
-
-// apiFail maps an error of decoding or of an Admin method to its answer.
-// Constat's own faults are returned, for handleError.
-func apiFail(c echo.Context, err error) error {
-	if ve, ok := errors.AsType[*incidents.ValidationError](err); ok {
-		return c.JSON(http.StatusBadRequest, apiError{Error: ve.Message, Field: ve.Field})
-	}
-	switch {
-	case errors.Is(err, errTooLarge):
-		return refuse(c, http.StatusRequestEntityTooLarge, "", "body larger than %d bytes", maxFormBytes)
-	case errors.Is(err, incidents.ErrNotFound):
-		return refuse(c, http.StatusNotFound, "incident", "no such incident")
-	}
-	return err
-}
-
 // updateRequest is the body of POST /incidents and /incidents/{id}/updates.
 type updateRequest struct {
 	Status     string `json:"status"`
@@ -168,7 +139,7 @@ func (a *admin) apiCreateIncident(c echo.Context) error {
 func (a *admin) apiIncidentUpdate(c echo.Context) error {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil || id == 0 {
-		return refuse(c, http.StatusNotFound, "incident", "no such incident")
+		return refuse(http.StatusNotFound, "incident", "no such incident")
 	}
 	return a.apiPostUpdate(c, id)
 }
@@ -176,7 +147,7 @@ func (a *admin) apiIncidentUpdate(c echo.Context) error {
 func (a *admin) apiPostUpdate(c echo.Context, incident uint64) error {
 	return apiWrite(c, func(r updateRequest) (incidents.UpdateInput, error) { return r.input(incident) },
 		func(in incidents.UpdateInput) (incidents.Update, error) {
-			return a.cfg.Admin.PostUpdate(c.Request().Context(), tokenAccount(c), in)
+			return a.records().PostUpdate(c.Request().Context(), tokenAccount(c), in)
 		},
 		func(u incidents.Update) any {
 			return updateResponse{Seq: u.Seq, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
@@ -185,19 +156,19 @@ func (a *admin) apiPostUpdate(c echo.Context, incident uint64) error {
 
 // apiWrite is every write of the admin API: decode the JSON body into a
 // request R, make its input I, record it, and answer 201 with what answer
-// makes of the record O; any failure is refused with the field it names.
+// makes of the record O; a failure is returned, for handleError.
 func apiWrite[R, I, O any](c echo.Context, input func(R) (I, error), record func(I) (O, error), answer func(O) any) error {
 	var req R
 	if err := decodeJSON(c, &req); err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	in, err := input(req)
 	if err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	out, err := record(in)
 	if err != nil {
-		return apiFail(c, err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, answer(out))
 }
@@ -231,7 +202,7 @@ func statementAnswer(st incidents.Statement) any {
 
 func (a *admin) apiStatement(c echo.Context) error {
 	return apiWrite(c, statementRequest.input, func(in incidents.StatementInput) (incidents.Statement, error) {
-		return a.cfg.Admin.RecordStatement(c.Request().Context(), tokenAccount(c), in)
+		return a.records().RecordStatement(c.Request().Context(), tokenAccount(c), in)
 	}, statementAnswer)
 }
 
@@ -268,7 +239,7 @@ func maintenanceAnswer(m incidents.ScheduledMaintenance) any {
 
 func (a *admin) apiMaintenance(c echo.Context) error {
 	return apiWrite(c, maintenanceRequest.input, func(in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
-		return a.scheduleMaintenance(c, tokenAccount(c), in)
+		return a.records().ScheduleMaintenance(c.Request().Context(), tokenAccount(c), in)
 	}, maintenanceAnswer)
 }
 
@@ -284,18 +255,18 @@ func revisedSeq(c echo.Context) (uint64, bool) {
 	return seq, err == nil && seq != 0
 }
 
-func badSeq(c echo.Context) error {
-	return refuse(c, http.StatusBadRequest, "revises", "want a record number in the path")
+func badSeq() error {
+	return refuse(http.StatusBadRequest, "revises", "want a record number in the path")
 }
 
 func (a *admin) apiReviseUpdate(c echo.Context) error {
 	seq, ok := revisedSeq(c)
 	if !ok {
-		return badSeq(c)
+		return badSeq()
 	}
 	return apiWrite(c, func(r updateRequest) (incidents.UpdateInput, error) { return r.input(0) },
 		func(in incidents.UpdateInput) (incidents.Update, error) {
-			return a.cfg.Admin.ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
+			return a.records().ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
 		},
 		func(u incidents.Update) any {
 			return updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
@@ -305,20 +276,20 @@ func (a *admin) apiReviseUpdate(c echo.Context) error {
 func (a *admin) apiReviseStatement(c echo.Context) error {
 	seq, ok := revisedSeq(c)
 	if !ok {
-		return badSeq(c)
+		return badSeq()
 	}
 	return apiWrite(c, statementRequest.input, func(in incidents.StatementInput) (incidents.Statement, error) {
-		return a.cfg.Admin.ReviseStatement(c.Request().Context(), tokenAccount(c), seq, in)
+		return a.records().ReviseStatement(c.Request().Context(), tokenAccount(c), seq, in)
 	}, statementAnswer)
 }
 
 func (a *admin) apiReviseMaintenance(c echo.Context) error {
 	seq, ok := revisedSeq(c)
 	if !ok {
-		return badSeq(c)
+		return badSeq()
 	}
 	return apiWrite(c, maintenanceRequest.input, func(in incidents.MaintenanceInput) (incidents.ScheduledMaintenance, error) {
-		return a.reviseMaintenance(c, tokenAccount(c), seq, in)
+		return a.records().ReviseMaintenance(c.Request().Context(), tokenAccount(c), seq, in)
 	}, maintenanceAnswer)
 }
 

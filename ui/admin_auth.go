@@ -39,17 +39,10 @@ func adminHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// secure reports whether the request reached us over TLS, directly or,
-// when the proxy is trusted, through it.
-func (a *admin) secure(c echo.Context) bool {
-	r := c.Request()
-	return r.TLS != nil || (a.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
-}
-
 // clientAddr is the address the login limiter counts: the peer, or the
 // client named by a trusted proxy's X-Forwarded-For.
 func (a *admin) clientAddr(c echo.Context) string {
-	if a.cfg.TrustProxy {
+	if a.s.trustProxy {
 		return echo.ExtractIPFromXFFHeader()(c.Request())
 	}
 	return echo.ExtractIPDirect()(c.Request())
@@ -57,7 +50,7 @@ func (a *admin) clientAddr(c echo.Context) string {
 
 func (a *admin) setCookie(c echo.Context, name, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/admin", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.secure(c)})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.s.secure(c.Request())})
 }
 
 // parseForm reads a form body of at most maxFormBytes; a larger one is 413.
@@ -82,7 +75,7 @@ func (a *admin) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return c.Redirect(http.StatusSeeOther, "/admin/login")
 		}
-		sess, err := a.cfg.Accounts.Session(ck.Value)
+		sess, err := a.acc.Session(ck.Value)
 		switch {
 		case errors.Is(err, accounts.ErrSessionExpired), errors.Is(err, accounts.ErrBadCredentials):
 			a.setCookie(c, sessionCookie, "", -1)
@@ -140,7 +133,7 @@ func (a *admin) login(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusForbidden)
 	}
 	name := strings.TrimSpace(f.Get("account"))
-	sess, err := a.cfg.Accounts.Login(a.clientAddr(c), name, f.Get("password"))
+	sess, err := a.acc.Login(a.clientAddr(c), name, f.Get("password"))
 	if le, ok := errors.AsType[*accounts.LimitError](err); ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.RetryAfter.Seconds()))))
 		return a.renderLogin(c, http.StatusTooManyRequests, name, "admin.login.limited")
@@ -160,7 +153,7 @@ func (a *admin) login(c echo.Context) error {
 // logout ends the session (requireSession checked its CSRF token).
 func (a *admin) logout(c echo.Context) error {
 	sess := session(c)
-	if err := a.cfg.Accounts.EndSession(sess.ID); err != nil {
+	if err := a.acc.EndSession(sess.ID); err != nil {
 		return err
 	}
 	a.setCookie(c, sessionCookie, "", -1)

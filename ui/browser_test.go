@@ -120,6 +120,8 @@ func TestStatusPageInBrowserAt360px(t *testing.T) {
 	s, rec := newTestServer(t)
 	start := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC)
 	for _, r := range []probes.Result{
+		{Component: "monlycee", Start: start.Add(-time.Minute), Status: probes.MajorOutage, // two rounds: the engine confirms
+			Steps: []probes.StepResult{{URL: "https://ent.iledefrance.fr/", Outcome: probes.SoftFailure, Detail: "ode_quota", StatusCode: 200}}},
 		{Component: "monlycee", Start: start, Status: probes.MajorOutage,
 			Steps: []probes.StepResult{{URL: "https://ent.iledefrance.fr/", Outcome: probes.SoftFailure, Detail: "ode_quota", StatusCode: 200,
 				Phases: probes.Phases{DNS: 2 * time.Millisecond, Connect: 5 * time.Millisecond, TTFB: 80 * time.Millisecond}}}},

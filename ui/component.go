@@ -85,16 +85,15 @@ func (pc *componentPages) get(k componentKey, render func() ([]byte, error)) (*r
 }
 
 func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, error) {
-	now := p.cfg.Now()
+	now := p.s.now()
 	today := timeline.DateOf(now)
-	tl := p.s.rec.Timeline()
-	rollups, err := tl.Rollups(comp.ID, today.AddDays(1-barDays), today)
+	rollups, err := p.s.tl.AppendRollups(nil, comp.ID, today.AddDays(1-barDays), today)
 	if err != nil {
 		return nil, fmt.Errorf("rollups of %s: %w", comp.ID, err)
 	}
 	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(),
 		Status: probes.StatusUnknown.String()}
-	for _, st := range p.cfg.Service.Components() {
+	for _, st := range p.s.pipe.Components() {
 		if st.ID == comp.ID && st.Status.Valid() {
 			v.Status = st.Status.String()
 		}
@@ -119,7 +118,7 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 		}
 	}
 	names := p.s.names()
-	for _, inc := range p.cfg.Service.History().Incidents() {
+	for _, inc := range p.s.pipe.History().Incidents() {
 		if slices.Contains(inc.Components, comp.ID) {
 			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID), Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
 		}
@@ -131,7 +130,7 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 // day of one component: a few milliseconds, once a minute at most).
 func (p *publicAPI) lastDay(id string, now time.Time) (timeline.DayRollup, error) {
 	var d timeline.DayRollup
-	err := p.s.rec.Timeline().Range(id, now.Add(-24*time.Hour), now, func(m timeline.Measurement) error {
+	err := p.s.tl.Range(id, now.Add(-24*time.Hour), now, func(m timeline.Measurement) error {
 		d.Rounds++
 		d.ByStatus[m.Status]++
 		return nil

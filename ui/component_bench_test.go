@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BenchmarkComponentPage90Days builds a component's page (availability over
@@ -56,15 +54,11 @@ func newBenchSite(b *testing.B, comps int, lastDay bool) (*Server, *probes.Confi
 	for i := range comps {
 		yaml += fmt.Sprintf("      - id: ent-%04d\n        name: ENT %d\n        operator: op-%d\n        steps:\n          - url: https://ent-%d.test/\n", i, i, i%7, i)
 	}
-	cfg, err := probes.ParseConfig("bench.yaml", []byte("groups:\n  - id: g\n    name: G\n    components:\n"+yaml))
+	dir := b.TempDir()
+	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tl, err := timeline.Open(filepath.Join(b.TempDir(), "timeline.db"), timeline.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { tl.Close() })
 	now := time.Now()
 	var batch []probes.Result
 	flush := func() {
@@ -95,22 +89,9 @@ func newBenchSite(b *testing.B, comps int, lastDay bool) (*Server, *probes.Confi
 		}
 	}
 	flush()
-	rec, err := incidents.NewRecorder(tl)
-	if err != nil {
+	if err := tl.Close(); err != nil {
 		b.Fatal(err)
 	}
-	svc, err := incidents.NewService(tl, rec, cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	adm, err := incidents.NewAdmin(tl, cfg.Components)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(cfg, rec, prometheus.NewRegistry(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm})
-	return s, cfg
+	st := newTestStackWith(b, dir, stackOptions{yaml: "groups:\n  - id: g\n    name: G\n    components:\n" + yaml})
+	return st.s, st.cfg
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/constat-ent/constat/incidents/timeline"
@@ -47,8 +48,9 @@ var dateSyntax = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // day serves /history/{component}/{YYYY-MM-DD} in l: the day minute by
 // minute (Europe/Paris), each failing measurement with its outcome and
-// phases. It reads the timeline's index for one day (a few milliseconds)
-// on each request; a past day never changes, so it is cached for an hour.
+// phases. Today's page reads the timeline's index for one day (a few
+// milliseconds) on each request; a past day's page never changes, so it is
+// rendered once (dayCache) and cached by clients for an hour.
 // In French only, /history/{component}/{YYYY-MM-DD}.csv is the day's raw
 // data (dayCSV): data has one address, whichever page links to it.
 func (s *Server) day(l lang) echo.HandlerFunc {
@@ -64,20 +66,79 @@ func (s *Server) day(l lang) echo.HandlerFunc {
 		if csv {
 			return s.dayCSV(c, comp.ID, d)
 		}
-		v, err := s.dayView(l, comp, d, today)
+		if !dayOver(d, s.now()) {
+			v, err := s.dayView(l, comp, d, today)
+			if err != nil {
+				return err
+			}
+			body, err := s.render(l, "day.html", v)
+			if err != nil {
+				return err
+			}
+			return servePage(c, body, "public, max-age=60")
+		}
+		p, err := s.days.get(dayKey{l, comp.ID, d}, func() (*renderedPage, error) {
+			v, err := s.dayView(l, comp, d, today)
+			if err != nil {
+				return nil, err
+			}
+			body, err := s.render(l, "day.html", v)
+			if err != nil {
+				return nil, err
+			}
+			r := newRendered(0, body, l.etag("d-"+comp.ID+"-"+d.String()))
+			return &r, nil
+		})
 		if err != nil {
 			return err
 		}
-		body, err := s.render(l, "day.html", v)
-		if err != nil {
-			return err
-		}
-		cache := "public, max-age=60"
-		if d.Compare(today) < 0 {
-			cache = "public, max-age=3600"
-		}
-		return servePage(c, body, cache)
+		return serveRendered(c, *p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=3600")
 	}
+}
+
+// daySettle is how long after a day's end its last rounds may still be
+// committed (a step's timeout, the commit delay): past it, the day is over.
+const daySettle = 5 * time.Minute
+
+// dayOver reports whether day d can no longer change at now.
+func dayOver(d timeline.Date, now time.Time) bool {
+	return now.Sub(d.AddDays(1).Start()) > daySettle
+}
+
+// maxDayPages bounds the past days' pages kept: a crawler walking every
+// day of every component must not hold them all in memory.
+const maxDayPages = 2048
+
+// dayCache keeps the rendered pages of days that are over. It is safe for
+// concurrent use; when full, it starts again empty.
+type dayCache struct {
+	mu    sync.Mutex
+	pages map[dayKey]*renderedPage
+}
+
+type dayKey struct {
+	lang lang
+	id   string
+	day  timeline.Date
+}
+
+// get returns the page of k, rendering it first if absent. Requests for
+// other days wait while one renders: a render is a few milliseconds.
+func (dc *dayCache) get(k dayKey, render func() (*renderedPage, error)) (*renderedPage, error) {
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	if p := dc.pages[k]; p != nil {
+		return p, nil
+	}
+	p, err := render()
+	if err != nil {
+		return nil, err
+	}
+	if dc.pages == nil || len(dc.pages) >= maxDayPages {
+		dc.pages = make(map[dayKey]*renderedPage)
+	}
+	dc.pages[k] = p
+	return p, nil
 }
 
 // parseDay finds the component and the day of a day's address, with
@@ -115,7 +176,7 @@ func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date)
 	}
 	counts := map[probes.Outcome]int{}
 	var rs runs
-	err := s.rec.Timeline().Range(comp.ID, d.Start(), d.AddDays(1).Start(), func(m timeline.Measurement) error {
+	err := s.tl.Range(comp.ID, d.Start(), d.AddDays(1).Start(), func(m timeline.Measurement) error {
 		v.Rounds++
 		rs.add(m)
 		f := m.Failed()

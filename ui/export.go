@@ -1,9 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +19,7 @@ import (
 // pages of the last days days with each day's CSV beside its page
 // (history/{id}/{day}.csv). It renders each through the server's own
 // handlers, so the files are byte for byte what the server sends.
-// EnablePublicAPI must have been called.
 func (s *Server) Export(dir string, days int) (files int, err error) {
-	if s.pub == nil {
-		return 0, fmt.Errorf("export: the public API is not enabled")
-	}
 	s.invalidate() // the files must show the data as of now, not the last cached render
 	for _, p := range s.exportPaths(days) {
 		if err := s.exportOne(dir, p); err != nil {
@@ -42,7 +38,7 @@ func (s *Server) exportPaths(days int) []string {
 		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
 		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}
 	pages := []string{"/", "/methode"}
-	today := timeline.DateOf(s.pub.cfg.Now())
+	today := timeline.DateOf(s.now())
 	for _, c := range s.cfg.Components {
 		pages = append(pages, "/components/"+c.ID)
 		paths = append(paths, "/components/"+c.ID+"/history.atom", "/badge/"+c.ID+".svg")
@@ -52,13 +48,13 @@ func (s *Server) exportPaths(days int) []string {
 			paths = append(paths, day+".csv")
 		}
 	}
-	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+	for _, inc := range s.pipe.History().Incidents() {
 		pages = append(pages, fmt.Sprintf("/incidents/%d", inc.ID))
 	}
-	for _, id := range s.pub.cfg.Admin.ManualIncidents() {
+	for _, id := range s.pipe.Admin().ManualIncidents() {
 		pages = append(pages, fmt.Sprintf("/incidents/%d", id))
 	}
-	for _, m := range s.pub.cfg.Admin.Maintenances() {
+	for _, m := range s.pipe.Admin().Maintenances() {
 		pages = append(pages, fmt.Sprintf("/maintenances/%d", m.ID))
 	}
 	for l := range numLangs {
@@ -72,11 +68,15 @@ func (s *Server) exportPaths(days int) []string {
 // exportOne renders path and writes it where a static host serves it:
 // a page without an extension becomes path/index.html.
 func (s *Server) exportOne(dir, path string) error {
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	w := httptest.NewRecorder()
+	req, err := http.NewRequest(http.MethodGet, "http://example.com"+path, nil)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", path, err)
+	}
+	req.RequestURI, req.RemoteAddr = path, "192.0.2.1:1234" // as a client's request would have them
+	w := &bufferWriter{header: http.Header{}}
 	s.Handler().ServeHTTP(w, req)
-	if w.Code != http.StatusOK {
-		return fmt.Errorf("export %s: status %d", path, w.Code)
+	if w.code != http.StatusOK {
+		return fmt.Errorf("export %s: status %d", path, w.code)
 	}
 	name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path, "/")))
 	if filepath.Ext(path) == "" || path == "/" {
@@ -86,7 +86,7 @@ func (s *Server) exportOne(dir, path string) error {
 		return fmt.Errorf("export %s: %w", path, err)
 	}
 	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, w.Body.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(tmp, w.body.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("export %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, name); err != nil { // readers never see half a file
@@ -95,26 +95,40 @@ func (s *Server) exportOne(dir, path string) error {
 	return nil
 }
 
+// bufferWriter is the http.ResponseWriter Export renders into: the status
+// and body in memory.
+type bufferWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *bufferWriter) Header() http.Header { return w.header }
+
+func (w *bufferWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *bufferWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(b)
+}
+
 // Generation changes whenever anything the public site shows changes: the
 // latest results, the incident history or the admin records.
-func (s *Server) Generation() uint64 {
-	g := s.rec.Generation()
-	if s.pub != nil {
-		g += s.pub.cfg.Service.History().Generation()<<24 + s.pub.cfg.Admin.Generation()<<48
-	}
-	return g
-}
+func (s *Server) Generation() uint64 { return s.pipe.Generation() }
 
 // invalidate drops the cached renders that are refreshed on a timer (the
 // home page's minRender, the component pages' minute), so that the next
-// request renders from the current data.
+// request renders from the current data. A past day's page stays: it
+// cannot change.
 func (s *Server) invalidate() {
 	for l := range numLangs {
 		s.homePages[l].cur.Store(nil)
 	}
-	if s.pub != nil {
-		s.pub.components.mu.Lock()
-		clear(s.pub.components.pages)
-		s.pub.components.mu.Unlock()
-	}
+	s.pub.components.mu.Lock()
+	clear(s.pub.components.pages)
+	s.pub.components.mu.Unlock()
 }

@@ -17,7 +17,7 @@ import (
 // day's CSV beside its day page, byte for byte what the server sends.
 func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	s, _ := publicPages(t)
-	m, err := s.pub.cfg.Admin.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
+	m, err := s.pipe.Admin().ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
 		Start: time.Now().Add(time.Hour), End: time.Now().Add(2 * time.Hour), Status: timeline.Scheduled})
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 		t.Fatalf("Export = %d, %v", n, err)
 	}
 	today := time.Now().In(paris).Format("2006-01-02")
-	id := s.pub.cfg.Service.History().Incidents()[0].ID
+	id := s.pipe.History().Incidents()[0].ID
 	files := map[string]string{ // file: the path that serves it
 		"index.html":                                       "/",
 		"en/index.html":                                    "/en/",

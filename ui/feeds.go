@@ -48,21 +48,14 @@ type (
 	}
 )
 
-// enableFeeds registers /history.atom (every incident), the per-component
-// feeds /components/{id}/history.atom and the badges /badge/{id}.svg.
-func (p *publicAPI) enableFeeds() {
-	s := p.s
-	for _, m := range []string{http.MethodGet, http.MethodHead} {
-		s.e.Add(m, "/history.atom", p.feed(""))
-		s.e.Add(m, "/components/:id/history.atom", func(c echo.Context) error {
-			id := c.Param("id")
-			if s.cfg.Component(id) == nil {
-				return echo.NewHTTPError(http.StatusNotFound)
-			}
-			return p.feed(id)(c)
-		})
-		s.e.Add(m, "/badge/:file", p.badge)
+// componentFeed serves /components/{id}/history.atom: the feed of one
+// component's incidents.
+func (p *publicAPI) componentFeed(c echo.Context) error {
+	id := c.Param("id")
+	if p.s.cfg.Component(id) == nil {
+		return echo.NewHTTPError(http.StatusNotFound)
 	}
+	return p.feed(id)(c)
 }
 
 // feed serves the Atom feed of the incidents of component (all if "").

@@ -63,8 +63,8 @@ func (p *publicAPI) incident(l lang) echo.HandlerFunc {
 func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 	names := p.s.names()
 	v := incidentView{ID: id}
-	sum, events, measured := p.cfg.Service.History().Incident(id)
-	updates := p.cfg.Admin.Updates(id)
+	sum, events, measured := p.s.pipe.History().Incident(id)
+	updates := p.s.pipe.Admin().Updates(id)
 	if !measured && len(updates) == 0 {
 		return v, false
 	}
@@ -94,7 +94,7 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 			v.Title = updates[0].Title
 		}
 	}
-	for _, s := range p.cfg.Admin.Statements(id) {
+	for _, s := range p.s.pipe.Admin().Statements(id) {
 		at := s.About
 		if at.IsZero() {
 			at = s.SaidAt

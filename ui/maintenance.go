@@ -34,11 +34,11 @@ func (p *publicAPI) maintenance(l lang) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusNotFound)
 		}
 		names := p.s.names()
-		for _, m := range p.cfg.Admin.Maintenances() {
+		for _, m := range p.s.pipe.Admin().Maintenances() {
 			if m.ID != id {
 				continue
 			}
-			v := maintenancePage{ID: m.ID, Title: m.Title, Status: maintenanceStatus(m, p.cfg.Now()),
+			v := maintenancePage{ID: m.ID, Title: m.Title, Status: maintenanceStatus(m, p.s.now()),
 				From: l.heure(m.Start), Until: l.heure(m.End),
 				FromISO: m.Start.UTC().Format(time.RFC3339), UntilISO: m.End.UTC().Format(time.RFC3339),
 				Body: incidents.RenderMarkdown(m.Body), Published: l.heure(m.At), Revisions: len(m.Revisions)}

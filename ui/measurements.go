@@ -118,14 +118,6 @@ const (
 // measurementJSONNumber marks the columns written as JSON numbers; the others are strings.
 var measurementJSONNumber = [numMeasurementColumns]bool{0: true, 4: true, 8: true, 9: true, 10: true, 11: true, 12: true, 13: true, 14: true, 16: true, 19: true}
 
-// routeMeasurements registers the raw measurements routes.
-func (s *Server) routeMeasurements(e *echo.Echo) {
-	for _, p := range []string{"/api/v1/components/:id/measurements", "/api/v1/components/:id/measurements.csv"} {
-		e.GET(p, s.measurements)
-		e.HEAD(p, s.measurements)
-	}
-}
-
 // measCursor is a round's place in (start, seq) order.
 type measCursor struct {
 	ms  int64
@@ -163,10 +155,7 @@ type measurementsQuery struct {
 func (s *Server) measurements(c echo.Context) error {
 	q, bad := s.parseMeasurements(c, time.Now())
 	if bad != nil {
-		if c.Request().Method == http.MethodHead {
-			return c.NoContent(bad.code)
-		}
-		return c.JSON(bad.code, bad.body)
+		return bad
 	}
 	if q.csv {
 		return s.streamCSV(c, q)
@@ -199,19 +188,14 @@ func setMeasurementHeaders(c echo.Context, q measurementsQuery, link string) {
 	}
 }
 
-type measRefusal struct {
-	code int
-	body apiError
+func badMeasParam(field, format string, args ...any) *refusal {
+	return refuse(http.StatusBadRequest, field, format, args...)
 }
 
-func badMeasParam(field, format string, args ...any) *measRefusal {
-	return &measRefusal{http.StatusBadRequest, apiError{Error: fmt.Sprintf(format, args...), Field: field}}
-}
-
-func (s *Server) parseMeasurements(c echo.Context, now time.Time) (measurementsQuery, *measRefusal) {
+func (s *Server) parseMeasurements(c echo.Context, now time.Time) (measurementsQuery, *refusal) {
 	q := measurementsQuery{comp: c.Param("id"), limit: measurementsLimit}
 	if s.cfg.Component(q.comp) == nil {
-		return q, &measRefusal{http.StatusNotFound, apiError{Error: "unknown component"}}
+		return q, refuse(http.StatusNotFound, "", "unknown component")
 	}
 	v := c.QueryParams()
 	var ok bool
@@ -317,7 +301,7 @@ func (s *Server) walkMeasurements(q measurementsQuery, until *measCursor, fn fun
 	if q.hasAfter && q.after.ms > from.UnixMilli() {
 		from = time.UnixMilli(q.after.ms)
 	}
-	err = s.rec.Timeline().Range(q.comp, from, q.to, func(m timeline.Measurement) error {
+	err = s.tl.Range(q.comp, from, q.to, func(m timeline.Measurement) error {
 		k := measCursor{m.Start.UnixMilli(), m.Seq}
 		switch {
 		case q.hasAfter && !k.after(q.after):

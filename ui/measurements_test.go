@@ -66,7 +66,7 @@ func twoSteps(start time.Time) probes.Result {
 	}}
 }
 
-func record(t testing.TB, rec *incidents.Recorder, rs ...probes.Result) []uint64 {
+func record(t testing.TB, rec *incidents.Pipeline, rs ...probes.Result) []uint64 {
 	t.Helper()
 	var seqs []uint64
 	for _, r := range rs {
@@ -410,14 +410,15 @@ func BenchmarkMeasurementsDayJSON(b *testing.B) {
 }
 
 func benchmarkDay(b *testing.B, path string) {
-	s, rec := newTestServer(b)
+	st := newTestStack(b, b.TempDir())
+	s := st.s
 	var rs []probes.Result
 	for i := range 2880 {
 		r := twoSteps(t0.Add(time.Duration(i) * 30 * time.Second))
 		r.Steps = r.Steps[:1]
 		rs = append(rs, r)
 	}
-	if _, err := rec.Timeline().AppendAll(b.Context(), rs); err != nil {
+	if _, err := st.tl.AppendAll(b.Context(), rs); err != nil {
 		b.Fatal(err)
 	}
 	path += rangeQuery(t0, t0.Add(24*time.Hour))
@@ -436,9 +437,10 @@ func benchmarkDay(b *testing.B, path string) {
 
 // A timeline failure before the first byte is a bare 500.
 func TestMeasurementsStoreError(t *testing.T) {
-	s, rec := newTestServer(t)
-	record(t, rec, twoSteps(t0))
-	rec.Timeline().Close()
+	st := newTestStack(t, t.TempDir())
+	s := st.s
+	record(t, st.pipe, twoSteps(t0))
+	st.tl.Close()
 	for _, p := range []string{"/api/v1/components/monlycee/measurements", "/api/v1/components/monlycee/measurements.csv"} {
 		w := serveReq(s, http.MethodGet, p+rangeQuery(t0, t0.Add(time.Hour)), nil)
 		if w.Code != 500 || strings.Contains(w.Body.String(), "closed") {

@@ -12,17 +12,17 @@ import (
 // blackbox exporter's metric names, labelled by component and step (1-based),
 // so that dashboards built for the exporter work unchanged.
 type probeCollector struct {
-	cfg *probes.Config
-	rec *incidents.Recorder
+	cfg  *probes.Config
+	pipe *incidents.Pipeline
 
 	success, duration, phase, code, certExpiry, redirects, records *prometheus.Desc
 }
 
-func newProbeCollector(cfg *probes.Config, rec *incidents.Recorder) *probeCollector {
+func newProbeCollector(cfg *probes.Config, pipe *incidents.Pipeline) *probeCollector {
 	l := []string{"component", "step"}
 	return &probeCollector{
 		cfg:        cfg,
-		rec:        rec,
+		pipe:       pipe,
 		success:    prometheus.NewDesc("probe_success", "Whether the step delivered a working page (1) or not (0).", l, nil),
 		duration:   prometheus.NewDesc("probe_duration_seconds", "How long the step took, from DNS to the end of reading.", l, nil),
 		phase:      prometheus.NewDesc("probe_http_duration_seconds", "Duration of the step by phase, summed over redirects.", append(l, "phase"), nil),
@@ -40,7 +40,7 @@ func (p *probeCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (p *probeCollector) Collect(ch chan<- prometheus.Metric) {
-	latest, _ := p.rec.Latest()
+	latest, _ := p.pipe.Latest()
 	for _, c := range p.cfg.Components {
 		m, ok := latest[c.ID]
 		if !ok {
@@ -64,5 +64,5 @@ func (p *probeCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(p.records, prometheus.GaugeValue, float64(p.rec.Timeline().Len()))
+	ch <- prometheus.MustNewConstMetric(p.records, prometheus.GaugeValue, float64(p.pipe.Records()))
 }

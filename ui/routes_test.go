@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"crypto/tls"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,10 +19,11 @@ func TestNoRouteAnswers5xx(t *testing.T) {
 	params := map[string][]string{
 		"id":        {"monlycee", strconv.FormatUint(id, 10), "9999999999999999999999", "-1", "0", "%00", "..%2F..%2Fetc", strings.Repeat("a", 5000)},
 		"component": {"monlycee", "absent", "%00", strings.Repeat("é", 500)},
+		"file":      {"monlycee.svg", "absent.svg", "monlycee"},
 		"day":       {today, today + ".csv", "2021-02-30", "0000-00-00", "9999-12-31", "2021-04-06.csv.csv", "%ff"},
 	}
 	queries := []string{"", "from=x&to=y", "from=2021-04-07&to=2021-04-06", "limit=-1", "limit=99999999999999999999",
-		"cursor=%zz", "cursor=" + strings.Repeat("9", 40), "from=" + url.QueryEscape("2021-04-06T25:00:00Z"), "format=%00&a=%"}
+		"after=%zz", "after=" + strings.Repeat("9", 40), "after=1-2-3", "from=" + url.QueryEscape("2021-04-06T25:00:00Z"), "format=%00&a=%"}
 	tried := 0
 	for _, r := range s.e.Routes() {
 		if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/admin") || strings.HasPrefix(r.Path, "/api/admin") {
@@ -65,4 +68,64 @@ func expand(path string, params map[string][]string) []string {
 		out = next
 	}
 	return out
+}
+
+// Every public answer (page, JSON, feed, CSV, badge, style sheet, error)
+// carries the security headers, and HSTS exactly when it was served over
+// HTTPS: directly, or through a trusted proxy saying so.
+func TestPublicSecurityHeaders(t *testing.T) {
+	s, id, today := newIncidentSite(t)
+	paths := []string{"/", "/en/", "/methode", "/incidents/" + strconv.FormatUint(id, 10), "/components/monlycee",
+		"/history/monlycee/" + today, "/history/monlycee/" + today + ".csv", "/api/v2/summary.json", "/history.atom",
+		"/badge/monlycee.svg", "/api/v1/components/monlycee/measurements.csv", "/style.css", "/absent", "/api/v1/components/absent/measurements"}
+	want := map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"Content-Security-Policy": publicCSP,
+		"Referrer-Policy":         "strict-origin-when-cross-origin",
+		"X-Frame-Options":         "DENY",
+	}
+	for _, path := range paths {
+		w := serveReq(s, http.MethodGet, path, nil)
+		for k, v := range want {
+			if got := w.Header().Get(k); got != v {
+				t.Errorf("GET %s (%d): %s = %q, want %q", path, w.Code, k, got, v)
+			}
+		}
+		if !strings.Contains(want["Content-Security-Policy"], "frame-ancestors 'none'") {
+			t.Errorf("the policy does not forbid framing")
+		}
+		if h := w.Header().Get("Strict-Transport-Security"); h != "" {
+			t.Errorf("GET %s over plain HTTP: Strict-Transport-Security = %q, want none", path, h)
+		}
+	}
+	tests := []struct {
+		name       string
+		trustProxy bool
+		tls        bool
+		proto      string
+		hsts       bool
+	}{
+		{"TLS", false, true, "", true},
+		{"untrusted proxy saying https", false, false, "https", false},
+		{"trusted proxy saying https", true, false, "https", true},
+		{"trusted proxy saying http", true, false, "http", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.trustProxy = tt.trustProxy
+			t.Cleanup(func() { s.trustProxy = false })
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, req)
+			if got := w.Header().Get("Strict-Transport-Security"); (got != "") != tt.hsts || (tt.hsts && !strings.HasPrefix(got, "max-age=")) {
+				t.Errorf("GET / (%s): Strict-Transport-Security = %q, want set: %v", tt.name, got, tt.hsts)
+			}
+		})
+	}
 }

@@ -1,8 +1,15 @@
-// Package ui serves what people read: the status page, the JSON APIs and
-// /metrics. Pages render from in-memory snapshots kept by package incidents;
-// no request ever opens the timeline file directly. Public pages are in
-// French at the root and in English under /en (see lang); the admin pages
-// and every machine-read document are French only.
+// Package ui serves what people read and what admins write: the status
+// page and the pages below it, the Statuspage v2 JSON API, feeds, badges,
+// the raw measurements API, /metrics, and the admin pages and API. Every
+// route, with its middleware, is listed in one function (routes.go), and
+// errors become statuses in one place (errors.go).
+//
+// Pages render from the in-memory snapshots of incidents.Pipeline and are
+// cached; what no snapshot holds (a day's rounds, the bars' rollups, the raw
+// measurements) is read through the small timelineReader interface, and a
+// past day's page, which can no longer change, is cached once rendered.
+// Public pages are in French at the root and in English under /en (see
+// lang); the admin pages and every machine-read document are French only.
 package ui
 
 import (
@@ -20,11 +27,11 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 //go:embed templates/*.html
@@ -33,18 +40,23 @@ var templateFS embed.FS
 // Server is the HTTP face of Constat. Build it with New; it is safe for
 // concurrent use.
 type Server struct {
-	e     *echo.Echo
-	cfg   *probes.Config
-	rec   *incidents.Recorder
-	tmpl  *template.Template           // French: the admin pages
-	pages [numLangs]*template.Template // the public pages, a set per language
-	log   *slog.Logger
+	e          *echo.Echo
+	cfg        *probes.Config
+	pipe       *incidents.Pipeline // the snapshots: states, latest results, incidents, admin records
+	tl         timelineReader      // what no snapshot holds; pipe in production
+	now        func() time.Time
+	trustProxy bool
+	tmpl       *template.Template           // French: the admin pages
+	pages      [numLangs]*template.Template // the public pages, a set per language
+	log        *slog.Logger
 
 	base      string              // the configured public URL (scheme and host) or ""; links handed to other sites are base + path
 	homePages [numLangs]pageCache // the status page, a cache per language
 	bars      barCache            // the 90-day bars of the home page
 
-	pub *publicAPI // set by EnablePublicAPI: the engine's states, incidents
+	pub  *publicAPI // the Statuspage documents, feeds, badges and the pages below the home page
+	adm  *admin     // the admin pages and API
+	days dayCache   // the past days' pages
 
 	method [numLangs]onceRendered // the methodology page, a render per language
 }
@@ -108,11 +120,46 @@ func (pc *pageCache) maxAge() time.Duration {
 	return max(pc.minAge, renderShare*time.Duration(pc.cost.Load()))
 }
 
-// New builds the server and registers the probe metrics on reg. Templates are
-// parsed here: a broken template fails startup, not a request.
-func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// timelineReader is what ui reads of the timeline file itself, beyond the
+// pipeline's in-memory snapshots. *incidents.Pipeline implements it.
+//
+// Range calls fn with each measurement of component that started in
+// [from, to), in start order, and returns fn's first error; AppendRollups
+// appends the daily rollups of component from day first through day last
+// (days without rounds absent). Both read committed data only, are safe for
+// concurrent use and cost one cursor range over the file: a handler that
+// calls them caches what it renders (the home page's bars per change, a
+// component page for a minute, a past day's page for good) or is the raw
+// data API, bounded by its limit.
+type timelineReader interface {
+	Range(component string, from, to time.Time, fn func(timeline.Measurement) error) error
+	AppendRollups(dst []timeline.DayRollup, component string, first, last timeline.Date) ([]timeline.DayRollup, error)
+}
+
+// Options are what New needs beside the configuration and the pipeline.
+type Options struct {
+	Accounts *accounts.Store      // the admin accounts; required
+	Registry *prometheus.Registry // the probe metrics are registered on it and served at /metrics; required
+	// TrustProxy makes the server believe X-Forwarded-Proto (for HSTS and
+	// the cookies' Secure flag) and X-Forwarded-For (for the login
+	// limiter's address). Set it only behind a reverse proxy that sets both.
+	TrustProxy bool
+	Log        *slog.Logger     // nil discards
+	Now        func() time.Time // the clock of pages and documents; nil: time.Now
+}
+
+// New builds the server over p, registers the probe metrics and every
+// route. Templates are parsed here: a broken template fails startup, not a
+// request.
+func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) {
+	if o.Accounts == nil || o.Registry == nil {
+		return nil, errors.New("ui: Options.Accounts and Options.Registry are required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	var base string
 	if u := cfg.Site.PublicURL; u != nil {
@@ -122,30 +169,19 @@ func New(cfg *probes.Config, rec *incidents.Recorder, reg *prometheus.Registry, 
 	if err != nil {
 		return nil, err
 	}
-	if err := reg.Register(newProbeCollector(cfg, rec)); err != nil {
+	if err := o.Registry.Register(newProbeCollector(cfg, p)); err != nil {
 		return nil, fmt.Errorf("register probe metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, rec: rec, tmpl: sets[french], pages: sets, log: log, base: base}
+	s := &Server{cfg: cfg, pipe: p, tl: p, now: o.Now, trustProxy: o.TrustProxy, tmpl: sets[french], pages: sets, log: o.Log, base: base}
 	for l := range numLangs {
 		s.homePages[l].minAge = minRender
 	}
+	s.pub = &publicAPI{s: s}
+	s.adm = &admin{s: s, acc: o.Accounts, log: o.Log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	routePage(e, "/", s.home)
-	for l := french + 1; l < numLangs; l++ {
-		// "/en" is how people type it; static hosts redirect it to "/en/" too.
-		e.GET(l.href(), redirectTo(l.href("/")))
-		e.HEAD(l.href(), redirectTo(l.href("/")))
-	}
-	e.GET("/style.css", publicStyle)
-	e.HEAD("/style.css", publicStyle)
-	routePage(e, "/methode", s.methodology)
-	routePage(e, "/history/:component/:day", s.day) // and /history/:component/:day.csv, in French only
-	e.GET("/healthz", healthz)
-	e.HEAD("/healthz", healthz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	s.routeMeasurements(e) // GET and HEAD /api/v1/components/:id/measurements{,.csv}
+	s.routes(e, o.Registry)
 	s.e = e
 	return s, nil
 }
@@ -194,7 +230,7 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 	// windows start and end with time alone.
 	gen := s.Generation() + uint64(time.Now().Unix()/60)
 	return s.homePages[l].get(gen, func() (*renderedPage, error) {
-		latest, _ := s.rec.Latest()
+		latest, _ := s.pipe.Latest()
 		v := buildStatusView(l, s.cfg, latest)
 		if err := s.enrich(l, &v); err != nil {
 			return nil, err
@@ -210,19 +246,14 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 
 // enrich adds to the page what the engine and the rollups know: the
 // confirmed states, the overall sentence, the open incidents and the
-// 90-day bars. Without the engine (no EnablePublicAPI), the page shows the
-// latest rounds only.
+// 90-day bars.
 func (s *Server) enrich(l lang, v *statusView) error {
-	v.Overall = l.t("api.status.none")
-	if s.pub == nil {
-		return nil
-	}
 	states := map[string]probes.Status{}
-	for _, st := range s.pub.cfg.Service.Components() {
+	for _, st := range s.pipe.Components() {
 		states[st.ID] = st.Status
 	}
 	worst := probes.Operational
-	today := timeline.DateOf(s.pub.cfg.Now())
+	today := timeline.DateOf(s.now())
 	var rollups []timeline.DayRollup
 	for gi := range v.Groups {
 		for ri := range v.Groups[gi].Rows {
@@ -235,7 +266,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 				}
 			}
 			var err error // one buffer for every component: the bar keeps nothing of it
-			if rollups, err = s.rec.Timeline().AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
+			if rollups, err = s.tl.AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
 				return fmt.Errorf("rollups of %s: %w", row.ID, err)
 			}
 			row.Bars, row.Uptime = s.bars.historyBar(l, rollups, today)
@@ -244,7 +275,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true
 	names := s.names()
 	v.Maints = s.maintLinks(l, names)
-	for _, inc := range s.pub.cfg.Service.History().Incidents() {
+	for _, inc := range s.pipe.History().Incidents() {
 		if inc.Open() {
 			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID),
 				Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
@@ -257,7 +288,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 // upcoming; completed ones are left out.
 func (s *Server) maintLinks(l lang, names map[string]string) []maintLink {
 	var out []maintLink
-	for _, m := range s.pub.maintenanceDocs(names, s.pub.cfg.Now()) {
+	for _, m := range s.pub.maintenanceDocs(names, s.now()) {
 		if m.Status == "completed" {
 			continue
 		}
@@ -281,25 +312,4 @@ func (s *Server) names() map[string]string {
 		names[c.ID] = c.Name
 	}
 	return names
-}
-
-// handleError is the one place errors become statuses; public responses
-// never carry the error's text.
-func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
-	code := http.StatusInternalServerError
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = he.Code
-	}
-	if code >= 500 {
-		s.log.Error("request failed", "path", c.Path(), "err", err)
-	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(code)
-		return
-	}
-	_ = c.String(code, http.StatusText(code)+"\n")
 }

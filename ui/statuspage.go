@@ -6,54 +6,18 @@ import (
 	"encoding/xml"
 	"fmt"
 	"sync"
-	"time"
 
-	"github.com/constat-ent/constat/incidents"
 	"github.com/labstack/echo/v4"
 )
 
-// PublicConfig gives the public API what it reads: the engine's states and
-// incident history (Service) and the admins' records (Admin).
-type PublicConfig struct {
-	Service *incidents.Service
-	Admin   *incidents.Admin
-	Now     func() time.Time // nil: time.Now
-}
-
-// EnablePublicAPI registers the Atlassian Statuspage v2-compatible JSON
-// API under /api/v2: the same paths, field names and enums, so existing
-// clients and widgets work. Every document is rendered once per change
-// (and at most once a minute, for maintenance windows that start and end
-// with time) and served from memory with an ETag.
-func (s *Server) EnablePublicAPI(cfg PublicConfig) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	p := &publicAPI{s: s, cfg: cfg}
-	s.pub = p
-	for path, build := range map[string]func(*spSnapshot) any{
-		"/api/v2/summary.json":                         func(v *spSnapshot) any { return v.summary() },
-		"/api/v2/status.json":                          func(v *spSnapshot) any { return spStatusDoc{v.page, v.status} },
-		"/api/v2/components.json":                      func(v *spSnapshot) any { return spComponentsDoc{v.page, v.components} },
-		"/api/v2/incidents.json":                       func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.incidents} },
-		"/api/v2/incidents/unresolved.json":            func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.unresolved()} },
-		"/api/v2/scheduled-maintenances.json":          func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenances} },
-		"/api/v2/scheduled-maintenances/upcoming.json": func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("scheduled")} },
-		"/api/v2/scheduled-maintenances/active.json":   func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("in_progress")} },
-	} {
-		h := p.handler(path, build)
-		s.e.GET(path, h)
-		s.e.HEAD(path, h)
-	}
-	p.enableFeeds()
-	routePage(s.e, "/components/:id", p.component)
-	routePage(s.e, "/incidents/:id", p.incident)
-	routePage(s.e, "/maintenances/:id", p.maintenance)
-}
-
+// publicAPI serves the Atlassian Statuspage v2-compatible JSON API under
+// /api/v2 (the same paths, field names and enums, so existing clients and
+// widgets work), the feeds, the badges and the component, incident and
+// maintenance pages. Every document is rendered once per change (and at
+// most once a minute, for maintenance windows that start and end with
+// time) and served from memory with an ETag.
 type publicAPI struct {
-	s   *Server
-	cfg PublicConfig
+	s *Server
 
 	components componentPages
 
@@ -85,8 +49,8 @@ func (p *publicAPI) serveDoc(c echo.Context, doc renderedPage, contentType strin
 // snapshot and cached until the snapshot changes. build's value is
 // encoded as Atom for an atomFeed, as SVG for a badge, as JSON otherwise.
 func (p *publicAPI) document(key string, build func(*spSnapshot) any) (renderedPage, error) {
-	now := p.cfg.Now()
-	gen := [3]uint64{p.cfg.Service.History().Generation(), p.cfg.Admin.Generation(), uint64(now.Unix() / 60)}
+	now := p.s.now()
+	gen := [3]uint64{p.s.pipe.History().Generation(), p.s.pipe.Admin().Generation(), uint64(now.Unix() / 60)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.snap == nil || gen != p.key {

@@ -148,7 +148,7 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	v := &spSnapshot{base: p.s.base, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)}}
 	names := map[string]string{}
 	states := map[string]incidents.ComponentState{}
-	for _, st := range p.cfg.Service.Components() {
+	for _, st := range p.s.pipe.Components() {
 		states[st.ID] = st
 	}
 	worst := probes.Operational
@@ -242,10 +242,10 @@ func idString(id uint64) string { return strconv.FormatUint(id, 10) }
 // incidentDocs merges automatic incidents (measured) with manual ones,
 // newest first; admins' updates on either come first in their updates.
 func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
-	adm := p.cfg.Admin
+	adm := p.s.pipe.Admin()
 	var out []spIncident
-	for _, s := range p.cfg.Service.History().Incidents() {
-		_, evs, _ := p.cfg.Service.History().Incident(s.ID)
+	for _, s := range p.s.pipe.History().Incidents() {
+		_, evs, _ := p.s.pipe.History().Incident(s.ID)
 		inc := spIncident{ID: idString(s.ID), Name: autoName(french, s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
 			UpdatedAt: s.Updated.UTC(), Impact: impactOf(s.Worst), StartedAt: s.Start.UTC(), PageID: pageID,
 			Shortlink: p.s.base + "/incidents/" + idString(s.ID), IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
@@ -355,7 +355,7 @@ func autoUpdate(incID string, e incidents.EventRecord, names map[string]string) 
 // one whose end has passed is completed.
 func (p *publicAPI) maintenanceDocs(names map[string]string, now time.Time) []spIncident {
 	out := []spIncident{}
-	for _, m := range p.cfg.Admin.Maintenances() {
+	for _, m := range p.s.pipe.Admin().Maintenances() {
 		status := maintenanceStatus(m, now)
 		from, until := m.Start.UTC(), m.End.UTC()
 		doc := spIncident{ID: idString(m.ID), Name: m.Title, Status: status, CreatedAt: m.At.UTC(), UpdatedAt: m.At.UTC(),

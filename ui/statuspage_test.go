@@ -16,21 +16,10 @@ import (
 )
 
 // newPublicServer serves testConfig with the engine and the admin records.
-func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Service, *incidents.Admin) {
+func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Pipeline, *incidents.Admin) {
 	t.Helper()
-	st := newTestStack(t, t.TempDir())
-	cfg, tl, rec := st.cfg, st.tl, st.rec
-	svc, err := incidents.NewService(tl, rec, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm, err := incidents.NewAdmin(tl, cfg.Components)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := st.s
-	s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm, Now: func() time.Time { return now }})
-	return s, svc, adm
+	st := newTestStackWith(t, t.TempDir(), stackOptions{now: func() time.Time { return now }})
+	return st.s, st.pipe, st.pipe.Admin()
 }
 
 // newIncidentSite serves an incident still open on monlycee, measured in
@@ -407,17 +396,9 @@ func TestMaintenancePage(t *testing.T) {
 // pages' hreflang alternates. The links between pages stay root-relative.
 func TestPublicURLMakesHandedLinksAbsolute(t *testing.T) {
 	const base = "https://constat.example.org"
-	st := newTestStackWith(t, t.TempDir(), "site:\n  public_url: "+base+"/\n"+testConfig)
-	svc, err := incidents.NewService(st.tl, st.rec, st.cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm, err := incidents.NewAdmin(st.tl, st.cfg.Components)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	st.s.EnablePublicAPI(PublicConfig{Service: svc, Admin: adm, Now: func() time.Time { return now }})
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: "site:\n  public_url: " + base + "/\n" + testConfig, now: func() time.Time { return now }})
+	svc, adm := st.pipe, st.pipe.Admin()
 	for i, ok := range []bool{false, false, false} {
 		r := quotaRound(0, ok)
 		r.Start = now.Add(time.Duration(i-5) * time.Minute)

@@ -48,7 +48,7 @@ func TestPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.svc.Record(t.Context(), ch.Run(t.Context())); err != nil {
+	if _, err := st.pipe.Record(t.Context(), ch.Run(t.Context())); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(func(b []byte) bool { return !strings.Contains(string(b), "Pas encore mesuré") }, "showed the new result")

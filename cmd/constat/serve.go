@@ -133,7 +133,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	sink := func(ctx context.Context, r probes.Result) {
 		// A result taken is recorded even if shutdown starts meanwhile:
 		// Close flushes the writer after the scheduler has returned.
-		if _, err := st.svc.Record(context.WithoutCancel(ctx), r); err != nil {
+		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil {
 			o.log.Error("result not recorded", "component", r.Component, "err", err)
 		}
 	}
@@ -171,10 +171,9 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 // stores are what serve opens in the data directory: the public timeline
 // and, in a file of its own, the admin accounts.
 type stores struct {
-	tl  *timeline.Timeline
-	acc *accounts.Store
-	svc *incidents.Service
-	adm *incidents.Admin
+	tl   *timeline.Timeline
+	acc  *accounts.Store
+	pipe *incidents.Pipeline
 }
 
 func openStores(o serveOptions) (_ *stores, err error) {
@@ -193,17 +192,9 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	if st.acc, err = accounts.Open(filepath.Join(o.dataDir, "accounts.db"), accounts.Options{Logger: o.log}); err != nil {
 		return st, err
 	}
-	rec, err := incidents.NewRecorder(st.tl)
-	if err != nil {
+	if st.pipe, err = incidents.NewPipeline(st.tl, o.cfg.Components, incidentsConfig(o.cfg), o.log); err != nil {
 		return st, err
 	}
-	if st.svc, err = incidents.NewService(st.tl, rec, o.cfg, o.log); err != nil {
-		return st, err
-	}
-	if st.adm, err = incidents.NewAdmin(st.tl, o.cfg.Components); err != nil {
-		return st, err
-	}
-	st.svc.SetMaintenance(st.adm.Windows())
 	return st, nil
 }
 
@@ -224,18 +215,11 @@ func (st *stores) Close() error {
 func newServer(o serveOptions, st *stores) (*ui.Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := ui.New(o.cfg, st.svc.Recorder(), reg, o.log)
-	if err != nil {
-		return nil, err
-	}
-	srv.EnablePublicAPI(ui.PublicConfig{Service: st.svc, Admin: st.adm})
-	err = srv.EnableAdmin(ui.AdminConfig{
-		Accounts:      st.acc,
-		Admin:         st.adm,
-		OpenIncidents: st.svc.OpenIncidents,
-		OnMaintenance: func() { st.svc.SetMaintenance(st.adm.Windows()) },
-		TrustProxy:    o.trustProxy,
-		Log:           o.log,
-	})
-	return srv, err
+	return ui.New(o.cfg, st.pipe, ui.Options{Accounts: st.acc, Registry: reg, TrustProxy: o.trustProxy, Log: o.log})
+}
+
+// incidentsConfig is the file's incidents section.
+func incidentsConfig(cfg *probes.Config) incidents.Config {
+	s := cfg.Incidents
+	return incidents.Config{CorrelationWindow: s.CorrelationWindow, FlapChanges: s.FlapChanges, FlapWindow: s.FlapWindow}
 }

@@ -21,43 +21,39 @@ groups:
           - url: https://ent.iledefrance.fr/
 `
 
-type serviceHarness struct {
+type pipelineHarness struct {
 	t    *testing.T
 	path string
 	cfg  *probes.Config
 	tl   *timeline.Timeline
-	svc  *Service
+	p    *Pipeline
 }
 
-func newServiceHarness(t *testing.T) *serviceHarness {
+func newPipelineHarness(t *testing.T) *pipelineHarness {
 	cfg, err := probes.ParseConfig("svc.yaml", []byte(serviceConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &serviceHarness{t: t, path: filepath.Join(t.TempDir(), "timeline.db"), cfg: cfg}
+	h := &pipelineHarness{t: t, path: filepath.Join(t.TempDir(), "timeline.db"), cfg: cfg}
 	h.open()
 	t.Cleanup(func() { h.tl.Close() })
 	return h
 }
 
-func (h *serviceHarness) open() {
+func (h *pipelineHarness) open() {
 	h.t.Helper()
 	tl, err := timeline.Open(h.path, timeline.Options{NoSync: true})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	rec, err := NewRecorder(tl)
+	p, err := NewPipeline(tl, h.cfg.Components, Config{}, nil)
 	if err != nil {
-		h.t.Fatal(err)
+		h.t.Fatalf("NewPipeline: %v", err)
 	}
-	svc, err := NewService(tl, rec, h.cfg, nil)
-	if err != nil {
-		h.t.Fatalf("NewService: %v", err)
-	}
-	h.tl, h.svc = tl, svc
+	h.tl, h.p = tl, p
 }
 
-func (h *serviceHarness) restart() {
+func (h *pipelineHarness) restart() {
 	h.t.Helper()
 	if err := h.tl.Close(); err != nil {
 		h.t.Fatal(err)
@@ -77,7 +73,7 @@ func round(minute int, ok bool) probes.Result {
 	return r
 }
 
-func (h *serviceHarness) events() []timeline.Event {
+func (h *pipelineHarness) events() []timeline.Event {
 	var evs []timeline.Event
 	if err := h.tl.Events(func(_ uint64, e timeline.Event) error { evs = append(evs, e); return nil }); err != nil {
 		h.t.Fatal(err)
@@ -85,11 +81,11 @@ func (h *serviceHarness) events() []timeline.Event {
 	return evs
 }
 
-func TestServiceRestartKeepsIncident(t *testing.T) {
-	h := newServiceHarness(t)
+func TestPipelineRestartKeepsIncident(t *testing.T) {
+	h := newPipelineHarness(t)
 	var firstFail uint64
 	for i, ok := range []bool{true, true, false, false, false} {
-		seq, err := h.svc.Record(t.Context(), round(i, ok))
+		seq, err := h.p.Record(t.Context(), round(i, ok))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,14 +93,14 @@ func TestServiceRestartKeepsIncident(t *testing.T) {
 			firstFail = seq
 		}
 	}
-	open := h.svc.OpenIncidents()
+	open := h.p.OpenIncidents()
 	if len(open) != 1 || open[0].ID != firstFail+1 || !open[0].Start.Equal(morning.Add(2*time.Minute)) {
 		t.Fatalf("OpenIncidents() = %+v, want one with ID %d starting at 9:02", open, firstFail+1)
 	}
 	before := len(h.events())
 
 	h.restart()
-	again := h.svc.OpenIncidents()
+	again := h.p.OpenIncidents()
 	if len(again) != 1 || again[0].ID != open[0].ID || !again[0].Start.Equal(open[0].Start) {
 		t.Fatalf("after restart OpenIncidents() = %+v, want %+v", again, open)
 	}
@@ -112,11 +108,11 @@ func TestServiceRestartKeepsIncident(t *testing.T) {
 		t.Errorf("restart wrote %d events again, want none", n-before)
 	}
 	for i := 5; i < 7; i++ {
-		if _, err := h.svc.Record(t.Context(), round(i, true)); err != nil {
+		if _, err := h.p.Record(t.Context(), round(i, true)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if open := h.svc.OpenIncidents(); len(open) != 0 {
+	if open := h.p.OpenIncidents(); len(open) != 0 {
 		t.Fatalf("after recovery OpenIncidents() = %+v, want none", open)
 	}
 	evs := h.events()
@@ -128,11 +124,10 @@ func TestServiceRestartKeepsIncident(t *testing.T) {
 
 // A crash between a measurement's commit and its events' loses the events;
 // the restart's replay writes them.
-func TestServiceRestoreWritesLostEvents(t *testing.T) {
-	h := newServiceHarness(t)
-	rec := h.svc.Recorder()
+func TestPipelineRestoreWritesLostEvents(t *testing.T) {
+	h := newPipelineHarness(t)
 	for i, ok := range []bool{true, false, false, false} {
-		if _, err := rec.Record(t.Context(), round(i, ok)); err != nil { // bypasses the engine: events "lost"
+		if _, err := h.p.rec.record(t.Context(), round(i, ok)); err != nil { // bypasses the engine: events "lost"
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +145,7 @@ func TestServiceRestoreWritesLostEvents(t *testing.T) {
 	if !opened {
 		t.Errorf("events after restart = %+v, want incident_opened at 9:01", evs)
 	}
-	if open := h.svc.OpenIncidents(); len(open) != 1 {
+	if open := h.p.OpenIncidents(); len(open) != 1 {
 		t.Errorf("OpenIncidents() = %+v, want the restored incident", open)
 	}
 	h.restart()
@@ -159,16 +154,16 @@ func TestServiceRestoreWritesLostEvents(t *testing.T) {
 	}
 }
 
-func TestServiceHistory(t *testing.T) {
-	h := newServiceHarness(t)
+func TestPipelineHistory(t *testing.T) {
+	h := newPipelineHarness(t)
 	for i, ok := range []bool{true, false, false, false, true, true} {
-		if _, err := h.svc.Record(t.Context(), round(i, ok)); err != nil {
+		if _, err := h.p.Record(t.Context(), round(i, ok)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	check := func(when string) {
 		t.Helper()
-		incs := h.svc.History().Incidents()
+		incs := h.p.History().Incidents()
 		if len(incs) != 1 {
 			t.Fatalf("%s: History().Incidents() = %+v, want one", when, incs)
 		}
@@ -177,7 +172,7 @@ func TestServiceHistory(t *testing.T) {
 			s.Worst != probes.MajorOutage || len(s.Components) != 1 || s.Components[0] != "monlycee" {
 			t.Errorf("%s: incident = %+v, want monlycee 9:01–9:04, major, resolved", when, s)
 		}
-		_, evs, ok := h.svc.History().Incident(s.ID)
+		_, evs, ok := h.p.History().Incident(s.ID)
 		if !ok || len(evs) == 0 || EventKind(evs[0].EventKind) == EventUnknown {
 			t.Fatalf("%s: Incident(%d) = %v, %+v", when, s.ID, ok, evs)
 		}
@@ -185,6 +180,37 @@ func TestServiceHistory(t *testing.T) {
 			if evs[i].Seq <= evs[i-1].Seq {
 				t.Errorf("%s: events out of seq order: %d after %d", when, evs[i].Seq, evs[i-1].Seq)
 			}
+		}
+	}
+	check("live")
+	h.restart()
+	check("after restart")
+}
+
+// TestPipelineMaintenanceReachesEngine schedules a maintenance through
+// Admin and records failing rounds inside its window: the engine knows the
+// window without any wiring, so no incident opens, and again after a restart.
+func TestPipelineMaintenanceReachesEngine(t *testing.T) {
+	h := newPipelineHarness(t)
+	now := morning.Add(-time.Minute)
+	h.p.adm.now = func() time.Time { return now }
+	_, err := h.p.Admin().ScheduleMaintenance(t.Context(), "admin", MaintenanceInput{Title: "Mise à jour",
+		Components: []string{"monlycee"}, Start: morning, End: morning.Add(time.Hour), Status: timeline.Scheduled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := h.p.Record(t.Context(), round(i, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		if open := h.p.OpenIncidents(); len(open) != 0 {
+			t.Errorf("%s: OpenIncidents() = %+v during a maintenance, want none", when, open)
+		}
+		if st := h.p.Components()[0]; st.Status != probes.UnderMaintenance {
+			t.Errorf("%s: Components()[0].Status = %v, want under_maintenance", when, st.Status)
 		}
 	}
 	check("live")

@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/constat-ent/constat/incidents/accounts"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes registers every route Constat answers, public and admin, with its
+// middleware, top to bottom. Every answer, errors included, carries the
+// security headers (securityHeaders); the admin pages and API add
+// adminHeaders (nothing cached, a stricter policy). A public page answers
+// GET and HEAD at its path in French and under each language's prefix
+// (page); a document (style sheet, JSON, feed, badge, CSV) answers GET and
+// HEAD in French only (doc). Call it once, before serving: echo's router is
+// not safe to change while it serves.
+func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
+	p, a := s.pub, s.adm
+	page := func(path string, h func(lang) echo.HandlerFunc) { routePage(e, path, h) }
+	doc := func(path string, h echo.HandlerFunc) {
+		e.GET(path, h)
+		e.HEAD(path, h)
+	}
+	e.Use(s.securityHeaders)
+
+	// The status page and the pages below it.
+	page("/", s.home)
+	for l := french + 1; l < numLangs; l++ {
+		doc(l.href(), redirectTo(l.href("/"))) // "/en" is how people type it
+	}
+	page("/methode", s.methodology)
+	page("/components/:id", p.component)
+	page("/incidents/:id", p.incident)
+	page("/maintenances/:id", p.maintenance)
+	page("/history/:component/:day", s.day) // and, in French only, the day's CSV: /history/:component/:day.csv
+	doc("/style.css", publicStyle)
+
+	// The Statuspage v2 API, the feeds and the badges.
+	doc("/api/v2/summary.json", p.handler("summary", func(v *spSnapshot) any { return v.summary() }))
+	doc("/api/v2/status.json", p.handler("status", func(v *spSnapshot) any { return spStatusDoc{v.page, v.status} }))
+	doc("/api/v2/components.json", p.handler("components", func(v *spSnapshot) any { return spComponentsDoc{v.page, v.components} }))
+	doc("/api/v2/incidents.json", p.handler("incidents", func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.incidents} }))
+	doc("/api/v2/incidents/unresolved.json", p.handler("unresolved", func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.unresolved()} }))
+	doc("/api/v2/scheduled-maintenances.json", p.handler("maintenances", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenances} }))
+	doc("/api/v2/scheduled-maintenances/upcoming.json", p.handler("upcoming", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("scheduled")} }))
+	doc("/api/v2/scheduled-maintenances/active.json", p.handler("active", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("in_progress")} }))
+	doc("/history.atom", p.feed(""))
+	doc("/components/:id/history.atom", p.componentFeed)
+	doc("/badge/:file", p.badge) // /badge/{id}.svg
+
+	// The raw measurements.
+	doc("/api/v1/components/:id/measurements", s.measurements)
+	doc("/api/v1/components/:id/measurements.csv", s.measurements)
+
+	// Operations.
+	doc("/healthz", healthz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+
+	// The admin pages: the login form, then a session (and, on POST, its
+	// CSRF token) for the rest.
+	e.GET("/admin/style.css", adminStyle)
+	g := e.Group("/admin", adminHeaders)
+	g.GET("/login", a.loginForm)
+	g.POST("/login", a.login)
+	sg := g.Group("", a.requireSession)
+	sg.GET("", a.dashboard)
+	sg.POST("/logout", a.logout)
+	sg.GET("/updates/new", a.updateForm)
+	sg.POST("/updates", a.postUpdate)
+	sg.GET("/statements/new", a.statementForm)
+	sg.POST("/statements", a.postStatement)
+	sg.GET("/maintenances/new", a.maintenanceForm)
+	sg.POST("/maintenances", a.postMaintenance)
+
+	// The admin API: a bearer token with the route's scope.
+	api := e.Group("/api/admin/v1", adminHeaders)
+	api.POST("/incidents", a.apiCreateIncident, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/statements", a.apiStatement, a.requireToken(accounts.ScopeStatementsWrite))
+	api.POST("/maintenances", a.apiMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
+	api.POST("/updates/:seq/revisions", a.apiReviseUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
+	api.POST("/statements/:seq/revisions", a.apiReviseStatement, a.requireToken(accounts.ScopeStatementsWrite))
+	api.POST("/maintenances/:seq/revisions", a.apiReviseMaintenance, a.requireToken(accounts.ScopeMaintenanceWrite))
+}
+
+// publicCSP is the policy of every public answer: the pages need only
+// their own style sheet (no script, no inline style, no image from
+// elsewhere), post no form, and are never framed.
+const publicCSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries, errors included:
+// no MIME sniffing, the content policy, no referrer sent to other sites, no
+// framing, and, over HTTPS (directly or through a trusted proxy), HSTS.
+// adminHeaders replaces the policy on the admin side.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", publicCSP)
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if s.secure(c.Request()) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// secure reports whether the request reached us over TLS, directly or,
+// when the proxy is trusted, through it.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || (s.trustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
+}
