@@ -1,9 +1,18 @@
 package incidents
 
-import "time"
+import (
+	"time"
 
-// Config is the file's "incidents" section: the incident engine's
-// thresholds. A zero field means the engine's default.
+	"github.com/constat-ent/constat/probes"
+)
+
+// Config is the configuration file's "incidents" section: the incident
+// engine's thresholds. A zero field means the engine's default.
+//
+//	incidents:
+//	  correlation_window: 5m  # failures of one operator this close to an open incident's start join it
+//	  flap_changes: 5         # more status changes than this within flap_window: flapping
+//	  flap_window: 30m
 type Config struct {
 	// CorrelationWindow: failures of one operator whose measured starts lie
 	// within this of an open incident's start join it (default 5m).
@@ -12,6 +21,27 @@ type Config struct {
 	// within FlapWindow mark a component flapping (defaults 5 and 30m).
 	FlapChanges int
 	FlapWindow  time.Duration
+}
+
+// Section returns the "incidents" section for probes.LoadConfig, which
+// fills c when the file is valid.
+func (c *Config) Section() probes.Section {
+	var raw struct {
+		CorrelationWindow *string `yaml:"correlation_window"`
+		FlapChanges       *int    `yaml:"flap_changes"`
+		FlapWindow        *string `yaml:"flap_window"`
+	}
+	return probes.Section{Key: "incidents", Raw: &raw, Compile: func(s *probes.SectionLoader) {
+		*c = Config{CorrelationWindow: s.Duration("correlation_window", raw.CorrelationWindow),
+			FlapWindow: s.Duration("flap_window", raw.FlapWindow)}
+		if n := raw.FlapChanges; n != nil {
+			if *n < 1 {
+				s.Errorf("flap_changes", "flap_changes must be at least 1, got %d", *n)
+			} else {
+				c.FlapChanges = *n
+			}
+		}
+	}}
 }
 
 // engine maps the section to the engine's configuration.

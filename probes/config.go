@@ -18,29 +18,6 @@ type Config struct {
 	File       string       // the path it was read from, or the name given to ParseConfig when loaded that way; for messages
 	Groups     []*Group     // in file order
 	Components []*Component // every component of every group, in file order
-	Incidents  IncidentSettings
-	Site       SiteSettings
-}
-
-// SiteSettings describe the public site, from the file's "site" section.
-type SiteSettings struct {
-	// PublicURL is where people reach the public pages: scheme and host,
-	// no path. With it, the links Constat hands to other sites (the
-	// Statuspage API's, the Atom feeds', the pages' language alternates)
-	// are absolute; nil leaves them relative to the host that answered.
-	PublicURL *url.URL
-}
-
-// IncidentSettings are the incident engine's thresholds from the file's
-// "incidents" section. A zero field means the engine's default.
-type IncidentSettings struct {
-	// CorrelationWindow: failures of one operator whose measured starts lie
-	// within this of an open incident's start join it (default 5m).
-	CorrelationWindow time.Duration
-	// FlapChanges and FlapWindow: more than FlapChanges status changes
-	// within FlapWindow mark a component flapping (defaults 5 and 30m).
-	FlapChanges int
-	FlapWindow  time.Duration
 }
 
 // Component returns the component with the given ID, or nil.

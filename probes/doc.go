@@ -12,4 +12,27 @@
 // The built-in signatures (BuiltinSignatures) recognise the pages that ENTs
 // served with 200 OK while saturated in 2020–21, so that a queue page counts
 // as an outage and not as a working portal.
+//
+// # Configuration sections
+//
+// One loader reads the file; each package owns its part. probes owns
+// defaults and groups (Config); a top-level section another package owns
+// (incidents:, site:, …) is a Section that package defines, since probes
+// imports none of them. To add a section:
+//
+//  1. In the owning package, define the section's type and a method
+//     returning a Section: Key, a pointer to a raw struct whose yaml tags
+//     are the section's keys (values to parse as strings, pointers for
+//     optional keys), and Compile, which validates the raw values and
+//     fills the type, reporting each mistake with SectionLoader.Errorf
+//     (and parsing with SectionLoader.Duration and URL) so that messages
+//     read "file:line: section.key: …" like every other. incidents.Config
+//     and ui.Site are examples.
+//  2. In cmd/constat/config.go, add a field of that type to config and its
+//     Section to sections: constat check, serve and demo then all read it.
+//  3. Give each refusal a testdata/invalid-*.yaml in the owning package,
+//     asserting the exact message.
+//
+// A section for probes itself (connectivity:, say) is a field of the raw
+// file type (rawFile) with its compile step, as defaults is.
 package probes

@@ -54,21 +54,22 @@ const maxConfigSize = 4 << 20
 // file's directory. On failure it returns a nil Config and an errors.Join of
 // *ConfigError, one per mistake, in file order; a file it cannot read is
 // returned as os.ReadFile's *fs.PathError.
-func LoadConfig(path string) (*Config, error) {
+func LoadConfig(path string, sections ...Section) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseConfig(path, data)
+	return ParseConfig(path, data, sections...)
 }
 
 // ParseConfig compiles the YAML configuration data. name is what messages and
 // Config.File show; relative file names in http_client_config are resolved
 // against filepath.Dir(name). Errors are as for LoadConfig. Building the
 // http_client_config round trippers reads the files they name but opens no
-// connection.
-func ParseConfig(name string, data []byte) (*Config, error) {
-	l := &loader{file: name, dir: filepath.Dir(name), nodes: map[string]*yaml.Node{}, bad: map[string]bool{}}
+// connection. The sections are the top-level keys other packages own (see
+// Section); a key that is neither probes' nor a section's is a mistake.
+func ParseConfig(name string, data []byte, sections ...Section) (*Config, error) {
+	l := &loader{file: name, dir: filepath.Dir(name), nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, sections: sections}
 	cfg := l.load(data)
 	if len(l.errs) > 0 {
 		slices.SortStableFunc(l.errs, func(a, b *ConfigError) int { return cmp.Compare(a.Line, b.Line) })
@@ -85,14 +86,8 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 // the allowed keys from their yaml tags. Values that need parsing stay
 // strings; pointers tell an absent key from a zero value.
 type rawFile struct {
-	Site      rawSite      `yaml:"site"`
-	Defaults  rawSettings  `yaml:"defaults"`
-	Incidents rawIncidents `yaml:"incidents"`
-	Groups    []rawGroup   `yaml:"groups"`
-}
-
-type rawSite struct {
-	PublicURL *string `yaml:"public_url"`
+	Defaults rawSettings `yaml:"defaults"`
+	Groups   []rawGroup  `yaml:"groups"`
 }
 
 // rawSettings are the keys that defaults and components share.
@@ -108,12 +103,6 @@ type rawSettings struct {
 	// HTTPClientConfig is checked against config.HTTPClientConfig's keys and
 	// decoded on its own, so that its Validate errors get its path.
 	HTTPClientConfig yaml.Node `yaml:"http_client_config"`
-}
-
-type rawIncidents struct {
-	CorrelationWindow *string `yaml:"correlation_window"`
-	FlapChanges       *int    `yaml:"flap_changes"`
-	FlapWindow        *string `yaml:"flap_window"`
 }
 
 type rawGroup struct {
@@ -149,6 +138,7 @@ type loader struct {
 	errs      []*ConfigError
 	visits    int // nodes walked, bounding alias expansion
 	builtins  []*Pattern
+	sections  []Section
 }
 
 // report records err at path and line, unless path already has an error.
@@ -239,7 +229,9 @@ func (l *loader) load(data []byte) *Config {
 		return nil
 	}
 	l.builtins = BuiltinSignatures()
-	return l.compile(&raw)
+	cfg := l.compile(&raw)
+	l.compileSections()
+	return cfg
 }
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

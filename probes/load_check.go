@@ -129,8 +129,12 @@ func nullify(n *yaml.Node) {
 }
 
 // checkStruct checks the keys of mapping n against the yaml tags of struct t.
+// At the root, the sections' keys are known too.
 func (l *loader) checkStruct(n *yaml.Node, t reflect.Type, path string) {
 	known, rest := structKeys(t)
+	if path == "" {
+		maps.Copy(known, l.sectionTypes())
+	}
 	seen, meant := map[string]bool{}, map[string]bool{}
 	l.mapping(n, path, func(k, v *yaml.Node) bool {
 		seen[k.Value] = true

@@ -62,8 +62,6 @@ func builtinSettings() inherited {
 func (l *loader) compile(raw *rawFile) *Config {
 	cfg := &Config{File: l.file}
 	base := l.overlay(builtinSettings(), &raw.Defaults, "defaults", levelDefaults)
-	cfg.Incidents = l.incidents(&raw.Incidents)
-	cfg.Site = l.site(&raw.Site)
 	if len(raw.Groups) == 0 {
 		l.errorf("groups", "missing groups")
 	}
@@ -83,47 +81,6 @@ func (l *loader) compile(raw *rawFile) *Config {
 		cfg.Components = append(cfg.Components, g.Components...)
 	}
 	return cfg
-}
-
-// incidents compiles the incidents section; absent keys stay zero, which
-// the incident engine reads as its defaults.
-func (l *loader) incidents(r *rawIncidents) IncidentSettings {
-	var out IncidentSettings
-	var d sourced
-	l.duration(&d, r.CorrelationWindow, "incidents.correlation_window", levelDefaults)
-	out.CorrelationWindow, d = d.d, sourced{}
-	l.duration(&d, r.FlapWindow, "incidents.flap_window", levelDefaults)
-	out.FlapWindow = d.d
-	if r.FlapChanges != nil {
-		if *r.FlapChanges < 1 {
-			l.errorf("incidents.flap_changes", "flap_changes must be at least 1, got %d", *r.FlapChanges)
-		} else {
-			out.FlapChanges = *r.FlapChanges
-		}
-	}
-	return out
-}
-
-// site compiles the site section. The public pages link to each other
-// from the root of their host, so a public_url with a path would give
-// links that lead nowhere: it is refused, as are a query and a fragment.
-func (l *loader) site(r *rawSite) SiteSettings {
-	if r.PublicURL == nil {
-		return SiteSettings{}
-	}
-	const path = "site.public_url"
-	u := l.url(*r.PublicURL, path)
-	switch {
-	case u == nil:
-	case u.Path != "" && u.Path != "/":
-		l.errorf(path, "public_url %q has a path; the public pages are served from the root of their host", *r.PublicURL)
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		l.errorf(path, "public_url %q has a query, a fragment or a user; want scheme and host only", *r.PublicURL)
-	default:
-		u.Path, u.RawPath, u.ForceQuery = "", "", false
-		return SiteSettings{PublicURL: u}
-	}
-	return SiteSettings{}
 }
 
 var idSyntax = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)

@@ -50,8 +50,6 @@ var invalidFiles = []invalidFile{
 	{"invalid-status-code.yaml", `:9: groups[0].components[0].steps[0].valid_status_codes[1]: status code 2000 out of range 100..599`},
 	{"invalid-impact.yaml", `:9: groups[0].components[0].steps[0].impact: unknown impact "total" (want major, partial or degraded)`},
 	{"invalid-confirm.yaml", `:7: groups[0].components[0].confirm: confirm must be at least 1, got 0`},
-	{"invalid-public-url-path.yaml", `:2: site.public_url: public_url "https://constat.example.org/ent/" has a path; the public pages are served from the root of their host`},
-	{"invalid-flap-changes.yaml", `:3: incidents.flap_changes: flap_changes must be at least 1, got 0`},
 	{"invalid-timeout-interval.yaml", `:10: groups[0].components[0].steps[1].timeout: 45s is longer than interval 30s`},
 	{"invalid-interval-timeout.yaml", `:9: groups[0].components[0].interval: 15s is shorter than timeout 20s`},
 	{"invalid-degraded-after.yaml", `:11: groups[0].components[0].steps[0].timeout: 5s is not longer than degraded_after 5s`},
@@ -267,10 +265,6 @@ func TestLoadConfigFull(t *testing.T) {
 	}
 	if cfg.File != path {
 		t.Errorf("LoadConfig(%s).File = %q, want %q", path, cfg.File, path)
-	}
-	// The trailing slash goes: pages append their own root-relative paths.
-	if u := cfg.Site.PublicURL; u == nil || u.String() != "https://constat.example.org" {
-		t.Errorf("LoadConfig(%s).Site.PublicURL = %v, want https://constat.example.org", path, u)
 	}
 	wants := fullComponents()
 	if len(cfg.Components) != len(wants) {
@@ -488,22 +482,6 @@ func checkComponent(t *testing.T, c *Component) {
 				t.Fatalf("ParseConfig(fuzz.yaml) %s step %d has a nil pattern", c.ID, i)
 			}
 		}
-	}
-}
-
-func TestIncidentsSection(t *testing.T) {
-	cfg, err := ParseConfig("x.yaml", []byte("incidents:\n  correlation_window: 10m\n  flap_changes: 4\n  flap_window: 1h\n"+
-		"groups:\n  - id: g\n    name: G\n    components:\n      - id: c\n        name: C\n        steps:\n          - url: https://example.test/\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := IncidentSettings{CorrelationWindow: 10 * time.Minute, FlapChanges: 4, FlapWindow: time.Hour}
-	if cfg.Incidents != want {
-		t.Errorf("ParseConfig(incidents).Incidents = %+v, want %+v", cfg.Incidents, want)
-	}
-	_, err = ParseConfig("x.yaml", []byte("incidents:\n  flap_window: soon\ngroups: []\n"))
-	if err == nil || !strings.Contains(err.Error(), `x.yaml:2: incidents.flap_window: bad duration "soon"`) {
-		t.Errorf("ParseConfig(bad flap_window) = %v, want the key path and line", err)
 	}
 }
 

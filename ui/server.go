@@ -138,6 +138,7 @@ type timelineReader interface {
 
 // Options are what New needs beside the configuration and the pipeline.
 type Options struct {
+	Site     Site                 // the file's site section
 	Accounts *accounts.Store      // the admin accounts; required
 	Registry *prometheus.Registry // the probe metrics are registered on it and served at /metrics; required
 	// TrustProxy makes the server believe X-Forwarded-Proto (for HSTS and
@@ -162,7 +163,7 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 		o.Now = time.Now
 	}
 	var base string
-	if u := cfg.Site.PublicURL; u != nil {
+	if u := o.Site.PublicURL; u != nil {
 		base = u.String()
 	}
 	sets, err := parseTemplates(base)

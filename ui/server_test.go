@@ -63,7 +63,8 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 	if o.yaml == "" {
 		o.yaml = testConfig
 	}
-	cfg, err := probes.ParseConfig("test.yaml", []byte(o.yaml))
+	var site Site
+	cfg, err := probes.ParseConfig("test.yaml", []byte(o.yaml), site.Section())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(cfg, pipe, Options{Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now})
+	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	comps, err := selectComponents(cfg, fs.Args())
+	comps, err := selectComponents(cfg.Config, fs.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "constat check:", err)
 		return exitUsage

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents/accounts"
-	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/probes/sim"
 )
 
@@ -113,7 +112,7 @@ func demo(ctx context.Context, o serveOptions, cycle time.Duration, stdout io.Wr
 	if err := os.WriteFile(cfgFile, demoConfig(portals, caFile), 0o644); err != nil {
 		return fmt.Errorf("write demo config: %w", err)
 	}
-	if o.cfg, err = probes.LoadConfig(cfgFile); err != nil {
+	if o.cfg, err = loadConfig(cfgFile); err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	o.workers = 16

@@ -14,9 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/constat-ent/constat"
-	"github.com/constat-ent/constat/probes"
 )
 
 // Exit codes shared by the subcommands.
@@ -64,14 +61,6 @@ func usage(w io.Writer) {
   constat admin add|passwd|list|token|revoke [-data DIR] …
 Run "constat COMMAND -h" for a command's flags.
 `)
-}
-
-// loadConfig reads path, or the embedded example when path is empty.
-func loadConfig(path string) (*probes.Config, error) {
-	if path == "" {
-		return probes.ParseConfig(constat.ExampleConfigName, constat.ExampleConfig)
-	}
-	return probes.LoadConfig(path)
 }
 
 // parseFlags parses fs, mapping -h to exit 0 and bad flags to exitUsage.

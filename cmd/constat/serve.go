@@ -88,7 +88,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 const commitDelay = time.Second
 
 type serveOptions struct {
-	cfg     *probes.Config
+	cfg     *config
 	dataDir string
 	listen  string
 	workers int
@@ -192,7 +192,7 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	if st.acc, err = accounts.Open(filepath.Join(o.dataDir, "accounts.db"), accounts.Options{Logger: o.log}); err != nil {
 		return st, err
 	}
-	if st.pipe, err = incidents.NewPipeline(st.tl, o.cfg.Components, incidentsConfig(o.cfg), o.log); err != nil {
+	if st.pipe, err = incidents.NewPipeline(st.tl, o.cfg.Components, o.cfg.incidents, o.log); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -215,11 +215,5 @@ func (st *stores) Close() error {
 func newServer(o serveOptions, st *stores) (*ui.Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return ui.New(o.cfg, st.pipe, ui.Options{Accounts: st.acc, Registry: reg, TrustProxy: o.trustProxy, Log: o.log})
-}
-
-// incidentsConfig is the file's incidents section.
-func incidentsConfig(cfg *probes.Config) incidents.Config {
-	s := cfg.Incidents
-	return incidents.Config{CorrelationWindow: s.CorrelationWindow, FlapChanges: s.FlapChanges, FlapWindow: s.FlapWindow}
+	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: reg, TrustProxy: o.trustProxy, Log: o.log})
 }

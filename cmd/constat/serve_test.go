@@ -30,13 +30,13 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // fastConfig writes and loads a config of the given portals probed every second.
-func fastConfig(t *testing.T, portals map[string]string, order ...string) *probes.Config {
+func fastConfig(t *testing.T, portals map[string]string, order ...string) *config {
 	t.Helper()
 	path := writeConfig(t, portals, order...)
 	raw, _ := os.ReadFile(path)
 	fast := strings.NewReplacer("interval: 10s", "interval: 1s", "timeout: 2s", "timeout: 800ms", "degraded_after: 1s", "degraded_after: 500ms")
 	os.WriteFile(path, []byte(fast.Replace(string(raw))), 0o644)
-	cfg, err := probes.LoadConfig(path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func fastConfig(t *testing.T, portals map[string]string, order ...string) *probe
 
 // startServe runs serve on 127.0.0.1 and returns its base URL and a stop
 // function that cancels it and fails the test unless it returns nil in time.
-func startServe(t *testing.T, cfg *probes.Config, dataDir string) (base string, stop func()) {
+func startServe(t *testing.T, cfg *config, dataDir string) (base string, stop func()) {
 	t.Helper()
 	addrc := make(chan string, 1)
 	ctx, cancel := context.WithCancel(t.Context())

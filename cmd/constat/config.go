@@ -1,0 +1,37 @@
+package main
+
+import (
+	"github.com/constat-ent/constat"
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/probes"
+	"github.com/constat-ent/constat/ui"
+)
+
+// config is the whole configuration file: the probes' part (groups,
+// components, defaults) and the top-level sections other packages own,
+// each read and validated by its package (probes.Section). To add a
+// section, give it a field here and list its Section in sections.
+type config struct {
+	*probes.Config
+	incidents incidents.Config // incidents:
+	site      ui.Site          // site:
+}
+
+func (c *config) sections() []probes.Section {
+	return []probes.Section{c.incidents.Section(), c.site.Section()}
+}
+
+// loadConfig reads path, or the embedded example when path is empty.
+func loadConfig(path string) (*config, error) {
+	c := &config{}
+	var err error
+	if path == "" {
+		c.Config, err = probes.ParseConfig(constat.ExampleConfigName, constat.ExampleConfig, c.sections()...)
+	} else {
+		c.Config, err = probes.LoadConfig(path, c.sections()...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
