@@ -38,8 +38,8 @@ type UpdateInput struct {
 	// Incident is the incident updated; 0 opens a manual incident
 	// (PostUpdate). ReviseUpdate takes 0 or the revised update's incident.
 	Incident   uint64
-	Status     timeline.UpdateStatus // investigating, identified, monitoring or resolved
-	Impact     timeline.Impact
+	Status     UpdateStatus // investigating, identified, monitoring or resolved
+	Impact     Impact
 	Title      string // plain text, required
 	Body       string // Markdown, required
 	Components []timeline.Affected
@@ -51,8 +51,8 @@ type Update struct {
 	Root       uint64 // the record of the first revision: stable across corrections
 	Revises    uint64 // the record this one corrects; 0 for the first
 	Incident   uint64 // for the update that opened a manual incident, Root + 1
-	Status     timeline.UpdateStatus
-	Impact     timeline.Impact
+	Status     UpdateStatus
+	Impact     Impact
 	Title      string // plain text: let html/template escape it
 	Body       string // Markdown source: render with RenderMarkdown
 	Components []timeline.Affected
@@ -70,7 +70,7 @@ type MaintenanceInput struct {
 	Body       string // Markdown, optional
 	Components []string
 	Start, End time.Time
-	Status     timeline.UpdateStatus // scheduled, in_progress or completed
+	Status     UpdateStatus // scheduled, in_progress or completed
 }
 
 // ScheduledMaintenance is a maintenance at its current revision.
@@ -83,7 +83,7 @@ type ScheduledMaintenance struct {
 	Body       string
 	Components []string
 	Start, End time.Time
-	Status     timeline.UpdateStatus
+	Status     UpdateStatus
 	Author     string
 	At         time.Time
 	Revisions  []ScheduledMaintenance // as Update.Revisions
@@ -221,8 +221,11 @@ func (a *Admin) apply(r timeline.Record) error {
 		return a.applyUpdate(r.Seq, r.Update)
 	case r.Maintenance != nil:
 		m := r.Maintenance
+		if !UpdateStatus(m.Status).ForMaintenance() {
+			return fmt.Errorf("record %d: maintenance status %v: %w", r.Seq, UpdateStatus(m.Status), timeline.ErrCorrupt)
+		}
 		v := ScheduledMaintenance{Seq: r.Seq, Revises: m.Revises, Title: m.Title, Body: m.Body,
-			Components: m.Components, Start: m.Start, End: m.End, Status: m.Status, Author: m.Author, At: m.At}
+			Components: m.Components, Start: m.Start, End: m.End, Status: UpdateStatus(m.Status), Author: m.Author, At: m.At}
 		if err := a.maints.add(r.Seq, m.Revises, v); err != nil {
 			return err
 		}
@@ -245,7 +248,10 @@ func (a *Admin) apply(r timeline.Record) error {
 }
 
 func (a *Admin) applyUpdate(seq uint64, u *timeline.Update) error {
-	v := Update{Seq: seq, Revises: u.Revises, Incident: u.Incident, Status: u.Status, Impact: u.Impact,
+	if st, im := UpdateStatus(u.Status), Impact(u.Impact); !st.ForIncident() || !im.Valid() {
+		return fmt.Errorf("record %d: update status %v, impact %v: %w", seq, st, im, timeline.ErrCorrupt)
+	}
+	v := Update{Seq: seq, Revises: u.Revises, Incident: u.Incident, Status: UpdateStatus(u.Status), Impact: Impact(u.Impact),
 		Title: u.Title, Body: u.Body, Components: u.Components, Author: u.Author, Published: u.Published}
 	if err := a.updates.add(seq, u.Revises, v); err != nil {
 		return err
@@ -359,7 +365,7 @@ func (a *Admin) writeUpdate(ctx context.Context, actor, action string, in Update
 	if err := a.checkUpdate(actor, in); err != nil {
 		return Update{}, err
 	}
-	rec := timeline.Update{Incident: in.Incident, Revises: revises, Status: in.Status, Impact: in.Impact,
+	rec := timeline.Update{Incident: in.Incident, Revises: revises, Status: uint8(in.Status), Impact: uint8(in.Impact),
 		Title: in.Title, Body: in.Body, Components: slices.Clone(in.Components), Author: actor, Published: a.stamp()}
 	if len(rec.Components) == 0 {
 		rec.Components = nil
@@ -378,7 +384,7 @@ func (a *Admin) checkUpdate(actor string, in UpdateInput) error {
 		return err
 	}
 	switch {
-	case in.Status == timeline.StatusNone:
+	case in.Status == StatusNone:
 		return invalidf("status", "is required")
 	case in.Status.ForMaintenance():
 		return invalidf("status", "%v is a maintenance status, not an incident's", in.Status)
@@ -488,7 +494,7 @@ func (a *Admin) writeMaintenance(ctx context.Context, actor, action string, in M
 		return ScheduledMaintenance{}, err
 	}
 	rec := timeline.Maintenance{Title: in.Title, Body: in.Body, Components: slices.Clone(in.Components),
-		Start: in.Start, End: in.End, Status: in.Status, Author: actor, At: now}
+		Start: in.Start, End: in.End, Status: uint8(in.Status), Author: actor, At: now}
 	if prev != nil {
 		rec.Revises = prev.Seq
 	}
@@ -509,7 +515,7 @@ func (a *Admin) checkMaintenance(actor string, in MaintenanceInput, prev *Schedu
 		return err
 	}
 	switch {
-	case in.Status == timeline.StatusNone:
+	case in.Status == StatusNone:
 		return invalidf("status", "is required")
 	case in.Status.ForIncident():
 		return invalidf("status", "%v is an incident status, not a maintenance's", in.Status)
@@ -536,7 +542,7 @@ func (a *Admin) checkMaintenance(actor string, in MaintenanceInput, prev *Schedu
 		return invalidf("start", "%s is in the past: a maintenance is announced, not declared afterwards", in.Start.Format(time.RFC3339))
 	case prev == nil:
 		return nil
-	case prev.Status == timeline.Completed && in.Status != timeline.Completed:
+	case prev.Status == StatusCompleted && in.Status != StatusCompleted:
 		return invalidf("status", "the maintenance is completed: schedule a new one")
 	case prev.End.Before(now) && in.End.After(prev.End):
 		return invalidf("end", "the maintenance ended at %s: it cannot be extended afterwards", prev.End.Format(time.RFC3339))
@@ -793,9 +799,9 @@ func (a *Admin) Windows() []Maintenance {
 		// The revisions since it last was scheduled, and since it was
 		// completed (a completed maintenance is never reopened).
 		began, ended := len(revs), len(revs)
-		for i := len(revs) - 1; i >= 0 && revs[i].Status != timeline.Scheduled; i-- {
+		for i := len(revs) - 1; i >= 0 && revs[i].Status != StatusScheduled; i-- {
 			began = i
-			if revs[i].Status == timeline.Completed {
+			if revs[i].Status == StatusCompleted {
 				ended = i
 			}
 		}

@@ -108,8 +108,8 @@ func validationField(err error) string {
 func TestAdminUpdates(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx := t.Context()
-	first, err := h.a.PostUpdate(ctx, "admin@ac-paris.fr", UpdateInput{Status: timeline.Investigating,
-		Impact: timeline.ImpactMajor, Title: "Connexion impossible", Body: "Nous **enquêtons**.",
+	first, err := h.a.PostUpdate(ctx, "admin@ac-paris.fr", UpdateInput{Status: StatusInvestigating,
+		Impact: ImpactMajor, Title: "Connexion impossible", Body: "Nous **enquêtons**.",
 		Components: []timeline.Affected{{Component: "monlycee-net", Status: probes.MajorOutage}}})
 	if err != nil {
 		t.Fatalf("PostUpdate(new incident) = %v", err)
@@ -122,14 +122,14 @@ func TestAdminUpdates(t *testing.T) {
 		t.Errorf("ManualIncidents() = %v, want [%d]", got, id)
 	}
 	h.clock.Advance(time.Hour)
-	second, err := h.a.PostUpdate(ctx, "admin@ac-paris.fr", UpdateInput{Incident: id, Status: timeline.Resolved,
+	second, err := h.a.PostUpdate(ctx, "admin@ac-paris.fr", UpdateInput{Incident: id, Status: StatusResolved,
 		Title: "Connexion rétablie", Body: "Fin de l'incident."})
 	if err != nil {
 		t.Fatalf("PostUpdate(incident %d) = %v", id, err)
 	}
 	h.clock.Advance(time.Minute)
-	fixed, err := h.a.ReviseUpdate(ctx, "relecteur", first.Seq, UpdateInput{Status: timeline.Investigating,
-		Impact: timeline.ImpactCritical, Title: "Connexion impossible à l'ENT", Body: "Nous enquêtons.",
+	fixed, err := h.a.ReviseUpdate(ctx, "relecteur", first.Seq, UpdateInput{Status: StatusInvestigating,
+		Impact: ImpactCritical, Title: "Connexion impossible à l'ENT", Body: "Nous enquêtons.",
 		Components: []timeline.Affected{{Component: "monlycee-net", Status: probes.MajorOutage}}})
 	if err != nil {
 		t.Fatalf("ReviseUpdate(%d) = %v", first.Seq, err)
@@ -142,10 +142,10 @@ func TestAdminUpdates(t *testing.T) {
 		t.Errorf("Updates(%d) = %+v, want the revised first update, then the second", id, got)
 	}
 	// The superseded revision cannot be revised again: a stale edit.
-	if _, err := h.a.ReviseUpdate(ctx, "admin", first.Seq, UpdateInput{Status: timeline.Resolved, Title: "t", Body: "b"}); validationField(err) != "revises" {
+	if _, err := h.a.ReviseUpdate(ctx, "admin", first.Seq, UpdateInput{Status: StatusResolved, Title: "t", Body: "b"}); validationField(err) != "revises" {
 		t.Errorf("ReviseUpdate(superseded %d) = %v, want a ValidationError on revises", first.Seq, err)
 	}
-	if _, err := h.a.ReviseUpdate(ctx, "admin", fixed.Seq, UpdateInput{Incident: id + 1000, Status: timeline.Resolved, Title: "t", Body: "b"}); validationField(err) != "incident" {
+	if _, err := h.a.ReviseUpdate(ctx, "admin", fixed.Seq, UpdateInput{Incident: id + 1000, Status: StatusResolved, Title: "t", Body: "b"}); validationField(err) != "incident" {
 		t.Errorf("ReviseUpdate moving incident = %v, want a ValidationError on incident", err)
 	}
 	trail := h.a.AuditTrail(0)
@@ -182,7 +182,7 @@ func TestAdminUpdates(t *testing.T) {
 func TestAdminAutomaticIncident(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx := t.Context()
-	in := UpdateInput{Incident: 1, Status: timeline.Identified, Title: "Panne chez l'hébergeur", Body: "Identifiée."}
+	in := UpdateInput{Incident: 1, Status: StatusIdentified, Title: "Panne chez l'hébergeur", Body: "Identifiée."}
 	if _, err := h.a.PostUpdate(ctx, "admin", in); !errors.Is(err, ErrNotFound) {
 		t.Errorf("PostUpdate(unknown incident 1) = %v, want ErrNotFound", err)
 	}
@@ -207,7 +207,7 @@ func TestAdminAutomaticIncident(t *testing.T) {
 	}
 	// After a restart the event is loaded with the rest.
 	h.open()
-	in.Status = timeline.Monitoring
+	in.Status = StatusMonitoring
 	if _, err := h.a.PostUpdate(ctx, "admin", in); err != nil {
 		t.Errorf("PostUpdate(incident %d) after reopening = %v", seq+1, err)
 	}
@@ -220,7 +220,7 @@ func TestAdminUpdateValidation(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx := t.Context()
 	valid := func(mod func(*UpdateInput)) UpdateInput {
-		in := UpdateInput{Status: timeline.Investigating, Impact: timeline.ImpactMinor, Title: "t", Body: "b",
+		in := UpdateInput{Status: StatusInvestigating, Impact: ImpactMinor, Title: "t", Body: "b",
 			Components: []timeline.Affected{{Component: "ent-hdf", Status: probes.PartialOutage}}}
 		mod(&in)
 		return in
@@ -234,7 +234,7 @@ func TestAdminUpdateValidation(t *testing.T) {
 		{"no actor", "", valid(func(*UpdateInput) {}), "actor"},
 		{"actor with newline", "a\nb", valid(func(*UpdateInput) {}), "actor"},
 		{"no status", "a", valid(func(in *UpdateInput) { in.Status = 0 }), "status"},
-		{"maintenance status", "a", valid(func(in *UpdateInput) { in.Status = timeline.InProgress }), "status"},
+		{"maintenance status", "a", valid(func(in *UpdateInput) { in.Status = StatusInProgress }), "status"},
 		{"unknown status", "a", valid(func(in *UpdateInput) { in.Status = 99 }), "status"},
 		{"unknown impact", "a", valid(func(in *UpdateInput) { in.Impact = 4 }), "impact"},
 		{"empty title", "a", valid(func(in *UpdateInput) { in.Title = "" }), "title"},
@@ -280,7 +280,7 @@ func TestAdminMaintenance(t *testing.T) {
 	ctx := t.Context()
 	now := h.clock.Now().Truncate(time.Millisecond)
 	in := MaintenanceInput{Title: "Mise à jour", Body: "Le portail sera indisponible.",
-		Components: []string{"monlycee-net"}, Start: now.Add(time.Hour), End: now.Add(3 * time.Hour), Status: timeline.Scheduled}
+		Components: []string{"monlycee-net"}, Start: now.Add(time.Hour), End: now.Add(3 * time.Hour), Status: StatusScheduled}
 	m, err := h.a.ScheduleMaintenance(ctx, "admin", in)
 	if err != nil {
 		t.Fatalf("ScheduleMaintenance() = %v", err)
@@ -294,13 +294,13 @@ func TestAdminMaintenance(t *testing.T) {
 	}
 	// Started half an hour early, then completed an hour into it.
 	h.clock.Advance(30 * time.Minute)
-	in.Status = timeline.InProgress
+	in.Status = StatusInProgress
 	started, err := h.a.ReviseMaintenance(ctx, "admin", m.Seq, in)
 	if err != nil {
 		t.Fatalf("ReviseMaintenance(in_progress) = %v", err)
 	}
 	h.clock.Advance(time.Hour)
-	in.Status = timeline.Completed
+	in.Status = StatusCompleted
 	done, err := h.a.ReviseMaintenance(ctx, "admin", started.Seq, in)
 	if err != nil {
 		t.Fatalf("ReviseMaintenance(completed) = %v", err)
@@ -323,7 +323,7 @@ func TestAdminMaintenance(t *testing.T) {
 	}
 	if _, err := h.a.ReviseMaintenance(ctx, "admin", fixed.Seq, func() MaintenanceInput {
 		in2 := in
-		in2.Status = timeline.InProgress
+		in2.Status = StatusInProgress
 		return in2
 	}()); validationField(err) != "status" {
 		t.Errorf("ReviseMaintenance(reopened) = %v, want a ValidationError on status", err)
@@ -331,7 +331,7 @@ func TestAdminMaintenance(t *testing.T) {
 	// A short one that ended without being marked completed.
 	short := MaintenanceInput{Title: "Redémarrage", Components: []string{"pronote"},
 		Start: h.clock.Now().Add(10 * time.Minute).Truncate(time.Millisecond), End: h.clock.Now().Add(20 * time.Minute).Truncate(time.Millisecond),
-		Status: timeline.Scheduled}
+		Status: StatusScheduled}
 	m2, err := h.a.ScheduleMaintenance(ctx, "admin", short)
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +357,7 @@ func TestAdminMaintenance(t *testing.T) {
 		}
 	}
 	// Its start, now past, may stay as it was.
-	short.Status = timeline.Completed
+	short.Status = StatusCompleted
 	if _, err := h.a.ReviseMaintenance(ctx, "admin", m2.Seq, short); err != nil {
 		t.Errorf("ReviseMaintenance(completed, start unchanged in the past) = %v", err)
 	}
@@ -384,7 +384,7 @@ func TestAdminMaintenanceValidation(t *testing.T) {
 	now := h.clock.Now()
 	valid := func(mod func(*MaintenanceInput)) MaintenanceInput {
 		in := MaintenanceInput{Title: "t", Components: []string{"pronote"}, Start: now.Add(time.Hour),
-			End: now.Add(2 * time.Hour), Status: timeline.Scheduled}
+			End: now.Add(2 * time.Hour), Status: StatusScheduled}
 		mod(&in)
 		return in
 	}
@@ -393,7 +393,7 @@ func TestAdminMaintenanceValidation(t *testing.T) {
 		in    MaintenanceInput
 		field string
 	}{
-		{"incident status", valid(func(in *MaintenanceInput) { in.Status = timeline.Monitoring }), "status"},
+		{"incident status", valid(func(in *MaintenanceInput) { in.Status = StatusMonitoring }), "status"},
 		{"no status", valid(func(in *MaintenanceInput) { in.Status = 0 }), "status"},
 		{"no title", valid(func(in *MaintenanceInput) { in.Title = "" }), "title"},
 		{"long body", valid(func(in *MaintenanceInput) { in.Body = strings.Repeat("b", timeline.MaxBodyLen+1) }), "body"},
@@ -416,14 +416,14 @@ func TestAdminMaintenanceValidation(t *testing.T) {
 	if _, err := h.a.ScheduleMaintenance(t.Context(), "admin", valid(func(in *MaintenanceInput) { in.Start = now.Add(-time.Minute) })); err != nil {
 		t.Errorf("ScheduleMaintenance(start a minute ago) = %v", err)
 	}
-	up, err := h.a.PostUpdate(t.Context(), "admin", UpdateInput{Status: timeline.Investigating, Title: "t", Body: "b"})
+	up, err := h.a.PostUpdate(t.Context(), "admin", UpdateInput{Status: StatusInvestigating, Title: "t", Body: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.a.ReviseMaintenance(t.Context(), "admin", up.Seq, valid(func(*MaintenanceInput) {})); validationField(err) != "revises" {
 		t.Errorf("ReviseMaintenance(an update's seq) = %v, want a ValidationError on revises", err)
 	}
-	if _, err := h.a.ReviseUpdate(t.Context(), "admin", h.a.Maintenances()[0].Seq, UpdateInput{Status: timeline.Resolved, Title: "t", Body: "b"}); validationField(err) != "revises" {
+	if _, err := h.a.ReviseUpdate(t.Context(), "admin", h.a.Maintenances()[0].Seq, UpdateInput{Status: StatusResolved, Title: "t", Body: "b"}); validationField(err) != "revises" {
 		t.Errorf("ReviseUpdate(a maintenance's seq) = %v, want a ValidationError on revises", err)
 	}
 }
@@ -431,7 +431,7 @@ func TestAdminMaintenanceValidation(t *testing.T) {
 func TestAdminStatements(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx := t.Context()
-	u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: timeline.Investigating, Title: "ENT saturés", Body: "b"})
+	u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: StatusInvestigating, Title: "ENT saturés", Body: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +553,7 @@ func TestAdminAppendFails(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: timeline.Investigating, Title: "t", Body: "b"}); !errors.Is(err, context.Canceled) {
+	if _, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: StatusInvestigating, Title: "t", Body: "b"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("PostUpdate(cancelled ctx) = %v, want context.Canceled", err)
 	}
 	if h.tl.Len() != 0 || len(h.a.ManualIncidents()) != 0 || len(h.a.AuditTrail(0)) != 0 {
@@ -566,7 +566,7 @@ func TestAdminAppendFails(t *testing.T) {
 func TestAdminConcurrentRevisions(t *testing.T) {
 	h := newAdminHarness(t)
 	ctx := t.Context()
-	u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: timeline.Investigating, Title: "t", Body: "b"})
+	u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: StatusInvestigating, Title: "t", Body: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +575,7 @@ func TestAdminConcurrentRevisions(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = h.a.ReviseUpdate(ctx, "admin", u.Seq, UpdateInput{Status: timeline.Identified, Title: "t", Body: "b"})
+			_, errs[i] = h.a.ReviseUpdate(ctx, "admin", u.Seq, UpdateInput{Status: StatusIdentified, Title: "t", Body: "b"})
 		})
 		wg.Go(func() { h.a.Updates(u.Incident); h.a.AuditTrail(3) })
 	}
@@ -603,7 +603,7 @@ func TestAdminXSS(t *testing.T) {
 		`<h1>{{.Title}}</h1><div>{{.Body}}</div><blockquote>{{.Quote}}</blockquote><cite>{{.Speaker}}</cite>`))
 	for _, p := range xssPayloads {
 		line := strings.ReplaceAll(p, "\n", " ") // titles and speakers are one line
-		u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: timeline.Investigating, Title: line, Body: p})
+		u, err := h.a.PostUpdate(ctx, "admin", UpdateInput{Status: StatusInvestigating, Title: line, Body: p})
 		if err != nil {
 			t.Fatalf("PostUpdate(%q) = %v", p, err)
 		}
@@ -624,11 +624,5 @@ func TestAdminXSS(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertInert(t, p, out.String())
-	}
-}
-
-func TestMaxEventKind(t *testing.T) {
-	if timeline.MaxEventKind != numEventKinds-1 {
-		t.Errorf("timeline.MaxEventKind = %d, want %d: the timeline must store every EventKind", timeline.MaxEventKind, numEventKinds-1)
 	}
 }

@@ -195,7 +195,7 @@ func TestPipelineMaintenanceReachesEngine(t *testing.T) {
 	now := morning.Add(-time.Minute)
 	h.p.adm.now = func() time.Time { return now }
 	_, err := h.p.Admin().ScheduleMaintenance(t.Context(), "admin", MaintenanceInput{Title: "Mise à jour",
-		Components: []string{"monlycee"}, Start: morning, End: morning.Add(time.Hour), Status: timeline.Scheduled})
+		Components: []string{"monlycee"}, Start: morning, End: morning.Add(time.Hour), Status: StatusScheduled})
 	if err != nil {
 		t.Fatal(err)
 	}

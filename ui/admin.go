@@ -523,7 +523,7 @@ func parseID(field, s string, id *uint64) error {
 	return nil
 }
 
-func parseUpdateStatus(field, s string, st *timeline.UpdateStatus) error {
+func parseUpdateStatus(field, s string, st *incidents.UpdateStatus) error {
 	if s == "" {
 		return nil
 	}
@@ -533,7 +533,7 @@ func parseUpdateStatus(field, s string, st *timeline.UpdateStatus) error {
 	return nil
 }
 
-func parseImpact(field, s string, im *timeline.Impact) error {
+func parseImpact(field, s string, im *incidents.Impact) error {
 	if s == "" {
 		return nil
 	}

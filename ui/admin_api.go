@@ -217,7 +217,7 @@ type maintenanceRequest struct {
 }
 
 func (r maintenanceRequest) input() (incidents.MaintenanceInput, error) {
-	in := incidents.MaintenanceInput{Title: r.Title, Body: r.Body, Components: r.Components, Status: timeline.Scheduled}
+	in := incidents.MaintenanceInput{Title: r.Title, Body: r.Body, Components: r.Components, Status: incidents.StatusScheduled}
 	if r.Status != "" {
 		if err := parseUpdateStatus("status", r.Status, &in.Status); err != nil {
 			return in, err

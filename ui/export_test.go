@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 )
 
 // Export writes every page in French and in English (under en/), and each
@@ -18,7 +17,7 @@ import (
 func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	s, _ := publicPages(t)
 	m, err := s.pipe.Admin().ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
-		Start: time.Now().Add(time.Hour), End: time.Now().Add(2 * time.Hour), Status: timeline.Scheduled})
+		Start: time.Now().Add(time.Hour), End: time.Now().Add(2 * time.Hour), Status: incidents.StatusScheduled})
 	if err != nil {
 		t.Fatal(err)
 	}

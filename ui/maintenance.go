@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/labstack/echo/v4"
 )
 
@@ -60,7 +59,7 @@ func (p *publicAPI) maintenance(l lang) echo.HandlerFunc {
 // is completed, whatever was last published.
 func maintenanceStatus(m incidents.ScheduledMaintenance, now time.Time) string {
 	switch {
-	case m.Status == timeline.Completed || !now.Before(m.End):
+	case m.Status == incidents.StatusCompleted || !now.Before(m.End):
 		return "completed"
 	case !now.Before(m.Start):
 		return "in_progress"

@@ -66,7 +66,7 @@ import (
 // Columns (measurementColumns), stable: new columns are only ever added at
 // the end.
 //
-//	seq          the round's sequence number in the timeline (its transparency log)
+//	seq          the round's sequence number in the timeline (a leaf of the transparency log to come)
 //	component    the component ID
 //	start        when the round's first step started, RFC 3339 UTC to the millisecond
 //	status       the component status the round gave: operational, degraded_performance,

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -303,11 +302,11 @@ func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string
 		inc.UpdatedAt = last.Published.UTC()
 	}
 	for _, u := range ups {
-		if u.Status == timeline.Monitoring && inc.MonitoringAt == nil {
+		if u.Status == incidents.StatusMonitoring && inc.MonitoringAt == nil {
 			at := u.Published.UTC()
 			inc.MonitoringAt = &at
 		}
-		if u.Status == timeline.Resolved && inc.ResolvedAt == nil {
+		if u.Status == incidents.StatusResolved && inc.ResolvedAt == nil {
 			at := u.Published.UTC()
 			inc.ResolvedAt = &at
 		}

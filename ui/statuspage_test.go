@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -128,12 +127,12 @@ func TestStatuspageAdminAndMaintenance(t *testing.T) {
 		}
 	}
 	id := svc.History().Incidents()[0].ID
-	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: timeline.Identified,
-		Impact: timeline.ImpactMajor, Title: "Saturation de monlycée.net", Body: "Page de quota **ODE**."}); err != nil {
+	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: incidents.StatusIdentified,
+		Impact: incidents.ImpactMajor, Title: "Saturation de monlycée.net", Body: "Page de quota **ODE**."}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
-		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: incidents.StatusScheduled}); err != nil {
 		t.Fatal(err)
 	}
 	var all spIncidentsDoc
@@ -223,8 +222,8 @@ func TestIncidentPage(t *testing.T) {
 		}
 	}
 	id := svc.History().Incidents()[0].ID
-	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: timeline.Identified,
-		Impact: timeline.ImpactMajor, Title: "Saturation", Body: "Page de quota <script>alert(1)</script>"}); err != nil {
+	if _, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Incident: id, Status: incidents.StatusIdentified,
+		Impact: incidents.ImpactMajor, Title: "Saturation", Body: "Page de quota <script>alert(1)</script>"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := adm.RecordStatement(t.Context(), "camille", incidents.StatementInput{Incident: id, Speaker: "Le ministre",
@@ -340,7 +339,7 @@ func TestHomeMaintenance(t *testing.T) {
 	s.homePages[french].minAge = 0
 	serveReq(s, http.MethodGet, "/", nil) // rendered before the maintenance exists: the new record must show anyway
 	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration du serveur", Components: []string{"pcn"},
-		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: incidents.StatusScheduled}); err != nil {
 		t.Fatal(err)
 	}
 	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
@@ -358,7 +357,7 @@ func TestMaintenancePage(t *testing.T) {
 	s, _, adm := newPublicServer(t, now)
 	s.homePages[french].minAge = 0
 	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration du serveur", Components: []string{"pcn"},
-		Body: "Le serveur **change** de salle.", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		Body: "Le serveur **change** de salle.", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: incidents.StatusScheduled}); err != nil {
 		t.Fatal(err)
 	}
 	var doc spMaintenancesDoc
@@ -407,7 +406,7 @@ func TestPublicURLMakesHandedLinksAbsolute(t *testing.T) {
 		}
 	}
 	if _, err := adm.ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration", Components: []string{"pcn"},
-		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: timeline.Scheduled}); err != nil {
+		Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Status: incidents.StatusScheduled}); err != nil {
 		t.Fatal(err)
 	}
 	s := st.s

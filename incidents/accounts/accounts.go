@@ -22,7 +22,7 @@ import (
 // Store keeps the admin accounts, their API tokens and their login
 // sessions in a bbolt file of its own (DATA/accounts.db). It is kept apart
 // from the timeline on purpose: the timeline is a public, append-only
-// transparency log, while credentials are private and rewritten.
+// record (a transparency log to be), while credentials are private and rewritten.
 //
 // No secret is stored in the clear: a password is stored as its argon2id
 // hash (RFC 9106) in the PHC string format, with its cost next to it

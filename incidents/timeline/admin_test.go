@@ -105,8 +105,8 @@ func TestAppendRecords(t *testing.T) {
 func TestAppendRecordsAtomic(t *testing.T) {
 	tl, _ := openTest(t, Options{})
 	ctx := t.Context()
-	good := Update{Status: Investigating, Title: "t", Author: "someone new", Published: t1}
-	bad := Update{Status: Scheduled, Author: "a", Published: t1}
+	good := Update{Status: 1, Title: "t", Author: "someone new", Published: t1}
+	bad := Update{Status: 0, Author: "a", Published: t1} // status 0 is never valid
 	if _, err := tl.AppendRecords(ctx, good, bad); !errors.Is(err, ErrInvalid) {
 		t.Errorf("AppendRecords(good, bad) = %v, want ErrInvalid", err)
 	}

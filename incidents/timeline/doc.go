@@ -2,7 +2,8 @@
 // engine and the admins published, in one append-only bbolt file. Records are
 // numbered from 0 in the order they were committed and are never rewritten or
 // deleted: a correction is a new record naming the one it corrects. Record n
-// is leaf n of the transparency log that lets anyone check the record later.
+// will be leaf n of a transparency log that lets anyone check the record
+// later (the evidence log, not built yet).
 //
 // A record is a canonical byte string: each value has exactly one encoding,
 // and the decoders reject every other byte string, so that re-encoding what
@@ -138,12 +139,18 @@
 // revises names a record of the same kind is the writer's (package
 // incidents') check.
 //
+// The incident vocabulary (event kinds, update statuses, impacts) is
+// package incidents': the timeline carries each as a byte (a uvarint of at
+// most 255) and checks only that it is not 0 where 0 means none; which
+// values exist, and which suit an incident or a maintenance, incidents
+// checks when it writes and when it loads.
+//
 // # Incident events
 //
 // Kind 0x03 is one event of the incident engine (Event: incidents.Event as
 // stored), so that a restart finds its open incidents:
 //
-//	event       uvarint: incidents.EventKind, 1 to 9 (MaxEventKind)
+//	event       uvarint: an incidents.EventKind, 1 to 255
 //	incident    uvarint: incident ID, 0 outside an incident
 //	component   string ID, not 0
 //	from        uvarint: From, 0 (unknown) or a valid probes.Status
@@ -165,9 +172,10 @@
 //	           ID is then this record's seq plus one
 //	revises    uvarint: seq of the update corrected, 0 for none; a
 //	           revision's incident is never 0
-//	status     uvarint: 1 investigating, 2 identified, 3 monitoring,
-//	           4 resolved (UpdateStatus; 5-7 are for maintenances only)
-//	impact     uvarint: 0 none, 1 minor, 2 major, 3 critical (Impact)
+//	status     uvarint: an incidents.UpdateStatus, 1 to 255 (today 1
+//	           investigating, 2 identified, 3 monitoring, 4 resolved)
+//	impact     uvarint: an incidents.Impact, 0 to 255 (today 0 none,
+//	           1 minor, 2 major, 3 critical)
 //	title      text, at most 200 bytes (MaxTitleLen), plain text
 //	body       text, at most 20,000 bytes (MaxBodyLen), Markdown source
 //	components uvarint: count, 0 to 100 (MaxComponents), then for each:
@@ -186,7 +194,8 @@
 //	components uvarint: count, 0 to 100, then for each a string ID, not 0
 //	start      time
 //	end        time
-//	status     uvarint: 5 scheduled, 6 in_progress, 7 completed
+//	status     uvarint: an incidents.UpdateStatus, 1 to 255 (today 5
+//	           scheduled, 6 in_progress, 7 completed)
 //	author     string ID, not 0
 //	at         time: when it was published
 //

@@ -61,8 +61,8 @@ func ExampleEncodeEntry() {
 	intern := func(s string) uint64 { return ids[s] }
 	at := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC)
 	u := timeline.Update{
-		Status:     timeline.Investigating,
-		Impact:     timeline.ImpactMajor,
+		Status:     1, // incidents.StatusInvestigating: the timeline carries the byte
+		Impact:     2, // incidents.ImpactMajor
 		Title:      "Connexion impossible",
 		Body:       "Nous enquêtons.",
 		Components: []timeline.Affected{{Component: "monlycee-net", Status: probes.MajorOutage}},

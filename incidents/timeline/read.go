@@ -229,7 +229,7 @@ func (t *Timeline) Get(seq uint64) (Record, error) {
 
 // Scan calls fn with the canonical bytes of each record from seq from up to
 // Len() as Scan begins, in seq order; these bytes are what the transparency
-// log hashes. raw is valid only during fn and must not be modified: copy it
+// log will hash. raw is valid only during fn and must not be modified: copy it
 // to keep it. fn runs outside any transaction and may call other methods.
 // Scan stops at fn's first error and returns it.
 func (t *Timeline) Scan(from uint64, fn func(seq uint64, raw []byte) error) error {

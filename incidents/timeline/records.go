@@ -18,97 +18,7 @@ const (
 	MaxQuoteLen   = 5_000  // bytes in a statement's quote
 	MaxURLLen     = 2_000  // bytes in a statement's source URL
 	MaxComponents = 100    // components named by one update or maintenance
-	MaxEventKind  = 9      // the largest incidents.EventKind; raise it when incidents adds one
 )
-
-// UpdateStatus is the status an admin gives an incident or a maintenance,
-// with Atlassian Statuspage's names. Persisted: do not reorder, do not reuse
-// a value, add new statuses only at the end.
-type UpdateStatus uint8
-
-const (
-	StatusNone        UpdateStatus = 0 // never stored; the zero value
-	Investigating     UpdateStatus = 1 // incident: looking into it
-	Identified        UpdateStatus = 2 // incident: the cause is known
-	Monitoring        UpdateStatus = 3 // incident: fixed, watching
-	Resolved          UpdateStatus = 4 // incident: over
-	Scheduled         UpdateStatus = 5 // maintenance: announced, not begun
-	InProgress        UpdateStatus = 6 // maintenance: under way
-	Completed         UpdateStatus = 7 // maintenance: over
-	numUpdateStatuses              = 8
-)
-
-var updateStatusNames = [numUpdateStatuses]string{
-	StatusNone: "none", Investigating: "investigating", Identified: "identified", Monitoring: "monitoring",
-	Resolved: "resolved", Scheduled: "scheduled", InProgress: "in_progress", Completed: "completed",
-}
-
-// String returns the Statuspage name of s ("in_progress").
-func (s UpdateStatus) String() string {
-	if s < numUpdateStatuses {
-		return updateStatusNames[s]
-	}
-	return fmt.Sprintf("update_status(%d)", uint8(s))
-}
-
-// ForIncident reports whether s is an incident status (investigating to resolved).
-func (s UpdateStatus) ForIncident() bool { return s >= Investigating && s <= Resolved }
-
-// ForMaintenance reports whether s is a maintenance status (scheduled to completed).
-func (s UpdateStatus) ForMaintenance() bool { return s >= Scheduled && s <= Completed }
-
-// MarshalText makes UpdateStatus appear by name in JSON.
-func (s UpdateStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText parses a status name other than "none".
-func (s *UpdateStatus) UnmarshalText(b []byte) error {
-	for i, n := range updateStatusNames {
-		if n == string(b) && i != int(StatusNone) {
-			*s = UpdateStatus(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown update status %q", b)
-}
-
-// Impact is how bad an incident is, as in Statuspage. Persisted: append-only
-// values, as for UpdateStatus.
-type Impact uint8
-
-const (
-	ImpactNone     Impact = 0
-	ImpactMinor    Impact = 1
-	ImpactMajor    Impact = 2
-	ImpactCritical Impact = 3
-	numImpacts            = 4
-)
-
-var impactNames = [numImpacts]string{ImpactNone: "none", ImpactMinor: "minor", ImpactMajor: "major", ImpactCritical: "critical"}
-
-// String returns the Statuspage name of i ("critical").
-func (i Impact) String() string {
-	if i < numImpacts {
-		return impactNames[i]
-	}
-	return fmt.Sprintf("impact(%d)", uint8(i))
-}
-
-// Valid reports whether i is one of the defined impacts (none included).
-func (i Impact) Valid() bool { return i < numImpacts }
-
-// MarshalText makes Impact appear by name in JSON.
-func (i Impact) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
-
-// UnmarshalText parses an impact name.
-func (i *Impact) UnmarshalText(b []byte) error {
-	for v, n := range impactNames {
-		if n == string(b) {
-			*i = Impact(v)
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown impact %q", b)
-}
 
 // Entry is a record AppendRecords stores: an Event, Update, Maintenance,
 // Statement or Audit (as a value or a pointer). The interface is closed:
@@ -125,7 +35,7 @@ type Entry interface {
 // Event is an incident engine event (kind 3): an incidents.Event as stored.
 // Package incidents converts between the two; timeline does not import it.
 type Event struct {
-	EventKind   uint8  // incidents.EventKind, 1 to MaxEventKind
+	EventKind   uint8  // an incidents.EventKind, carried as a byte; not 0
 	Incident    uint64 // 0 outside an incident
 	Component   string // never empty
 	From, To    probes.Status
@@ -152,9 +62,9 @@ type Update struct {
 	// is then this record's seq plus one. A revision (Revises != 0) never
 	// has Incident 0.
 	Incident   uint64
-	Revises    uint64       // seq of the record corrected; 0 for none
-	Status     UpdateStatus // investigating to resolved
-	Impact     Impact
+	Revises    uint64     // seq of the record corrected; 0 for none
+	Status     uint8      // an incidents.UpdateStatus (investigating to resolved), carried as a byte; not 0
+	Impact     uint8      // an incidents.Impact, carried as a byte
 	Title      string     // plain text, UTF-8, at most MaxTitleLen bytes
 	Body       string     // Markdown source, UTF-8, at most MaxBodyLen bytes
 	Components []Affected // at most MaxComponents
@@ -175,11 +85,11 @@ type Maintenance struct {
 	Revises    uint64 // seq of the record corrected; 0 for none
 	Title      string // as Update's
 	Body       string
-	Components []string     // at most MaxComponents; none empty
-	Start, End time.Time    // stored to the millisecond
-	Status     UpdateStatus // scheduled, in_progress or completed
-	Author     string       // never empty
-	At         time.Time    // when the admin published it
+	Components []string  // at most MaxComponents; none empty
+	Start, End time.Time // stored to the millisecond
+	Status     uint8     // an incidents.UpdateStatus (scheduled to completed), carried as a byte; not 0
+	Author     string    // never empty
+	At         time.Time // when the admin published it
 }
 
 // Statement is an official statement (kind 6): who said what, when, where,
@@ -239,8 +149,8 @@ func CheckEntry(e Entry) error {
 
 func (e Event) check() error {
 	switch {
-	case e.EventKind < 1 || e.EventKind > MaxEventKind:
-		return invalid("event kind %d out of range 1-%d", e.EventKind, MaxEventKind)
+	case e.EventKind == 0:
+		return invalid("event kind 0 is not valid")
 	case !statusOK(uint64(e.From)) || !statusOK(uint64(e.To)):
 		return invalid("status %d → %d is not valid", uint8(e.From), uint8(e.To))
 	}
@@ -268,10 +178,8 @@ func (e Event) check() error {
 
 func (u Update) check() error {
 	switch {
-	case !u.Status.ForIncident():
-		return invalid("update status %v is not an incident status", u.Status)
-	case !u.Impact.Valid():
-		return invalid("impact %d is not valid", uint8(u.Impact))
+	case u.Status == 0:
+		return invalid("update status 0 is not valid")
 	case u.Revises != 0 && u.Incident == 0:
 		return invalid("revision of record %d without an incident", u.Revises)
 	case len(u.Components) > MaxComponents:
@@ -291,8 +199,8 @@ func (u Update) check() error {
 
 func (m Maintenance) check() error {
 	switch {
-	case !m.Status.ForMaintenance():
-		return invalid("maintenance status %v is not a maintenance status", m.Status)
+	case m.Status == 0:
+		return invalid("maintenance status 0 is not valid")
 	case len(m.Components) > MaxComponents:
 		return invalid("%d components, at most %d", len(m.Components), MaxComponents)
 	}

@@ -111,24 +111,20 @@ func (d *decoder) status(what string, zeroOK bool) probes.Status {
 	return probes.Status(v)
 }
 
-// updateStatus reads an UpdateStatus that ok accepts.
-func (d *decoder) updateStatus(ok func(UpdateStatus) bool) UpdateStatus {
+// byte reads a value of another package's vocabulary, carried as a byte:
+// at most 255, and not 0 unless zeroOK.
+func (d *decoder) byte(what string, zeroOK bool) uint8 {
 	off := d.off
-	v := d.bounded("status", numUpdateStatuses-1)
-	if d.err == nil && !ok(UpdateStatus(v)) {
-		d.failAt(off, "status %v not allowed for this kind", UpdateStatus(v))
+	v := d.bounded(what, 255)
+	if d.err == nil && v == 0 && !zeroOK {
+		d.failAt(off, "%s 0 is not valid", what)
 	}
-	return UpdateStatus(v)
+	return uint8(v)
 }
 
 func (d *decoder) event() *Event {
 	var e Event
-	off := d.off
-	if k := d.uvarint(); d.err == nil && (k < 1 || k > MaxEventKind) {
-		d.failAt(off, "event kind %d out of range 1-%d", k, MaxEventKind)
-	} else {
-		e.EventKind = uint8(k)
-	}
+	e.EventKind = d.byte("event kind", false)
 	e.Incident = d.uvarint()
 	e.Component = d.required("component")
 	e.From = d.status("from", true)
@@ -140,7 +136,7 @@ func (d *decoder) event() *Event {
 		return &e
 	}
 	c := &Cause{}
-	off = d.off
+	off := d.off
 	if o := d.bounded("cause outcome", 255); d.err == nil && !probes.Outcome(o).Valid() {
 		d.failAt(off, "cause outcome %d is not valid", o)
 	} else {
@@ -163,8 +159,8 @@ func (d *decoder) update() *Update {
 	if u.Revises = d.uvarint(); d.err == nil && u.Revises != 0 && u.Incident == 0 {
 		d.failAt(off, "revision of record %d without an incident", u.Revises)
 	}
-	u.Status = d.updateStatus(UpdateStatus.ForIncident)
-	u.Impact = Impact(d.bounded("impact", numImpacts-1))
+	u.Status = d.byte("status", false)
+	u.Impact = d.byte("impact", true)
 	u.Title = d.text("title", MaxTitleLen)
 	u.Body = d.text("body", MaxBodyLen)
 	if n := d.bounded("component count", MaxComponents); n > 0 {
@@ -192,7 +188,7 @@ func (d *decoder) maintenance() *Maintenance {
 	}
 	m.Start = d.millis("start")
 	m.End = d.millis("end")
-	m.Status = d.updateStatus(UpdateStatus.ForMaintenance)
+	m.Status = d.byte("status", false)
 	m.Author = d.required("author")
 	m.At = d.millis("at")
 	return &m
