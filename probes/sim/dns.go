@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -80,7 +79,7 @@ func (d *DNS) listen() error {
 
 // StartDNS is NewDNS for tests: it fails tb if the server cannot start and
 // closes it in tb.Cleanup.
-func StartDNS(tb testing.TB, records map[string]netip.Addr) *DNS {
+func StartDNS(tb TB, records map[string]netip.Addr) *DNS {
 	tb.Helper()
 	d, err := NewDNS(records)
 	if err != nil {

@@ -30,7 +30,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -135,9 +134,19 @@ func New(b Behaviour, opts ...Option) (*Portal, error) {
 	return p, nil
 }
 
+// TB is the part of testing.TB that Start and StartDNS use: *testing.T and
+// *testing.B satisfy it. Naming it here keeps package testing out of the
+// constat binary, whose demo uses New and NewDNS.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Start is New for tests: it fails tb if the portal cannot start and closes
 // the portal in tb.Cleanup.
-func Start(tb testing.TB, b Behaviour, opts ...Option) *Portal {
+func Start(tb TB, b Behaviour, opts ...Option) *Portal {
 	tb.Helper()
 	p, err := New(b, opts...)
 	if err != nil {
