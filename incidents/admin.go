@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -10,7 +11,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -531,7 +531,7 @@ func (a *Admin) checkMaintenance(actor string, in MaintenanceInput, prev *Schedu
 	if err := a.checkComponents(in.Components, true); err != nil {
 		return err
 	}
-	if err := firstErr(checkTime("start", in.Start), checkTime("end", in.End)); err != nil {
+	if err := cmp.Or(checkTime("start", in.Start), checkTime("end", in.End)); err != nil {
 		return err
 	}
 	earliest := now.Add(-maintenanceGrace)
@@ -608,7 +608,7 @@ func (a *Admin) writeStatement(ctx context.Context, actor, action string, in Sta
 }
 
 func checkStatement(actor string, in StatementInput, now time.Time) error {
-	err := firstErr(checkActor(actor),
+	err := cmp.Or(checkActor(actor),
 		checkText("speaker", in.Speaker, timeline.MaxSpeakerLen, true, false),
 		checkText("quote", in.Quote, timeline.MaxQuoteLen, true, true),
 		checkTime("said_at", in.SaidAt), checkTime("about", in.About))
@@ -678,17 +678,15 @@ func (a *Admin) Audit(ctx context.Context, actor, action string, target uint64, 
 
 func checkActor(actor string) error { return checkText("actor", actor, 200, true, false) }
 
-// checkText checks a text field: UTF-8, at most max bytes, not blank if
-// required, and without control characters but, if multiline, line breaks
-// and tabs.
+// checkText checks a text field: what the timeline stores (timeline.TextFault:
+// UTF-8, at most max bytes), and more: not blank if required, and without
+// control characters but, if multiline, line breaks and tabs.
 func checkText(field, s string, max int, required, multiline bool) error {
-	switch {
-	case required && strings.TrimSpace(s) == "":
+	if required && strings.TrimSpace(s) == "" {
 		return invalidf(field, "is required")
-	case len(s) > max:
-		return invalidf(field, "is %d bytes long, at most %d", len(s), max)
-	case !utf8.ValidString(s):
-		return invalidf(field, "is not valid UTF-8")
+	}
+	if fault := timeline.TextFault(s, max); fault != "" {
+		return invalidf(field, "%s", fault)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
@@ -704,15 +702,6 @@ func checkTime(field string, t time.Time) error {
 	}
 	if y := t.UTC().Year(); y < 1970 || y > 9999 {
 		return invalidf(field, "year %d is out of range", y)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

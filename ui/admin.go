@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -332,7 +333,7 @@ func (a *admin) postUpdate(c echo.Context) error {
 	f := c.Request().PostForm
 	in, err := updateInput(f, a.s.cfg.Components)
 	seq, revise, rerr := revisesOf(f)
-	err = firstError(rerr, err)
+	err = cmp.Or(rerr, err)
 	switch {
 	case err != nil:
 	case revise:
@@ -353,7 +354,7 @@ func (a *admin) postUpdate(c echo.Context) error {
 
 func updateInput(f url.Values, comps []*probes.Component) (incidents.UpdateInput, error) {
 	in := incidents.UpdateInput{Title: f.Get("title"), Body: f.Get("body")}
-	err := firstError(parseID("incident", f.Get("incident"), &in.Incident),
+	err := cmp.Or(parseID("incident", f.Get("incident"), &in.Incident),
 		parseUpdateStatus("status", f.Get("status"), &in.Status), parseImpact("impact", f.Get("impact"), &in.Impact))
 	for _, comp := range comps {
 		st := f.Get("component." + comp.ID)
@@ -403,7 +404,7 @@ func (a *admin) postStatement(c echo.Context) error {
 	f := c.Request().PostForm
 	in := incidents.StatementInput{Speaker: f.Get("speaker"), Quote: f.Get("quote"), SourceURL: f.Get("source_url")}
 	seq, revise, err := revisesOf(f)
-	err = firstError(err, parseID("incident", f.Get("incident"), &in.Incident),
+	err = cmp.Or(err, parseID("incident", f.Get("incident"), &in.Incident),
 		parseLocal("said_at", f.Get("said_at"), &in.SaidAt), parseLocal("about", f.Get("about"), &in.About))
 	switch {
 	case err != nil:
@@ -459,7 +460,7 @@ func (a *admin) postMaintenance(c echo.Context) error {
 	f := c.Request().PostForm
 	in := incidents.MaintenanceInput{Title: f.Get("title"), Body: f.Get("body"), Components: f["components"]}
 	seq, revise, err := revisesOf(f)
-	err = firstError(err, parseUpdateStatus("status", f.Get("status"), &in.Status),
+	err = cmp.Or(err, parseUpdateStatus("status", f.Get("status"), &in.Status),
 		parseLocal("start", f.Get("start"), &in.Start), parseLocal("end", f.Get("end"), &in.End))
 	switch {
 	case err != nil:
@@ -501,15 +502,6 @@ func formError(err error) (string, bool) {
 // Parsers of form and JSON fields. Each leaves its target zero for "", so
 // that Admin reports a missing required field, and returns a
 // *incidents.ValidationError naming the field otherwise.
-
-func firstError(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func parseID(field, s string, id *uint64) error {
 	if s = strings.TrimSpace(s); s == "" {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -185,7 +186,7 @@ type statementRequest struct {
 
 func (r statementRequest) input() (incidents.StatementInput, error) {
 	in := incidents.StatementInput{Incident: r.Incident, Speaker: r.Speaker, Quote: r.Quote, SourceURL: r.SourceURL}
-	return in, firstError(parseRFC3339("said_at", r.SaidAt, &in.SaidAt), parseRFC3339("about", r.About, &in.About))
+	return in, cmp.Or(parseRFC3339("said_at", r.SaidAt, &in.SaidAt), parseRFC3339("about", r.About, &in.About))
 }
 
 // statementResponse is the answer to a recorded or revised statement.
@@ -223,7 +224,7 @@ func (r maintenanceRequest) input() (incidents.MaintenanceInput, error) {
 			return in, err
 		}
 	}
-	return in, firstError(parseRFC3339("start", r.Start, &in.Start), parseRFC3339("end", r.End, &in.End))
+	return in, cmp.Or(parseRFC3339("start", r.Start, &in.Start), parseRFC3339("end", r.End, &in.End))
 }
 
 // maintenanceResponse is the answer to a scheduled or revised maintenance.

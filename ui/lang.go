@@ -8,6 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Paris must resolve on a machine without zoneinfo
 
+	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 )
@@ -226,15 +227,7 @@ func (l lang) size(n int64) string {
 
 // paris is where every page's times are: the pupils', parents' and
 // ministers' clock, whatever the page's language.
-var paris = mustLoadLocation("Europe/Paris")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("load %s: %v (time/tzdata is embedded, so this is a broken build)", name, err))
-	}
-	return loc
-}
+var paris = timeline.Paris
 
 // t returns the French text of id: for the French-only admin pages, APIs,
 // feeds and badges. Public pages use their lang's t.

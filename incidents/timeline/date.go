@@ -6,8 +6,10 @@ import (
 	_ "time/tzdata" // Europe/Paris on hosts without a zoneinfo database
 )
 
-// paris is the time zone of days: the status page's users are in France.
-var paris = func() *time.Location {
+// Paris is the time zone of days, and of every time a page shows: the
+// status page's users are in France. It is loaded once, from the embedded
+// database if the host has none.
+var Paris = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		panic("timeline: " + err.Error()) // time/tzdata is linked in
@@ -24,7 +26,7 @@ type Date struct {
 
 // DateOf returns the day t falls on in Europe/Paris.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(paris).Date()
+	y, m, d := t.In(Paris).Date()
 	return Date{y, m, d}
 }
 
@@ -34,7 +36,7 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 // Start returns midnight at the start of d in Europe/Paris. The day lasts
 // until d.AddDays(1).Start(): 23 hours on the last Sunday of March, 25 on the
 // last Sunday of October.
-func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, paris) }
+func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Paris) }
 
 // AddDays returns the date n days after d (before it when n < 0).
 func (d Date) AddDays(n int) Date { return dateOfNumber(d.number() + int64(n)) }

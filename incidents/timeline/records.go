@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"time"
@@ -193,7 +194,7 @@ func (u Update) check() error {
 			return invalid("component %d: status %d is not valid", i, uint8(a.Status))
 		}
 	}
-	return firstErr(checkText("title", u.Title, MaxTitleLen), checkText("body", u.Body, MaxBodyLen),
+	return cmp.Or(checkText("title", u.Title, MaxTitleLen), checkText("body", u.Body, MaxBodyLen),
 		checkID("author", u.Author, true), checkTime("published", u.Published))
 }
 
@@ -209,12 +210,12 @@ func (m Maintenance) check() error {
 			return err
 		}
 	}
-	return firstErr(checkText("title", m.Title, MaxTitleLen), checkText("body", m.Body, MaxBodyLen),
+	return cmp.Or(checkText("title", m.Title, MaxTitleLen), checkText("body", m.Body, MaxBodyLen),
 		checkTime("start", m.Start), checkTime("end", m.End), checkID("author", m.Author, true), checkTime("at", m.At))
 }
 
 func (s Statement) check() error {
-	return firstErr(checkText("speaker", s.Speaker, MaxSpeakerLen), checkTime("said at", s.SaidAt),
+	return cmp.Or(checkText("speaker", s.Speaker, MaxSpeakerLen), checkTime("said at", s.SaidAt),
 		checkText("quote", s.Quote, MaxQuoteLen), checkText("source", s.Source, MaxURLLen),
 		checkTime("about", s.About), checkID("author", s.Author, true), checkTime("at", s.At))
 }
@@ -223,7 +224,7 @@ func (a Audit) check() error {
 	if a.TargetEntry < 0 || a.TargetEntry > 0 && a.Target != 0 {
 		return invalid("audit target entry %d with target %d", a.TargetEntry, a.Target)
 	}
-	return firstErr(checkID("actor", a.Actor, true), checkID("action", a.Action, true),
+	return cmp.Or(checkID("actor", a.Actor, true), checkID("action", a.Action, true),
 		checkTime("at", a.At), checkID("detail", a.Detail, false))
 }
 
@@ -238,13 +239,24 @@ func checkID(what, s string, required bool) error {
 	return nil
 }
 
-// checkText checks an inline text.
-func checkText(what, s string, max int) error {
+// TextFault says why s cannot be stored as a text of at most max bytes
+// ("is 250 bytes long, at most 200", "is not valid UTF-8"), or returns ""
+// when it can. Package incidents checks its fields with it, then with its
+// own, stricter rules.
+func TextFault(s string, max int) string {
 	switch {
 	case len(s) > max:
-		return invalid("%s of %d bytes, at most %d", what, len(s), max)
+		return fmt.Sprintf("is %d bytes long, at most %d", len(s), max)
 	case !utf8.ValidString(s):
-		return invalid("%s is not valid UTF-8", what)
+		return "is not valid UTF-8"
+	}
+	return ""
+}
+
+// checkText checks an inline text.
+func checkText(what, s string, max int) error {
+	if fault := TextFault(s, max); fault != "" {
+		return invalid("%s %s", what, fault)
 	}
 	return nil
 }
@@ -252,15 +264,6 @@ func checkText(what, s string, max int) error {
 func checkTime(what string, t time.Time) error {
 	if !inRange(t) {
 		return invalid("%s %v outside years 1-9999", what, t)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }
