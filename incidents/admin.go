@@ -1,16 +1,12 @@
 package incidents
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -27,11 +23,6 @@ const (
 	ActionStatementCreate   = "statement.create"
 	ActionStatementRevise   = "statement.revise"
 )
-
-// maintenanceGrace is how far in the past a maintenance may start when it
-// is scheduled: a form takes time to fill in, but a window must not be
-// declared after the fact to hide an outage from the uptime figures.
-const maintenanceGrace = 5 * time.Minute
 
 // UpdateInput is what an admin posts as an incident update.
 type UpdateInput struct {
@@ -379,60 +370,6 @@ func (a *Admin) writeUpdate(ctx context.Context, actor, action string, in Update
 	return a.currentUpdate(a.updates.root[seq]), nil
 }
 
-func (a *Admin) checkUpdate(actor string, in UpdateInput) error {
-	if err := checkActor(actor); err != nil {
-		return err
-	}
-	switch {
-	case in.Status == StatusNone:
-		return invalidf("status", "is required")
-	case in.Status.ForMaintenance():
-		return invalidf("status", "%v is a maintenance status, not an incident's", in.Status)
-	case !in.Status.ForIncident():
-		return invalidf("status", "unknown status %d", uint8(in.Status))
-	case !in.Impact.Valid():
-		return invalidf("impact", "unknown impact %d", uint8(in.Impact))
-	}
-	if err := checkText("title", in.Title, timeline.MaxTitleLen, true, false); err != nil {
-		return err
-	}
-	if err := checkText("body", in.Body, timeline.MaxBodyLen, true, true); err != nil {
-		return err
-	}
-	if len(in.Components) > timeline.MaxComponents {
-		return invalidf("components", "%d components, at most %d", len(in.Components), timeline.MaxComponents)
-	}
-	ids := make([]string, len(in.Components))
-	for i, c := range in.Components {
-		ids[i] = c.Component
-		if !c.Status.Valid() {
-			return invalidf(fmt.Sprintf("components[%d].status", i), "unknown status %d", uint8(c.Status))
-		}
-	}
-	return a.checkComponents(ids, false)
-}
-
-// checkComponents checks a list of component IDs: known, listed once, at
-// most MaxComponents, at least one if required.
-func (a *Admin) checkComponents(ids []string, required bool) error {
-	switch {
-	case required && len(ids) == 0:
-		return invalidf("components", "name at least one component")
-	case len(ids) > timeline.MaxComponents:
-		return invalidf("components", "%d components, at most %d", len(ids), timeline.MaxComponents)
-	}
-	for i, id := range ids {
-		field := fmt.Sprintf("components[%d]", i)
-		if !a.comps[id] {
-			return invalidf(field, "unknown component %q", id)
-		}
-		if slices.Index(ids, id) != i {
-			return invalidf(field, "%q is listed twice", id)
-		}
-	}
-	return nil
-}
-
 // incidentExists returns nil if id is a manual incident or an automatic
 // one (History), else an error wrapping ErrNotFound.
 func (a *Admin) incidentExists(id uint64) error {
@@ -510,46 +447,6 @@ func (a *Admin) writeMaintenance(ctx context.Context, actor, action string, in M
 	return a.currentMaintenance(a.maints.root[seq]), nil
 }
 
-func (a *Admin) checkMaintenance(actor string, in MaintenanceInput, prev *ScheduledMaintenance, now time.Time) error {
-	if err := checkActor(actor); err != nil {
-		return err
-	}
-	switch {
-	case in.Status == StatusNone:
-		return invalidf("status", "is required")
-	case in.Status.ForIncident():
-		return invalidf("status", "%v is an incident status, not a maintenance's", in.Status)
-	case !in.Status.ForMaintenance():
-		return invalidf("status", "unknown status %d", uint8(in.Status))
-	}
-	if err := checkText("title", in.Title, timeline.MaxTitleLen, true, false); err != nil {
-		return err
-	}
-	if err := checkText("body", in.Body, timeline.MaxBodyLen, false, true); err != nil {
-		return err
-	}
-	if err := a.checkComponents(in.Components, true); err != nil {
-		return err
-	}
-	if err := cmp.Or(checkTime("start", in.Start), checkTime("end", in.End)); err != nil {
-		return err
-	}
-	earliest := now.Add(-maintenanceGrace)
-	switch {
-	case !in.End.After(in.Start):
-		return invalidf("end", "%s is not after start %s", in.End.Format(time.RFC3339), in.Start.Format(time.RFC3339))
-	case in.Start.Before(earliest) && (prev == nil || in.Start.Before(prev.Start)):
-		return invalidf("start", "%s is in the past: a maintenance is announced, not declared afterwards", in.Start.Format(time.RFC3339))
-	case prev == nil:
-		return nil
-	case prev.Status == StatusCompleted && in.Status != StatusCompleted:
-		return invalidf("status", "the maintenance is completed: schedule a new one")
-	case prev.End.Before(now) && in.End.After(prev.End):
-		return invalidf("end", "the maintenance ended at %s: it cannot be extended afterwards", prev.End.Format(time.RFC3339))
-	}
-	return nil
-}
-
 // RecordStatement records an official statement, linked to in.Incident if
 // non-zero. It returns a *ValidationError for a bad field, an error
 // wrapping ErrNotFound for an unknown incident, and the timeline's error
@@ -607,37 +504,6 @@ func (a *Admin) writeStatement(ctx context.Context, actor, action string, in Sta
 	return a.currentStatement(a.stmts.root[seq]), nil
 }
 
-func checkStatement(actor string, in StatementInput, now time.Time) error {
-	err := cmp.Or(checkActor(actor),
-		checkText("speaker", in.Speaker, timeline.MaxSpeakerLen, true, false),
-		checkText("quote", in.Quote, timeline.MaxQuoteLen, true, true),
-		checkTime("said_at", in.SaidAt), checkTime("about", in.About))
-	switch {
-	case err != nil:
-		return err
-	case in.SaidAt.After(now):
-		return invalidf("said_at", "%s is in the future", in.SaidAt.Format(time.RFC3339))
-	}
-	return checkSourceURL(in.SourceURL)
-}
-
-func checkSourceURL(s string) error {
-	const field = "source_url"
-	if err := checkText(field, s, timeline.MaxURLLen, true, false); err != nil {
-		return err
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return invalidf(field, "is not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return invalidf(field, "must be an absolute http or https URL")
-	case u.Host == "" || u.User != nil:
-		return invalidf(field, "must name a host, without user or password")
-	}
-	return nil
-}
-
 // auditAction is the form of an action: dotted lower-case words.
 var auditAction = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
 
@@ -674,167 +540,4 @@ func (a *Admin) Audit(ctx context.Context, actor, action string, target uint64, 
 		return fmt.Errorf("audit %.64s: %w", action, err)
 	}
 	return nil
-}
-
-func checkActor(actor string) error { return checkText("actor", actor, 200, true, false) }
-
-// checkText checks a text field: what the timeline stores (timeline.TextFault:
-// UTF-8, at most max bytes), and more: not blank if required, and without
-// control characters but, if multiline, line breaks and tabs.
-func checkText(field, s string, max int, required, multiline bool) error {
-	if required && strings.TrimSpace(s) == "" {
-		return invalidf(field, "is required")
-	}
-	if fault := timeline.TextFault(s, max); fault != "" {
-		return invalidf(field, "%s", fault)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
-			return invalidf(field, "contains the control character %U", r)
-		}
-	}
-	return nil
-}
-
-func checkTime(field string, t time.Time) error {
-	if t.IsZero() {
-		return invalidf(field, "is required")
-	}
-	if y := t.UTC().Year(); y < 1970 || y > 9999 {
-		return invalidf(field, "year %d is out of range", y)
-	}
-	return nil
-}
-
-// Updates returns the updates of incident, at their current revisions, in
-// the order they were first posted; each carries its earlier revisions.
-// It returns nil for an incident without updates.
-func (a *Admin) Updates(incident uint64) []Update {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	roots := a.byInc[incident]
-	if len(roots) == 0 {
-		return nil
-	}
-	out := make([]Update, len(roots))
-	for i, root := range roots {
-		out[i] = a.currentUpdate(root)
-	}
-	return out
-}
-
-func (a *Admin) currentUpdate(root uint64) Update {
-	return a.updates.current(root, func(cur Update, earlier []Update) Update { cur.Revisions = earlier; return cur })
-}
-
-func (a *Admin) currentMaintenance(root uint64) ScheduledMaintenance {
-	return a.maints.current(root, func(cur ScheduledMaintenance, earlier []ScheduledMaintenance) ScheduledMaintenance {
-		cur.Revisions = earlier
-		return cur
-	})
-}
-
-func (a *Admin) currentStatement(root uint64) Statement {
-	return a.stmts.current(root, func(cur Statement, earlier []Statement) Statement { cur.Revisions = earlier; return cur })
-}
-
-// Statements returns the statements linked to incident, current
-// revisions, in the order they were first recorded.
-func (a *Admin) Statements(incident uint64) []Statement {
-	var out []Statement
-	for _, s := range a.AllStatements() {
-		if s.Incident == incident {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// AllStatements returns every statement, current revisions, in the order
-// they were first recorded.
-func (a *Admin) AllStatements() []Statement {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	out := make([]Statement, len(a.stmts.order))
-	for i, root := range a.stmts.order {
-		out[i] = a.currentStatement(root)
-	}
-	return out
-}
-
-// Maintenances returns every maintenance, current revisions, in the order
-// they were first scheduled.
-func (a *Admin) Maintenances() []ScheduledMaintenance {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	out := make([]ScheduledMaintenance, len(a.maints.order))
-	for i, root := range a.maints.order {
-		out[i] = a.currentMaintenance(root)
-	}
-	return out
-}
-
-// Windows returns the maintenance windows for Engine.SetMaintenance, from
-// the current revisions: [Start, End), except that a maintenance marked
-// in_progress (or completed) before its Start begins when it was so
-// marked, and one marked completed before its End ends then. Those times
-// are when the revision was published, never earlier. A maintenance
-// completed before it began has no window.
-func (a *Admin) Windows() []Maintenance {
-	var out []Maintenance
-	for _, m := range a.Maintenances() {
-		start, end := m.Start, m.End
-		revs := append(m.Revisions, m)
-		// The revisions since it last was scheduled, and since it was
-		// completed (a completed maintenance is never reopened).
-		began, ended := len(revs), len(revs)
-		for i := len(revs) - 1; i >= 0 && revs[i].Status != StatusScheduled; i-- {
-			began = i
-			if revs[i].Status == StatusCompleted {
-				ended = i
-			}
-		}
-		if began < len(revs) && revs[began].At.Before(start) {
-			start = revs[began].At
-		}
-		if ended < len(revs) && revs[ended].At.Before(end) {
-			end = revs[ended].At
-		}
-		if end.After(start) {
-			out = append(out, Maintenance{ID: m.ID, Components: slices.Clone(m.Components), Start: start, End: end})
-		}
-	}
-	return out
-}
-
-// ManualIncidents returns the IDs of the manual incidents, in the order
-// they were opened.
-func (a *Admin) ManualIncidents() []uint64 {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return slices.Clone(a.manual)
-}
-
-// AuditTrail returns the latest limit audit records, newest first (all of
-// them if limit <= 0).
-func (a *Admin) AuditTrail(limit int) []timeline.Audit {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	n := len(a.audit)
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	out := make([]timeline.Audit, n)
-	for i := range out {
-		out[i] = a.audit[len(a.audit)-1-i]
-	}
-	return out
-}
-
-// Generation changes whenever a record is added (every action adds at
-// least its audit record), for cache validation.
-func (a *Admin) Generation() uint64 {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return uint64(len(a.audit))
 }

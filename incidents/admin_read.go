@@ -1,0 +1,142 @@
+package incidents
+
+// The reads of Admin: current revisions with their earlier ones, from memory.
+
+import (
+	"slices"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+)
+
+// Updates returns the updates of incident, at their current revisions, in
+// the order they were first posted; each carries its earlier revisions.
+// It returns nil for an incident without updates.
+func (a *Admin) Updates(incident uint64) []Update {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	roots := a.byInc[incident]
+	if len(roots) == 0 {
+		return nil
+	}
+	out := make([]Update, len(roots))
+	for i, root := range roots {
+		out[i] = a.currentUpdate(root)
+	}
+	return out
+}
+
+func (a *Admin) currentUpdate(root uint64) Update {
+	return a.updates.current(root, func(cur Update, earlier []Update) Update { cur.Revisions = earlier; return cur })
+}
+
+func (a *Admin) currentMaintenance(root uint64) ScheduledMaintenance {
+	return a.maints.current(root, func(cur ScheduledMaintenance, earlier []ScheduledMaintenance) ScheduledMaintenance {
+		cur.Revisions = earlier
+		return cur
+	})
+}
+
+func (a *Admin) currentStatement(root uint64) Statement {
+	return a.stmts.current(root, func(cur Statement, earlier []Statement) Statement { cur.Revisions = earlier; return cur })
+}
+
+// Statements returns the statements linked to incident, current
+// revisions, in the order they were first recorded.
+func (a *Admin) Statements(incident uint64) []Statement {
+	var out []Statement
+	for _, s := range a.AllStatements() {
+		if s.Incident == incident {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// AllStatements returns every statement, current revisions, in the order
+// they were first recorded.
+func (a *Admin) AllStatements() []Statement {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Statement, len(a.stmts.order))
+	for i, root := range a.stmts.order {
+		out[i] = a.currentStatement(root)
+	}
+	return out
+}
+
+// Maintenances returns every maintenance, current revisions, in the order
+// they were first scheduled.
+func (a *Admin) Maintenances() []ScheduledMaintenance {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]ScheduledMaintenance, len(a.maints.order))
+	for i, root := range a.maints.order {
+		out[i] = a.currentMaintenance(root)
+	}
+	return out
+}
+
+// Windows returns the maintenance windows for Engine.SetMaintenance, from
+// the current revisions: [Start, End), except that a maintenance marked
+// in_progress (or completed) before its Start begins when it was so
+// marked, and one marked completed before its End ends then. Those times
+// are when the revision was published, never earlier. A maintenance
+// completed before it began has no window.
+func (a *Admin) Windows() []Maintenance {
+	var out []Maintenance
+	for _, m := range a.Maintenances() {
+		start, end := m.Start, m.End
+		revs := append(m.Revisions, m)
+		// The revisions since it last was scheduled, and since it was
+		// completed (a completed maintenance is never reopened).
+		began, ended := len(revs), len(revs)
+		for i := len(revs) - 1; i >= 0 && revs[i].Status != StatusScheduled; i-- {
+			began = i
+			if revs[i].Status == StatusCompleted {
+				ended = i
+			}
+		}
+		if began < len(revs) && revs[began].At.Before(start) {
+			start = revs[began].At
+		}
+		if ended < len(revs) && revs[ended].At.Before(end) {
+			end = revs[ended].At
+		}
+		if end.After(start) {
+			out = append(out, Maintenance{ID: m.ID, Components: slices.Clone(m.Components), Start: start, End: end})
+		}
+	}
+	return out
+}
+
+// ManualIncidents returns the IDs of the manual incidents, in the order
+// they were opened.
+func (a *Admin) ManualIncidents() []uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return slices.Clone(a.manual)
+}
+
+// AuditTrail returns the latest limit audit records, newest first (all of
+// them if limit <= 0).
+func (a *Admin) AuditTrail(limit int) []timeline.Audit {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	n := len(a.audit)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]timeline.Audit, n)
+	for i := range out {
+		out[i] = a.audit[len(a.audit)-1-i]
+	}
+	return out
+}
+
+// Generation changes whenever a record is added (every action adds at
+// least its audit record), for cache validation.
+func (a *Admin) Generation() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return uint64(len(a.audit))
+}
