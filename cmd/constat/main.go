@@ -1,11 +1,17 @@
 // Command constat measures French school digital services and publishes what
 // it measured. Subcommands:
 //
-//	constat check [-config FILE] [-json] [component…]   run each check once and print the results
-//	constat serve [-config FILE] -data DIR -listen ADDR  probe on schedule, record, serve the status page
-//	constat demo  [-listen ADDR]                         the same against loopback simulators of failing ENTs
+//	constat check [-config FILE] [-json] [component…]         run each check once and print the results
+//	constat serve [-config FILE] -data DIR -listen ADDR        probe on schedule, record, serve the status page
+//	constat demo  [-listen ADDR] [-data DIR]                   the same against loopback simulators of failing ENTs
+//	constat export-site [-config FILE] [-data DIR] [-days N] OUTDIR
+//	                                                           write the public site as static files, from a stopped serve's data
+//	constat admin add|passwd|list|token|revoke [-data DIR] …   manage the admin accounts and API tokens (serve stopped)
 //
-// Without -config, the embedded config.example.yaml (the real endpoints) is used.
+// Without -config, the embedded config.example.yaml (the real endpoints) is
+// used. The configuration is read by probes' loader, each top-level section
+// by the package that owns it (config.go lists them). This package is
+// wiring only: flags, configuration, stores, server, exit code.
 package main
 
 import (
