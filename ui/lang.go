@@ -10,7 +10,6 @@ import (
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
-	"github.com/labstack/echo/v4"
 )
 
 // lang is the language of a public page. The French pages are at the
@@ -133,17 +132,6 @@ func parseTemplates(publicURL string) ([numLangs]*template.Template, error) {
 		sets[l] = c.Funcs(l.funcs(publicURL))
 	}
 	return sets, nil
-}
-
-// routePage registers GET and HEAD of a public page in every language:
-// path in French, path under the language's prefix in the others. page
-// makes the handler of one language.
-func routePage(e *echo.Echo, path string, page func(lang) echo.HandlerFunc) {
-	for l := range numLangs {
-		h := page(l)
-		e.GET(l.href(path), h)
-		e.HEAD(l.href(path), h)
-	}
 }
 
 // etag is an ETag of a page in l: the same render key never gives the

@@ -20,7 +20,13 @@ import (
 // not safe to change while it serves.
 func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	p, a := s.pub, s.adm
-	page := func(path string, h func(lang) echo.HandlerFunc) { routePage(e, path, h) }
+	page := func(path string, h func(lang) echo.HandlerFunc) {
+		for l := range numLangs {
+			hl := h(l)
+			e.GET(l.href(path), hl)
+			e.HEAD(l.href(path), hl)
+		}
+	}
 	doc := func(path string, h echo.HandlerFunc) {
 		e.GET(path, h)
 		e.HEAD(path, h)
