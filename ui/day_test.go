@@ -176,3 +176,35 @@ func TestDayRunsSilenceInSameState(t *testing.T) {
 		t.Errorf("first period's next = %q, want none: the round after the silence is in the same state", ps[0].Next)
 	}
 }
+
+// A past day's page cannot change: it is rendered once and then served
+// without reading the timeline (here closed), with an ETag; today's page
+// is read on each request.
+func TestPastDayPageCached(t *testing.T) {
+	st := newTestStack(t, t.TempDir())
+	for i, ok := range []bool{true, false} {
+		if _, err := st.pipe.Record(t.Context(), quotaRound(i+2, ok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const past = "/history/monlycee/2021-04-06"
+	first := serveReq(st.s, http.MethodGet, past, nil)
+	etag := first.Header().Get("ETag")
+	if first.Code != http.StatusOK || etag == "" || !strings.Contains(first.Body.String(), "ode_quota") {
+		t.Fatalf("GET %s = %d, ETag %q", past, first.Code, etag)
+	}
+	if err := st.tl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := serveReq(st.s, http.MethodGet, past, nil)
+	if again.Code != http.StatusOK || again.Body.String() != first.Body.String() || again.Header().Get("ETag") != etag {
+		t.Errorf("GET %s again, timeline closed = %d, ETag %q; want the cached page, ETag %q", past, again.Code, again.Header().Get("ETag"), etag)
+	}
+	if w := serveReq(st.s, http.MethodGet, past, http.Header{"If-None-Match": {etag}}); w.Code != http.StatusNotModified {
+		t.Errorf("GET %s If-None-Match = %d, want 304", past, w.Code)
+	}
+	today := "/history/monlycee/" + timeline.DateOf(time.Now()).String()
+	if w := serveReq(st.s, http.MethodGet, today, nil); w.Code != http.StatusInternalServerError {
+		t.Errorf("GET today, timeline closed = %d, want 500: today's page is read on each request", w.Code)
+	}
+}
