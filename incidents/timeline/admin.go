@@ -58,7 +58,14 @@ func checkTargetEntry(e Entry, i int) error {
 // may call other methods; it may keep the Record. AdminRecords stops at
 // fn's first error and returns it as is.
 func (t *Timeline) AdminRecords(fn func(Record) error) error {
-	return t.adminRecords(0, func(Kind) bool { return true }, fn)
+	return t.AdminRecordsFrom(0, fn)
+}
+
+// AdminRecordsFrom is AdminRecords for the records at seq from or later: a
+// consumer that keeps a cursor (package push's outbox) reads only what was
+// committed since.
+func (t *Timeline) AdminRecordsFrom(from uint64, fn func(Record) error) error {
+	return t.adminRecords(from, func(Kind) bool { return true }, fn)
 }
 
 // Events calls fn with every incident engine event (KindEvent), in seq
