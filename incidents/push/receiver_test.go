@@ -106,9 +106,10 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, 8192))
-	if err == nil {
-		err = r.checkVAPID(req.Header.Get("Authorization"))
+	if err != nil {
+		return // the sender went away (killed) mid-request
 	}
+	err = r.checkVAPID(req.Header.Get("Authorization"))
 	var plain []byte
 	if err == nil {
 		if req.Header.Get("Content-Encoding") != "aes128gcm" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,6 @@ import (
 // Sending parameters.
 const (
 	laneBatch      = 512              // deliveries a lane reads per read transaction
-	commitEvery    = 64               // results per outbox transaction at most
 	sendTimeout    = 30 * time.Second // a push service or webhook must answer within it
 	backoffBase    = time.Second
 	backoffMax     = 5 * time.Minute
@@ -86,6 +86,7 @@ type result struct {
 	outcome    string        // sent, retried, failed, expired, gone
 	retryAfter time.Duration // retried: the Retry-After asked, 0 if none
 	err        error
+	launched   bool // it was sent, and holds a slot until committed
 }
 
 func (p *Push) runLane(ctx context.Context, l *lane) {
@@ -156,65 +157,38 @@ func (p *Push) pending(lane string, n int) ([]delivery, error) {
 	return out, err
 }
 
-// sendBatch sends batch, at most p.workers at once, stopping at the first
-// answer that asks to slow down; it returns how long the lane must wait.
+// sendBatch sends batch, stopping at the first answer that asks to slow
+// down, and returns how long the lane must wait. A send holds one of
+// p.workers slots until its result is committed, so that at most p.workers
+// deliveries are ever sent and not yet removed: what a crash repeats.
 func (p *Push) sendBatch(ctx context.Context, l *lane, batch []delivery) time.Duration {
 	results := make(chan result, len(batch))
 	sem := make(chan struct{}, p.workers)
-	var stop sync.Once
-	stopped := make(chan struct{})
 	var wg sync.WaitGroup
-	now := p.now()
-	busy := map[targetID]bool{} // a target gets its messages one after the other, in order
-launch:
-	for _, d := range batch {
-		if busy[d.id] {
-			break // the rest waits for the next batch
-		}
-		busy[d.id] = true
-		switch {
-		case d.msg == nil || d.msg.expired(now):
-			results <- result{d: d, outcome: "expired"}
-			continue
-		case d.sub == nil && d.r.variant != variantWebhook, d.r.variant == variantWebhook && l.hook == nil:
-			results <- result{d: d, outcome: "gone"}
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-stopped:
-			break launch
-		case <-ctx.Done():
-			break launch
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			res := p.send(ctx, l, d)
-			if res.outcome == "retried" {
-				stop.Do(func() { close(stopped) })
-			}
-			results <- res
-		})
-	}
+	wg.Go(func() { p.launch(ctx, l, batch, sem, results, &wg) })
 	go func() { wg.Wait(); close(results) }()
 	var wait time.Duration
 	var done []result
-	retried := false
+	held, retried := 0, false
 	for res := range results {
-		if res.outcome == "retried" {
-			retried = true
-			wait = max(wait, res.retryAfter)
-			if res.err != nil {
-				p.log.Warn("push delivery to retry", "lane", l.name, "err", res.err)
-			}
-		}
 		p.metrics.deliveries.WithLabelValues(channelOf(res.d), res.outcome).Inc()
-		if res.outcome != "retried" {
+		if res.launched {
+			held++
+		}
+		if res.outcome == "retried" {
+			retried, wait = true, max(wait, res.retryAfter)
+			p.log.Warn("push delivery to retry", "lane", l.name, "err", res.err)
+		} else {
 			done = append(done, res)
 		}
-		if len(done) >= commitEvery {
+		// Commit when half the slots wait for it, or all of them do: fewer
+		// fsyncs than one per result, and never a launcher left waiting.
+		if len(done) >= max(1, p.workers/2) || held >= p.workers {
 			p.commit(done)
 			done = done[:0]
+			for ; held > 0; held-- {
+				<-sem
+			}
 		}
 	}
 	p.commit(done)
@@ -228,6 +202,44 @@ launch:
 	}
 	d := min(backoffMax, backoffBase<<min(l.fails-1, 16))
 	return d/2 + rand.N(d/2+1) // jitter: half fixed, half random
+}
+
+// launch starts the sends of batch, each in a slot of sem, until the batch
+// ends, a send is to be retried, or ctx is done; results get every outcome.
+func (p *Push) launch(ctx context.Context, l *lane, batch []delivery, sem chan struct{}, results chan<- result, wg *sync.WaitGroup) {
+	var stop sync.Once
+	stopped := make(chan struct{})
+	now := p.now()
+	busy := map[targetID]bool{} // a target gets its messages one after the other, in order
+	for _, d := range batch {
+		if busy[d.id] {
+			return // the rest waits for the next batch
+		}
+		busy[d.id] = true
+		switch {
+		case d.msg == nil || d.msg.expired(now):
+			results <- result{d: d, outcome: "expired"}
+			continue
+		case d.sub == nil && d.r.variant != variantWebhook, d.r.variant == variantWebhook && l.hook == nil:
+			results <- result{d: d, outcome: "gone"}
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-stopped:
+			return
+		case <-ctx.Done():
+			return
+		}
+		wg.Go(func() {
+			res := p.send(ctx, l, d)
+			res.launched = true
+			if res.outcome == "retried" {
+				stop.Do(func() { close(stopped) })
+			}
+			results <- res
+		})
+	}
 }
 
 func channelOf(d delivery) string {
@@ -304,7 +316,10 @@ func (p *Push) send(ctx context.Context, l *lane, d delivery) result {
 func (p *Push) sendPush(ctx context.Context, l *lane, d delivery) (*http.Response, error) {
 	ttl := int((d.msg.Created+int64(d.msg.TTL)*1000-p.now().UnixMilli())/1000) + 1
 	sub := &webpush.Subscription{Endpoint: d.sub.Endpoint, Keys: webpush.Keys{Auth: d.sub.Auth, P256dh: d.sub.P256dh}}
-	return webpush.SendNotificationWithContext(ctx, d.msg.Payload, sub, &webpush.Options{
+	// webpush-go appends its padding to the slice it is given: hand it one
+	// without spare capacity, or concurrent sends of one message would
+	// write into the shared payload.
+	return webpush.SendNotificationWithContext(ctx, slices.Clip(d.msg.Payload), sub, &webpush.Options{
 		HTTPClient: l.client,
 		// webpush-go prefixes "mailto:" itself unless the subject is https.
 		Subscriber:      strings.TrimPrefix(p.subject, "mailto:"),

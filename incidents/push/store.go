@@ -151,11 +151,25 @@ func deleteSub(tx *bolt.Tx, id targetID) error {
 			return err
 		}
 	}
-	return tx.Bucket(bucketSubs).Delete(id[:])
+	if err := tx.Bucket(bucketSubs).Delete(id[:]); err != nil {
+		return err
+	}
+	return addSubs(tx, -1)
 }
 
-// count returns the number of subscriptions.
-func countSubs(tx *bolt.Tx) int { return tx.Bucket(bucketSubs).Stats().KeyN }
+// countSubs returns the number of subscriptions, kept in meta "subs":
+// bbolt's Stats walks every page, too slow for each subscription.
+func countSubs(tx *bolt.Tx) int {
+	v := tx.Bucket(bucketMeta).Get([]byte("subs"))
+	if len(v) != 8 {
+		return tx.Bucket(bucketSubs).Stats().KeyN // a store from before the counter
+	}
+	return int(binary.BigEndian.Uint64(v))
+}
+
+func addSubs(tx *bolt.Tx, d int) error {
+	return tx.Bucket(bucketMeta).Put([]byte("subs"), binary.BigEndian.AppendUint64(nil, uint64(countSubs(tx)+d)))
+}
 
 // Message variants: one message per event and variant.
 const (

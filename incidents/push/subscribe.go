@@ -174,8 +174,13 @@ func (p *Push) Subscribe(ctx context.Context, req SubscribeRequest) (Subscribed,
 		if err != nil {
 			return err
 		}
-		if old == nil && p.maxSubs > 0 && countSubs(tx) >= p.maxSubs {
-			return ErrFull
+		if old == nil {
+			if p.maxSubs > 0 && countSubs(tx) >= p.maxSubs {
+				return ErrFull
+			}
+			if err := addSubs(tx, 1); err != nil {
+				return err
+			}
 		}
 		s := subscription{V: 1, Endpoint: req.Subscription.Endpoint, P256dh: req.Subscription.Keys.P256dh,
 			Auth: req.Subscription.Keys.Auth, Components: comps, Lang: lang, Since: since, Created: p.now().UnixMilli()}
