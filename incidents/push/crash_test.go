@@ -2,10 +2,10 @@ package push_test
 
 import (
 	"context"
-	"flag"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
