@@ -26,6 +26,7 @@ type componentView struct {
 	Incidents                 []incidentLink
 	Today                     string
 	Bars                      template.HTML
+	Alerts                    bool // the push API is enabled: show "Recevoir les alertes"
 }
 
 type uptimeRow struct{ Period, Value string }
@@ -91,7 +92,7 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("rollups of %s: %w", comp.ID, err)
 	}
-	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(),
+	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(), Alerts: p.s.push != nil,
 		Status: probes.StatusUnknown.String()}
 	for _, st := range p.s.pipe.Components() {
 		if st.ID == comp.ID && st.Status.Valid() {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/push"
 	"github.com/labstack/echo/v4"
 )
 
@@ -52,9 +53,16 @@ func statusOf(err error) (int, *apiError) {
 	if ve, ok := errors.AsType[*incidents.ValidationError](err); ok {
 		return http.StatusBadRequest, &apiError{Error: ve.Message, Field: ve.Field}
 	}
+	if fe, ok := errors.AsType[*push.FieldError](err); ok {
+		return http.StatusBadRequest, &apiError{Error: fe.Message, Field: fe.Field}
+	}
 	switch {
 	case errors.Is(err, incidents.ErrNotFound):
 		return http.StatusNotFound, &apiError{Error: "no such incident", Field: "incident"}
+	case errors.Is(err, push.ErrFull):
+		return http.StatusServiceUnavailable, &apiError{Error: "this server has reached its maximum number of alert subscriptions and takes no more for now"}
+	case errors.Is(err, push.ErrNotFound):
+		return http.StatusNotFound, &apiError{Error: "no such subscription", Field: "subscription"}
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, &apiError{Error: fmt.Sprintf("body larger than %d bytes", maxFormBytes)}
 	}

@@ -44,6 +44,11 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	page("/maintenances/:id", p.maintenance)
 	page("/history/:component/:day", s.day) // and, in French only, the day's CSV: /history/:component/:day.csv
 	doc("/style.css", publicStyle)
+	doc("/push.js", pushScript)            // subscribes from the pages, when JavaScript runs
+	doc("/sw.js", serviceWorker)           // shows the notifications
+	doc("/manifest.webmanifest", manifest) // lets the site be added to a home screen (iOS Web Push)
+	doc("/icon-192.png", icon192)
+	doc("/icon-512.png", icon512)
 
 	// The Statuspage v2 API, the feeds and the badges.
 	doc("/api/v2/summary.json", p.handler("summary", func(v *spSnapshot) any { return v.summary() }))
@@ -61,6 +66,13 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	// The raw measurements.
 	doc("/api/v1/components/:id/measurements", s.measurements)
 	doc("/api/v1/components/:id/measurements.csv", s.measurements)
+
+	// Push alerts: the VAPID key and the subscriptions (when enabled).
+	if s.push != nil {
+		doc("/api/v1/push/key", s.push.key)
+		e.POST("/api/v1/push/subscriptions", s.push.subscribe)
+		e.DELETE("/api/v1/push/subscriptions", s.push.unsubscribe)
+	}
 
 	// Operations.
 	doc("/healthz", healthz)
@@ -94,9 +106,11 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 }
 
 // publicCSP is the policy of every public answer: the pages need only
-// their own style sheet (no script, no inline style, no image from
-// elsewhere), post no form, and are never framed.
-const publicCSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// their own style sheet, their own scripts (the alerts' progressive script
+// and service worker, and the manifest; no inline script or style, no image
+// from elsewhere), talk only to their own server, post no form, and are
+// never framed.
+const publicCSP = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // securityHeaders sets the headers every answer carries, errors included:
 // no MIME sniffing, the content policy, no referrer sent to other sites, no

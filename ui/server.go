@@ -28,6 +28,7 @@ import (
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/accounts"
+	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
@@ -56,6 +57,7 @@ type Server struct {
 
 	pub  *publicAPI // the Statuspage documents, feeds, badges and the pages below the home page
 	adm  *admin     // the admin pages and API
+	push *pushAPI   // the push subscription API; nil when push is not enabled
 	days dayCache   // the past days' pages
 
 	method [numLangs]onceRendered // the methodology page, a render per language
@@ -145,8 +147,11 @@ type Options struct {
 	// the cookies' Secure flag) and X-Forwarded-For (for the login
 	// limiter's address). Set it only behind a reverse proxy that sets both.
 	TrustProxy bool
-	Log        *slog.Logger     // nil discards
-	Now        func() time.Time // the clock of pages and documents; nil: time.Now
+	// Push, when set, is the alert sender whose subscription API the
+	// server answers (/api/v1/push/…); nil: no push routes.
+	Push *push.Push
+	Log  *slog.Logger     // nil discards
+	Now  func() time.Time // the clock of pages and documents; nil: time.Now
 }
 
 // New builds the server over p, registers the probe metrics and every
@@ -179,6 +184,9 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 	}
 	s.pub = &publicAPI{s: s}
 	s.adm = &admin{s: s, acc: o.Accounts, log: o.Log}
+	if o.Push != nil {
+		s.push = newPushAPI(s, o.Push)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -233,6 +241,7 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 	return s.homePages[l].get(gen, func() (*renderedPage, error) {
 		latest, _ := s.pipe.Latest()
 		v := buildStatusView(l, s.cfg, latest)
+		v.Alerts = s.push != nil
 		if err := s.enrich(l, &v); err != nil {
 			return nil, err
 		}

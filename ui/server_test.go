@@ -12,6 +12,7 @@ import (
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/accounts"
+	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +50,7 @@ type stackOptions struct {
 	now        func() time.Time // the pages' clock; nil for time.Now
 	clock      func() time.Time // the accounts' clock; nil for time.Now
 	trustProxy bool
+	push       bool // enable the push API over a real push store in dir
 }
 
 func newTestStack(tb testing.TB, dir string) *testStack {
@@ -83,7 +85,11 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now})
+	var p *push.Push
+	if o.push {
+		p = newTestPush(tb, dir, cfg, tl)
+	}
+	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now, Push: p})
 	if err != nil {
 		tb.Fatal(err)
 	}

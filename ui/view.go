@@ -14,6 +14,7 @@ type statusView struct {
 	Incidents []incidentLink
 	Maints    []maintLink // in progress, then upcoming
 	Groups    []groupView
+	Alerts    bool // the push API is enabled: show "Recevoir les alertes"
 }
 
 type maintLink struct {

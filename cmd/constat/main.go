@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runExport(args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
+	case "vapid-keys":
+		return runVapidKeys(args[1:], stdout, stderr)
 	case "admin":
 		return runAdmin(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -65,6 +67,7 @@ func usage(w io.Writer) {
   constat demo  [-listen ADDR] [-data DIR]
   constat export-site [-config FILE] [-data DIR] [-days N] OUTDIR
   constat admin add|passwd|list|token|revoke [-data DIR] …
+  constat vapid-keys [-data DIR]
 Run "constat COMMAND -h" for a command's flags.
 `)
 }

@@ -19,11 +19,13 @@ import (
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/accounts"
+	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/config"
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -136,12 +138,14 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil {
 			o.log.Error("result not recorded", "component", r.Component, "err", err)
 		}
+		st.push.Wake() // the events Record persisted, if any, go out now
 	}
 	sched := probes.NewScheduler(checks, o.workers, sink, o.log)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(runCtx) })
+	wg.Go(func() { st.push.Run(runCtx) })
 	if o.publishDir != "" {
 		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
 	}
@@ -169,18 +173,24 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 }
 
 // stores are what serve opens in the data directory: the public timeline
-// and, in a file of its own, the admin accounts.
+// and, in files of their own, the admin accounts and the push
+// subscriptions with their outbox.
 type stores struct {
-	tl   *timeline.Timeline
-	acc  *accounts.Store
-	pipe *incidents.Pipeline
+	tl     *timeline.Timeline
+	acc    *accounts.Store
+	pipe   *incidents.Pipeline
+	pushDB *push.Store
+	push   *push.Push
+	// registry gets every metric: the probes', the push sender's, Go's.
+	registry *prometheus.Registry
 }
 
 func openStores(o serveOptions) (_ *stores, err error) {
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	st := &stores{}
+	st := &stores{registry: prometheus.NewRegistry()}
+	st.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, st.Close())
@@ -195,7 +205,38 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	if st.pipe, err = incidents.NewPipeline(st.tl, o.cfg.Components, o.cfg.incidents, o.log); err != nil {
 		return st, err
 	}
+	if err := st.openPush(o); err != nil {
+		return st, err
+	}
 	return st, nil
+}
+
+// openPush opens the push store beside the accounts, creates the VAPID
+// keys at first start, and builds the alert sender.
+func (st *stores) openPush(o serveOptions) (err error) {
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	keys, created, err := push.LoadOrCreateKeys(o.dataDir)
+	if err != nil {
+		return err
+	}
+	if created {
+		o.log.Info("vapid keys created", "file", filepath.Join(o.dataDir, push.KeysFile))
+	}
+	if st.pushDB, err = push.OpenStore(filepath.Join(o.dataDir, push.StoreFile), push.StoreOptions{Timeout: time.Second}); err != nil {
+		return err
+	}
+	tlsCfg, err := config.NewTLSConfig(&o.cfg.Push.TLSConfig)
+	if err != nil {
+		return fmt.Errorf("push.tls_config: %w", err)
+	}
+	if o.cfg.Push.Subject == "" {
+		o.log.Warn("push.subject not set: subscriptions are taken, alerts are not sent")
+	}
+	st.push, err = push.New(push.Options{Store: st.pushDB, Timeline: st.tl, History: st.pipe.History(), Config: o.cfg,
+		Keys: keys, Words: ui.PushWords{}, TLS: tlsCfg, Registry: st.registry, Log: o.log})
+	return err
 }
 
 // Close closes what was opened; the timeline last but for the accounts, so
@@ -208,12 +249,13 @@ func (st *stores) Close() error {
 	if st.acc != nil {
 		errs = append(errs, st.acc.Close())
 	}
+	if st.pushDB != nil {
+		errs = append(errs, st.pushDB.Close())
+	}
 	return errors.Join(errs...)
 }
 
 // newServer builds the HTTP side: public pages, metrics and the admin.
 func newServer(o serveOptions, st *stores) (*ui.Server, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: reg, TrustProxy: o.trustProxy, Log: o.log})
+	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: st.registry, Push: st.push, TrustProxy: o.trustProxy, Log: o.log})
 }

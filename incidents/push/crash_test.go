@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -63,9 +64,11 @@ func TestCrashMidFanOut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.tl.AppendRecords(context.Background(), opened("monlycee", 1, t0)); err != nil {
+	pipe, err := incidents.NewPipeline(h.tl, h.cfg.Components, incidents.Config{}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	recordRounds(t, pipe, "monlycee", false, 0, 1) // opens an incident: one message each
 	h.close()
 	t.Logf("%d subscribed at %v", *crashSubs, time.Since(start))
 
@@ -128,9 +131,10 @@ func distinctGot(r *receiver) int {
 }
 
 type crashFiles struct {
-	tl *timeline.Timeline
-	st *push.Store
-	p  *push.Push
+	cfg *probes.Config
+	tl  *timeline.Timeline
+	st  *push.Store
+	p   *push.Push
 }
 
 func openCrashFiles(t testing.TB, dir, cfgPath, caPath string, noSync bool) *crashFiles {
@@ -154,7 +158,7 @@ func openCrashFiles(t testing.TB, dir, cfgPath, caPath string, noSync bool) *cra
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
-	h := &crashFiles{}
+	h := &crashFiles{cfg: cfg}
 	if h.tl, err = timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: noSync}); err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func TestRebindingRefusedAtSendTime(t *testing.T) {
 		t.Fatalf("Subscribe(rebind.test, public) = %v", err)
 	}
 	rebound.Store(true)
-	e.appendEvents(opened("pcn", 3, t0))
+	e.record("pcn", false, 0, 1)
 	waitFor(t, "delivery refused and counted failed", func() bool {
 		return e.counter("constat_push_deliveries_total", "channel", "webpush", "result", "failed") == 1
 	})

@@ -80,7 +80,7 @@ type env struct {
 	rcv  *receiver
 	reg  *prometheus.Registry
 	opts push.Options
-	hist *incidents.History
+	pipe *incidents.Pipeline // the real engine: events come from measured rounds
 	stop func()
 }
 
@@ -112,12 +112,12 @@ func newEnv(t testing.TB, extraYAML string, mod func(*push.Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.tl.Close() })
-	if e.hist, err = incidents.LoadHistory(e.tl); err != nil {
+	if e.pipe, err = incidents.NewPipeline(e.tl, e.cfg.Components, incidents.Config{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(e.rcv.srv.Certificate())
-	e.opts = push.Options{Timeline: e.tl, History: e.hist, Config: e.cfg, Keys: e.keys, Words: testWords{},
+	e.opts = push.Options{Timeline: e.tl, History: e.pipe.History(), Config: e.cfg, Keys: e.keys, Words: testWords{},
 		TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(t)}, Workers: 8}
 	if mod != nil {
 		mod(&e.opts)
@@ -168,30 +168,29 @@ func (e *env) subscribe(s *subscriber, lang string, comps, groups []string) push
 
 var t0 = time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC) // 9 h 02 in Paris
 
-// appendEvents records engine events and wakes the outbox.
-func (e *env) appendEvents(evs ...timeline.Entry) []uint64 {
+// record feeds rounds of comp through the incident engine, at the given
+// minutes after t0 (failing or not), and wakes the outbox. With the
+// default confirmation of two rounds, two failing rounds open an incident
+// whose measured start is the first one's, and two good ones end it.
+func (e *env) record(comp string, ok bool, minutes ...int) {
 	e.t.Helper()
-	seqs, err := e.tl.AppendRecords(context.Background(), evs...)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for i, seq := range seqs {
-		if ev, ok := evs[i].(timeline.Event); ok {
-			e.hist.Add(seq, ev)
+	recordRounds(e.t, e.pipe, comp, ok, minutes...)
+	e.p.Wake()
+}
+
+func recordRounds(t testing.TB, pipe *incidents.Pipeline, comp string, ok bool, minutes ...int) {
+	t.Helper()
+	for _, m := range minutes {
+		r := probes.Result{Component: comp, Start: t0.Add(time.Duration(m) * time.Minute), Status: probes.Operational,
+			Steps: []probes.StepResult{{URL: "https://" + comp + ".test/", Outcome: probes.OK, StatusCode: 200}}}
+		if !ok {
+			r.Status = probes.MajorOutage
+			r.Steps[0].Outcome, r.Steps[0].Detail = probes.SoftFailure, "ode_quota"
+		}
+		if _, err := pipe.Record(context.Background(), r); err != nil {
+			t.Fatal(err)
 		}
 	}
-	e.p.Wake()
-	return seqs
-}
-
-func opened(comp string, inc uint64, at time.Time) timeline.Event {
-	return timeline.Event{EventKind: uint8(incidents.Opened), Incident: inc, Component: comp, From: probes.Operational,
-		To: probes.MajorOutage, At: at, Evidence: inc - 1, Cause: &timeline.Cause{Outcome: probes.SoftFailure, Detail: "ode_quota"}}
-}
-
-func resolved(comp string, inc uint64, at time.Time) timeline.Event {
-	return timeline.Event{EventKind: uint8(incidents.Resolved), Incident: inc, Component: comp, From: probes.MajorOutage,
-		To: probes.Operational, At: at, Evidence: inc + 40}
 }
 
 func (e *env) counter(name string, labels ...string) float64 {
@@ -232,8 +231,8 @@ func TestEndToEnd(t *testing.T) {
 	e.subscribe(en, "en", []string{"monlycee"}, nil)
 	e.subscribe(other, "fr", []string{"maclasse"}, nil)
 
-	e.appendEvents(opened("monlycee", 101, t0))
-	e.appendEvents(resolved("monlycee", 101, t0.Add(45*time.Minute)))
+	e.record("monlycee", false, 0, 1)
+	e.record("monlycee", true, 45, 46)
 	e.rcv.wait(t, 20*time.Second, "two messages each to fr and en", func() bool { return len(e.rcv.got) >= 4 })
 	e.rcv.checkErrs(t)
 
@@ -260,11 +259,12 @@ func TestEndToEnd(t *testing.T) {
 			if !strings.HasPrefix(text, texts[i]) {
 				t.Errorf("%s message %d = %q, want prefix %q", sub, i, text, texts[i])
 			}
-			url := "https://constat.test/incidents/101"
+			inc, _ := m.payload["incident"].(float64)
+			url := fmt.Sprintf("https://constat.test/incidents/%d", int(inc))
 			if sub == "en" {
-				url = "https://constat.test/en/incidents/101"
+				url = fmt.Sprintf("https://constat.test/en/incidents/%d", int(inc))
 			}
-			if m.payload["url"] != url || m.payload["component"] != "monlycee" || m.payload["incident"] != 101.0 {
+			if m.payload["url"] != url || m.payload["component"] != "monlycee" || inc < 1 {
 				t.Errorf("%s message %d payload = %v", sub, i, m.payload)
 			}
 			if m.topic != "monlycee" {
@@ -295,7 +295,7 @@ func TestGoneSubscription(t *testing.T) {
 	}
 	e.subscribe(gone, "fr", []string{"pcn"}, nil)
 	e.subscribe(kept, "fr", []string{"pcn"}, nil)
-	e.appendEvents(opened("pcn", 7, t0))
+	e.record("pcn", false, 0, 1)
 	e.rcv.wait(t, 20*time.Second, "410 answered and subscription deleted", func() bool {
 		return e.rcv.counts["gone"] == 1 && len(e.rcv.got) == 1
 	})

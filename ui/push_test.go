@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents/push"
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+// newPushStack is a test server with the push API over a real push store,
+// taking at most max subscriptions.
+func newPushStack(t *testing.T, max int) *testStack {
+	t.Helper()
+	yaml := testConfig + "push:\n  subject: mailto:a@constat.test\n  allowed_services: [\"push.constat.test\", \"93.184.216.34\"]\n  max_subscriptions: " + itoa(max) + "\n"
+	return newTestStackWith(t, t.TempDir(), stackOptions{yaml: yaml, push: true})
+}
+
+// newTestPush is the alert sender of a test stack (not running: the tests
+// here check the API, package push the sending).
+func newTestPush(tb testing.TB, dir string, cfg *probes.Config, tl *timeline.Timeline) *push.Push {
+	tb.Helper()
+	keys, err := push.CreateKeys(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store, err := push.OpenStore(filepath.Join(dir, push.StoreFile), push.StoreOptions{Timeout: time.Second, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	p, err := push.New(push.Options{Store: store, Timeline: tl, Config: cfg, Keys: keys, Words: PushWords{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func subscriptionJSON(t *testing.T, endpoint string) string {
+	t.Helper()
+	k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	auth := make([]byte, 16)
+	rand.Read(auth)
+	b, _ := json.Marshal(map[string]any{"endpoint": endpoint, "expirationTime": nil, "keys": map[string]string{
+		"p256dh": base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()), "auth": base64.RawURLEncoding.EncodeToString(auth)}})
+	return string(b)
+}
+
+func do(t *testing.T, s *Server, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	return w
+}
+
+// TestPushAPI checks the contract of the subscription API. The endpoint
+// host is an IP literal the guard refuses before any lookup, or a literal
+// that is public: no test here resolves or dials anything.
+func TestPushAPI(t *testing.T) {
+	st := newPushStack(t, 1)
+	w := do(t, st.s, http.MethodGet, "/api/v1/push/key", "")
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
+	if json.Unmarshal(w.Body.Bytes(), &key); w.Code != 200 || len(key.PublicKey) != 87 {
+		t.Errorf("GET /api/v1/push/key = %d %s, want 200 and an 87-character key", w.Code, w.Body)
+	}
+	first := st.cfg.Components[0].ID
+	tests := []struct {
+		name, body string
+		code       int
+		field      string
+	}{
+		{"http endpoint", `{"subscription":` + subscriptionJSON(t, "http://push.constat.test/x") + `,"components":["` + first + `"]}`, 400, "subscription.endpoint"},
+		{"bad p256dh", `{"subscription":{"endpoint":"https://push.constat.test/x","keys":{"p256dh":"AAAA","auth":"AAAAAAAAAAAAAAAAAAAAAA"}},"components":["` + first + `"]}`, 400, "subscription.keys.p256dh"},
+		{"no choice", `{"subscription":` + subscriptionJSON(t, "https://push.constat.test/x") + `}`, 400, "components"},
+		{"unknown group", `{"subscription":` + subscriptionJSON(t, "https://push.constat.test/x") + `,"groups":["nowhere"]}`, 400, "groups[0]"},
+		{"private address", `{"subscription":` + subscriptionJSON(t, "https://10.0.0.1/x") + `,"components":["` + first + `"]}`, 400, "subscription.endpoint"},
+		{"too large", `{"subscription":` + subscriptionJSON(t, "https://push.constat.test/"+strings.Repeat("x", 5000)) + `}`, 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", tt.body)
+			var e struct{ Error, Field string }
+			json.Unmarshal(w.Body.Bytes(), &e)
+			if w.Code != tt.code || e.Field != tt.field || e.Error == "" {
+				t.Errorf("POST (%s) = %d %s, want %d naming %q", tt.name, w.Code, w.Body, tt.code, tt.field)
+			}
+		})
+	}
+}
+
+// TestPushAPIFull: past max_subscriptions, 503 with a message; the same
+// endpoint again replaces its choices; DELETE with its auth removes it.
+// The endpoint is a public IP literal, allowed explicitly: nothing resolves
+// and the subscription dials nothing.
+func TestPushAPIFull(t *testing.T) {
+	st := newPushStack(t, 1)
+	sub := subscriptionJSON(t, "https://93.184.216.34/push/a")
+	post := func(body string) *httptest.ResponseRecorder {
+		return do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", body)
+	}
+	if w := post(`{"subscription":` + sub + `,"groups":["idf"]}`); w.Code != 201 || !strings.Contains(w.Body.String(), `"components":["monlycee","pcn"]`) {
+		t.Fatalf("POST group idf = %d %s, want 201 with the group expanded", w.Code, w.Body)
+	}
+	if w := post(`{"subscription":` + sub + `,"components":["pcn"]}`); w.Code != 201 || !strings.Contains(w.Body.String(), `"components":["pcn"]`) {
+		t.Errorf("POST the same endpoint again = %d %s, want 201 replacing the choices", w.Code, w.Body)
+	}
+	if w := post(`{"subscription":` + subscriptionJSON(t, "https://93.184.216.34/push/b") + `,"components":["pcn"]}`); w.Code != 503 || !strings.Contains(w.Body.String(), "maximum number of alert subscriptions") {
+		t.Errorf("POST past max_subscriptions = %d %s, want 503 with a message", w.Code, w.Body)
+	}
+	if w := do(t, st.s, http.MethodDelete, "/api/v1/push/subscriptions", `{"subscription":`+subscriptionJSON(t, "https://93.184.216.34/push/a")+`}`); w.Code != 404 {
+		t.Errorf("DELETE with another auth secret = %d, want 404", w.Code)
+	}
+	if w := do(t, st.s, http.MethodDelete, "/api/v1/push/subscriptions", `{"subscription":`+sub+`}`); w.Code != 204 {
+		t.Errorf("DELETE = %d %s, want 204", w.Code, w.Body)
+	}
+}
+
+// TestPushWords: the notification texts the issue gives as examples.
+func TestPushWords(t *testing.T) {
+	start := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC) // 9 h 02 in Paris
+	n := push.Notice{Kind: push.Start, ComponentName: "monlycée.net", State: probes.MajorOutage, At: start, Cause: probes.SoftFailure}
+	if title, body := (PushWords{}).Notice("fr", n); title != "monlycée.net : panne mesurée" || body != "monlycée.net : page de saturation ou d'attente depuis 9 h 02" {
+		t.Errorf("Notice(fr, start) = %q, %q", title, body)
+	}
+	n = push.Notice{Kind: push.End, ComponentName: "monlycée.net", State: probes.Operational, At: start.Add(45 * time.Minute), Since: start}
+	if title, body := (PushWords{}).Notice("fr", n); title != "monlycée.net : rétabli" || body != "rétabli à 9 h 47, 45 min de panne mesurée" {
+		t.Errorf("Notice(fr, end) = %q, %q", title, body)
+	}
+	if _, body := (PushWords{}).Notice("en", n); body != "back at 09:47, 45 min of measured outage" {
+		t.Errorf("Notice(en, end) body = %q", body)
+	}
+}

@@ -1,0 +1,134 @@
+// Constat: the "Recevoir les alertes" section, for browsers with JavaScript.
+// Without it the section keeps its sentence saying alerts need JavaScript;
+// the rest of the page is the same either way. Texts come from the page
+// (data- attributes rendered from the catalogue), in its language.
+(function () {
+  'use strict';
+  var box = document.getElementById('alertes');
+  if (!box) { return; }
+  var d = box.dataset;
+  var nojs = box.querySelector('.push-nojs');
+
+  function el(tag, text) {
+    var e = document.createElement(tag);
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  function say(text) {
+    var p = el('p', text);
+    p.className = 'push-msg';
+    box.appendChild(p);
+    return p;
+  }
+  function b64(s) {
+    var pad = '='.repeat((4 - s.length % 4) % 4);
+    var raw = atob((s + pad).replace(/-/g, '+').replace(/_/g, '/'));
+    var out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return out;
+  }
+  function api(method, path, body) {
+    return fetch(path, {method: method, headers: {'Content-Type': 'application/json'}, body: body && JSON.stringify(body)})
+      .then(function (r) {
+        if (!r.ok && r.status !== 204) { throw new Error('HTTP ' + r.status); }
+        return r.status === 204 ? null : r.json();
+      });
+  }
+
+  if (nojs) { nojs.hidden = true; }
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+    // iOS has Web Push only for a web app added to the home screen.
+    var ios = /iPhone|iPad|iPod/.test(navigator.userAgent) && !navigator.standalone;
+    say(ios ? d.ios : d.unsupported);
+    return;
+  }
+  if (Notification.permission === 'denied') {
+    say(d.denied);
+    return;
+  }
+
+  var form = el('form');
+  form.className = 'push-form';
+  var list = el('div');
+  var status = el('p');
+  status.className = 'push-status';
+  var subscribe = el('button', d.subscribe);
+  subscribe.type = 'submit';
+  var unsubscribe = el('button', d.unsubscribe);
+  unsubscribe.type = 'button';
+  unsubscribe.hidden = true;
+  form.appendChild(el('p', d.intro));
+  form.appendChild(list);
+  form.appendChild(subscribe);
+  form.appendChild(unsubscribe);
+  box.appendChild(form);
+  box.appendChild(status);
+
+  function checkbox(name, value, label, checked) {
+    var l = el('label');
+    var c = el('input');
+    c.type = 'checkbox';
+    c.name = name;
+    c.value = value;
+    c.checked = checked;
+    l.appendChild(c);
+    l.appendChild(document.createTextNode(' ' + label));
+    return l;
+  }
+  function chosen(name) {
+    return Array.prototype.map.call(form.querySelectorAll('input[name=' + name + ']:checked'), function (c) { return c.value; });
+  }
+  function showSubscribed(names) {
+    status.textContent = names && names.length ? d.subscribed + ' ' + names.join(', ') : '';
+    unsubscribe.hidden = !(names && names.length);
+  }
+
+  var names = {};
+  var ready = navigator.serviceWorker.register('/sw.js');
+  api('GET', '/api/v2/components.json').then(function (doc) {
+    var groups = doc.components.filter(function (c) { return c.group; });
+    doc.components.forEach(function (c) { names[c.id] = c.name; });
+    groups.forEach(function (g) {
+      var fs = el('fieldset');
+      fs.appendChild(el('legend', g.name));
+      fs.appendChild(checkbox('group', g.id, d.region, false));
+      (g.components || []).forEach(function (id) {
+        fs.appendChild(checkbox('component', id, names[id] || id, id === d.component));
+      });
+      list.appendChild(fs);
+    });
+    return ready.then(function (reg) { return reg.pushManager.getSubscription(); });
+  }).then(function (sub) {
+    var saved = localStorage.getItem('constat-alerts');
+    if (sub && saved) { showSubscribed(JSON.parse(saved)); }
+  }).catch(function () { status.textContent = d.error; });
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var body = {components: chosen('component'), groups: chosen('group'), lang: d.lang};
+    if (!body.components.length && !body.groups.length) { return; }
+    Promise.all([ready, api('GET', '/api/v1/push/key'), Notification.requestPermission()]).then(function (r) {
+      if (r[2] !== 'granted') { throw new Error('permission ' + r[2]); }
+      return r[0].pushManager.getSubscription().then(function (sub) {
+        return sub || r[0].pushManager.subscribe({userVisibleOnly: true, applicationServerKey: b64(r[1].public_key)});
+      });
+    }).then(function (sub) {
+      body.subscription = sub.toJSON();
+      return api('POST', '/api/v1/push/subscriptions', body);
+    }).then(function (got) {
+      var shown = got.components.map(function (id) { return names[id] || id; });
+      localStorage.setItem('constat-alerts', JSON.stringify(shown));
+      showSubscribed(shown);
+    }).catch(function () { status.textContent = Notification.permission === 'denied' ? d.denied : d.error; });
+  });
+
+  unsubscribe.addEventListener('click', function () {
+    ready.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+      if (!sub) { return null; }
+      return api('DELETE', '/api/v1/push/subscriptions', {subscription: sub.toJSON()}).then(function () { return sub.unsubscribe(); });
+    }).then(function () {
+      localStorage.removeItem('constat-alerts');
+      showSubscribed([]);
+    }).catch(function () { status.textContent = d.error; });
+  });
+})();
