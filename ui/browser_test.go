@@ -37,6 +37,12 @@ const (
 // test fails under CI (which installs it) and is skipped elsewhere.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserWith(t, false)
+}
+
+// newBrowserWith is newBrowser, with JavaScript enabled if js.
+func newBrowserWith(t *testing.T, js bool) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s: %v; CI must run the browser tests (.ci/run installs it)", chromiumPath, err)
@@ -66,7 +72,7 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(tabCtx,
 		chromedp.EmulateViewport(viewportWidth, viewportHeight),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !js})
 			return err
 		}),
 	); err != nil {
