@@ -19,7 +19,7 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultWorkers       = 64
+	DefaultWorkers       = 256
 	DefaultStartInterval = 15 * time.Minute
 	DefaultPoll          = 2 * time.Second
 )

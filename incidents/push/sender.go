@@ -20,8 +20,9 @@ import (
 
 // Sending parameters.
 const (
-	laneBatch      = 512              // deliveries a lane reads per read transaction
-	sendTimeout    = 30 * time.Second // a push service or webhook must answer within it
+	laneBatch      = 4096                 // deliveries a lane reads per read transaction
+	gatherDelay    = 5 * time.Millisecond // a commit waits this long for more results
+	sendTimeout    = 30 * time.Second     // a push service or webhook must answer within it
 	backoffBase    = time.Second
 	backoffMax     = 5 * time.Minute
 	retryAfterMax  = time.Hour
@@ -161,37 +162,73 @@ func (p *Push) pending(lane string, n int) ([]delivery, error) {
 // down, and returns how long the lane must wait. A send holds one of
 // p.workers slots until its result is committed, so that at most p.workers
 // deliveries are ever sent and not yet removed: what a crash repeats.
+// Results are committed by one goroutine while sends go on, each commit
+// taking every result that arrived during the previous one: one fsync per
+// result when few arrive, a few hundred per fsync in a fan-out.
 func (p *Push) sendBatch(ctx context.Context, l *lane, batch []delivery) time.Duration {
 	results := make(chan result, len(batch))
 	sem := make(chan struct{}, p.workers)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.launch(ctx, l, batch, sem, results, &wg) })
 	go func() { wg.Wait(); close(results) }()
-	var wait time.Duration
-	var done []result
-	held, retried := 0, false
-	for res := range results {
-		p.metrics.deliveries.WithLabelValues(channelOf(res.d), res.outcome).Inc()
-		if res.launched {
-			held++
-		}
-		if res.outcome == "retried" {
-			retried, wait = true, max(wait, res.retryAfter)
-			p.log.Warn("push delivery to retry", "lane", l.name, "err", res.err)
-		} else {
-			done = append(done, res)
-		}
-		// Commit when half the slots wait for it, or all of them do: fewer
-		// fsyncs than one per result, and never a launcher left waiting.
-		if len(done) >= max(1, p.workers/2) || held >= p.workers {
+	commits := make(chan []result) // unbuffered: handed over only to an idle committer
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		for done := range commits {
 			p.commit(done)
-			done = done[:0]
-			for ; held > 0; held-- {
-				<-sem
+			for _, res := range done {
+				if res.launched {
+					<-sem
+				}
 			}
 		}
+	}()
+	var wait time.Duration
+	var done []result
+	retried := false
+	// A commit waits up to gatherDelay for more results, or a quarter of
+	// the slots' worth: fsync latency on a busy disk varies from 1 to 200
+	// ms, and a commit of one result would then hold the others' slots.
+	var gather <-chan time.Time
+	for results != nil || len(done) > 0 {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				results = nil
+				if len(done) > 0 {
+					commits <- done
+					done = nil
+				}
+				continue
+			}
+			p.metrics.deliveries.WithLabelValues(channelOf(res.d), res.outcome).Inc()
+			if res.outcome == "retried" {
+				retried, wait = true, max(wait, res.retryAfter)
+				p.log.Warn("push delivery to retry", "lane", l.name, "err", res.err)
+				<-sem // nothing to commit: it stays in the outbox
+				continue
+			}
+			done = append(done, res)
+			if len(done) == 1 && gather == nil {
+				gather = time.After(gatherDelay)
+			}
+			if len(done) < max(1, p.workers/4) {
+				continue
+			}
+		case <-gather:
+		}
+		select {
+		case commits <- done:
+			done, gather = nil, nil
+		default: // the committer is busy: the next commit takes these too
+		}
 	}
-	p.commit(done)
+	if len(done) > 0 {
+		commits <- done // the last results: wait for the committer
+	}
+	close(commits)
+	<-committed
 	if !retried {
 		l.fails = 0
 		return 0
