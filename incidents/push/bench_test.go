@@ -56,7 +56,7 @@ func BenchmarkFanOut(b *testing.B) {
 			s := subs[name]
 			subsMu.Unlock()
 			body, _ := io.ReadAll(r.Body)
-			if err := full.checkVAPID(r.Header.Get("Authorization")); err != nil {
+			if err := full.checkVAPID(r.Header.Get("Authorization"), keys.Public); err != nil {
 				b.Error(err)
 			} else if _, err := decrypt(s, body); err != nil {
 				b.Error(err)

@@ -74,6 +74,7 @@ type receiver struct {
 	got    []received
 	counts map[string]int
 	status func(sub string, n int) int // answer to the n-th message (1-based) of sub; nil: 201
+	retry  string                      // Retry-After of a 429 or 503
 	errs   []error
 	notify chan struct{}
 }
@@ -99,7 +100,7 @@ func (r *receiver) endpoint(name string) string { return r.srv.URL + "/push/" + 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	name, _ := strings.CutPrefix(req.URL.Path, "/push/")
 	r.mu.Lock()
-	s := r.subs[name]
+	s, vapid := r.subs[name], r.vapid
 	r.mu.Unlock()
 	if req.Method != http.MethodPost || s == nil {
 		http.Error(w, "no such subscription", http.StatusNotFound)
@@ -109,7 +110,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		return // the sender went away (killed) mid-request
 	}
-	err = r.checkVAPID(req.Header.Get("Authorization"))
+	err = r.checkVAPID(req.Header.Get("Authorization"), vapid)
 	var plain []byte
 	if err == nil {
 		if req.Header.Get("Content-Encoding") != "aes128gcm" {
@@ -142,13 +143,16 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	case r.notify <- struct{}{}:
 	default:
 	}
+	if (code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable) && r.retry != "" {
+		w.Header().Set("Retry-After", r.retry)
+	}
 	w.WriteHeader(code)
 }
 
 // checkVAPID verifies "vapid t=<JWT>, k=<key>" (RFC 8292): ES256 over the
 // JWT by k, k the server's key, aud the push service's origin, exp in the
 // next 24 hours, sub the configured subject.
-func (r *receiver) checkVAPID(h string) error {
+func (r *receiver) checkVAPID(h, vapid string) error {
 	rest, ok := strings.CutPrefix(h, "vapid ")
 	if !ok {
 		return fmt.Errorf("authorization %q: not vapid", h)
@@ -163,8 +167,8 @@ func (r *receiver) checkVAPID(h string) error {
 			key = v
 		}
 	}
-	if key != r.vapid {
-		return fmt.Errorf("vapid k=%q, want the server's key %q", key, r.vapid)
+	if key != vapid {
+		return fmt.Errorf("vapid k=%q, want the server's key %q", key, vapid)
 	}
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
