@@ -109,19 +109,6 @@ func TestCrashMidFanOut(t *testing.T) {
 	}
 }
 
-const testYAML = `
-site:
-  public_url: https://constat.test
-groups:
-  - id: idf
-    name: Île-de-France
-    components:
-      - id: monlycee
-        name: monlycée.net
-        steps:
-          - url: https://ent.iledefrance.test/
-`
-
 func distinctGot(r *receiver) int {
 	seen := map[string]bool{}
 	for _, m := range r.got {

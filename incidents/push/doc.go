@@ -22,9 +22,11 @@
 // are skipped.
 //
 // A delivery is removed only after its push service or webhook answered
-// 2xx (or it was dropped: expired, refused, gone), in transactions of up
-// to 64 results. A crash therefore sends again only what was in flight or
-// answered but not yet committed.
+// 2xx (or it was dropped: expired, refused, gone). One goroutine per lane
+// commits the results while sends go on, and a send holds one of
+// Options.Workers slots until its result is committed: a crash sends again
+// at most that many deliveries, those in flight or answered but not yet
+// committed.
 //
 // # Sending
 //

@@ -36,9 +36,8 @@ func (testWords) Notice(lang string, n push.Notice) (string, string) {
 
 func (testWords) Indicator(lang, ind string) string { return lang + " indicator " + ind }
 
-func testConfig(t testing.TB, extra string) *probes.Config {
-	t.Helper()
-	cfg, err := probes.ParseConfig("push.yaml", []byte(`
+// testYAML is the configuration of the tests: two groups, three components.
+const testYAML = `
 site:
   public_url: https://constat.test
 groups:
@@ -60,7 +59,11 @@ groups:
         name: Ma classe à la maison
         steps:
           - url: https://maclasse.test/
-`+extra))
+`
+
+func testConfig(t testing.TB, extra string) *probes.Config {
+	t.Helper()
+	cfg, err := probes.ParseConfig("push.yaml", []byte(testYAML+extra))
 	if err != nil {
 		t.Fatal(err)
 	}
