@@ -44,7 +44,10 @@ type Options struct {
 	Guard    GuardOptions
 	Registry prometheus.Registerer // nil: metrics not registered
 	Log      *slog.Logger
-	Workers  int // deliveries sent at once at most, across services; 0: DefaultWorkers
+	// Workers bounds the deliveries of one lane (push service or webhook)
+	// in flight or answered and not yet committed; 0: DefaultWorkers. A
+	// crash sends at most that many again per lane.
+	Workers int
 	// Poll is how often the outbox looks for new records without Wake;
 	// 0: DefaultPoll.
 	Poll time.Duration
@@ -197,6 +200,9 @@ func (p *Push) Run(ctx context.Context) {
 
 // kick starts the lane's sender if needed and tells it there is work.
 func (p *Push) kick(ctx context.Context, wg *sync.WaitGroup, name string) {
+	if p.subject == "" && !strings.HasPrefix(name, hookLanePrefix) {
+		return // no VAPID subject: Web Push deliveries wait in the outbox (and expire)
+	}
 	p.mu.Lock()
 	l := p.lanes[name]
 	if l == nil {
