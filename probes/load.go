@@ -230,7 +230,7 @@ func (l *loader) load(data []byte) *Config {
 	}
 	l.builtins = BuiltinSignatures()
 	cfg := l.compile(&raw)
-	l.compileSections()
+	l.compileSections(cfg)
 	return cfg
 }
 

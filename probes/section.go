@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"strings"
 	"time"
+
+	"github.com/prometheus/common/config"
 )
 
 // Section is a top-level key of the configuration file owned by another
@@ -30,10 +33,18 @@ type Section struct {
 type SectionLoader struct {
 	l   *loader
 	key string
+	cfg *Config // the probes' part, compiled before the sections
 }
 
-// Path returns the key path of key within the section ("incidents.flap_changes").
-func (s *SectionLoader) Path(key string) string { return pathKey(s.key, key) }
+// Path returns the key path of key within the section
+// ("incidents.flap_changes"); a key starting with "[" indexes a list
+// section ("webhooks[0].url").
+func (s *SectionLoader) Path(key string) string {
+	if strings.HasPrefix(key, "[") {
+		return s.key + key
+	}
+	return pathKey(s.key, key)
+}
 
 // Errorf reports a mistake at key (a path within the section, "" for the
 // section itself), on the line of its value or of the nearest mapping that
@@ -58,6 +69,28 @@ func (s *SectionLoader) Duration(key string, v *string) time.Duration {
 // reports, gives nil.
 func (s *SectionLoader) URL(key, v string) *url.URL { return s.l.url(v, s.Path(key)) }
 
+// File returns name, a file named in the section, resolved against the
+// configuration file's directory as http_client_config's files are.
+func (s *SectionLoader) File(name string) string { return config.JoinDir(s.l.dir, name) }
+
+// TLSConfig resolves c's files against the configuration file's directory
+// and builds it once, reporting a mistake (an unreadable file, a bad
+// version) at key, so that it fails the load, not the first connection.
+func (s *SectionLoader) TLSConfig(key string, c config.TLSConfig) config.TLSConfig {
+	c.SetDirectory(s.l.dir)
+	if !s.l.badUnder(s.Path(key)) {
+		if _, err := config.NewTLSConfig(&c); err != nil {
+			s.Errorf(key, "%v", err)
+		}
+	}
+	return c
+}
+
+// Component reports whether the file defines a component with this ID.
+func (s *SectionLoader) Component(id string) bool {
+	return s.cfg != nil && s.cfg.Component(id) != nil
+}
+
 // sectionTypes returns the types of the sections' values, by key.
 func (l *loader) sectionTypes() map[string]reflect.Type {
 	out := make(map[string]reflect.Type, len(l.sections))
@@ -69,13 +102,13 @@ func (l *loader) sectionTypes() map[string]reflect.Type {
 
 // compileSections decodes and compiles each section; the walk (check)
 // already checked their values.
-func (l *loader) compileSections() {
+func (l *loader) compileSections(cfg *Config) {
 	for _, s := range l.sections {
 		if n := l.nodes[s.Key]; n != nil && !isNullNode(n) && !l.badUnder(s.Key) {
 			if err := n.Decode(s.Raw); err != nil {
 				l.decodeError(err)
 			}
 		}
-		s.Compile(&SectionLoader{l: l, key: s.Key})
+		s.Compile(&SectionLoader{l: l, key: s.Key, cfg: cfg})
 	}
 }

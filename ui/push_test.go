@@ -27,7 +27,7 @@ func newPushStack(t *testing.T, max int) *testStack {
 
 // newTestPush is the alert sender of a test stack (not running: the tests
 // here check the API, package push the sending).
-func newTestPush(tb testing.TB, dir string, cfg *probes.Config, tl *timeline.Timeline) *push.Push {
+func newTestPush(tb testing.TB, dir string, cfg *probes.Config, set push.Config, tl *timeline.Timeline) *push.Push {
 	tb.Helper()
 	keys, err := push.CreateKeys(dir)
 	if err != nil {
@@ -38,7 +38,7 @@ func newTestPush(tb testing.TB, dir string, cfg *probes.Config, tl *timeline.Tim
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	p, err := push.New(push.Options{Store: store, Timeline: tl, Config: cfg, Keys: keys, Words: PushWords{}})
+	p, err := push.New(push.Options{Store: store, Timeline: tl, Config: cfg, Settings: set, Keys: keys, Words: PushWords{}})
 	if err != nil {
 		tb.Fatal(err)
 	}

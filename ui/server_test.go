@@ -66,7 +66,8 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 		o.yaml = testConfig
 	}
 	var site Site
-	cfg, err := probes.ParseConfig("test.yaml", []byte(o.yaml), site.Section())
+	var pushSet push.Config
+	cfg, err := probes.ParseConfig("test.yaml", []byte(o.yaml), site.Section(), pushSet.Section())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 	}
 	var p *push.Push
 	if o.push {
-		p = newTestPush(tb, dir, cfg, tl)
+		p = newTestPush(tb, dir, cfg, pushSet, tl)
 	}
 	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now, Push: p})
 	if err != nil {

@@ -150,7 +150,9 @@ func writeSubscriptions(data, cfgPath, base string, n int) error {
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return err
 	}
-	cfg, err := probes.LoadConfig(cfgPath)
+	var set push.Config
+	var hooks push.Webhooks
+	cfg, err := probes.LoadConfig(cfgPath, set.Section(), hooks.Section())
 	if err != nil {
 		return err
 	}
@@ -168,7 +170,7 @@ func writeSubscriptions(data, cfgPath, base string, n int) error {
 		return err
 	}
 	defer st.Close()
-	p, err := push.New(push.Options{Store: st, Timeline: tl, Config: cfg, Keys: keys, Words: noWords{}})
+	p, err := push.New(push.Options{Store: st, Timeline: tl, Config: cfg, Settings: set, Webhooks: hooks, Keys: keys, Words: noWords{}})
 	if err != nil {
 		return err
 	}

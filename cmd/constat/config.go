@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/constat-ent/constat"
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/ui"
 )
@@ -15,10 +16,12 @@ type config struct {
 	*probes.Config
 	incidents incidents.Config // incidents:
 	site      ui.Site          // site:
+	push      push.Config      // push:
+	webhooks  push.Webhooks    // webhooks:
 }
 
 func (c *config) sections() []probes.Section {
-	return []probes.Section{c.incidents.Section(), c.site.Section()}
+	return []probes.Section{c.incidents.Section(), c.site.Section(), c.push.Section(), c.webhooks.Section()}
 }
 
 // loadConfig reads path, or the embedded example when path is empty.

@@ -25,7 +25,7 @@ import (
 	"github.com/constat-ent/constat/ui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/common/config"
+	promconfig "github.com/prometheus/common/config"
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -227,14 +227,19 @@ func (st *stores) openPush(o serveOptions) (err error) {
 	if st.pushDB, err = push.OpenStore(filepath.Join(o.dataDir, push.StoreFile), push.StoreOptions{Timeout: time.Second}); err != nil {
 		return err
 	}
-	tlsCfg, err := config.NewTLSConfig(&o.cfg.Push.TLSConfig)
+	tlsCfg, err := promconfig.NewTLSConfig(&o.cfg.push.TLSConfig)
 	if err != nil {
 		return fmt.Errorf("push.tls_config: %w", err)
 	}
-	if o.cfg.Push.Subject == "" {
+	if o.cfg.push.Subject == "" {
 		o.log.Warn("push.subject not set: subscriptions are taken, alerts are not sent")
 	}
-	st.push, err = push.New(push.Options{Store: st.pushDB, Timeline: st.tl, History: st.pipe.History(), Config: o.cfg,
+	var publicURL string
+	if u := o.cfg.site.PublicURL; u != nil {
+		publicURL = u.String()
+	}
+	st.push, err = push.New(push.Options{Store: st.pushDB, Timeline: st.tl, History: st.pipe.History(), Config: o.cfg.Config,
+		Settings: o.cfg.push, Webhooks: o.cfg.webhooks, PublicURL: publicURL,
 		Keys: keys, Words: ui.PushWords{}, TLS: tlsCfg, Registry: st.registry, Log: o.log})
 	return err
 }

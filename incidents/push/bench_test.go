@@ -72,13 +72,13 @@ func BenchmarkFanOut(b *testing.B) {
 	full.srv.URL = rcv.URL // the JWT's aud is this receiver's origin
 
 	host := strings.TrimPrefix(rcv.URL, "https://")
-	cfg := testConfig(b, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q]\n", testSubject, host))
+	c := testConfig(b, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q]\n", testSubject, host))
 	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tl.Close()
-	pipe, err := incidents.NewPipeline(tl, cfg.Components, incidents.Config{}, nil)
+	pipe, err := incidents.NewPipeline(tl, c.Config.Components, incidents.Config{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,8 +89,8 @@ func BenchmarkFanOut(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := push.New(push.Options{Store: st, Timeline: tl, History: pipe.History(), Config: cfg, Keys: keys, Words: testWords{},
-			TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(b)}})
+		p, err := push.New(withConfig(push.Options{Store: st, Timeline: tl, History: pipe.History(), Keys: keys, Words: testWords{},
+			TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(b)}}, c))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -126,10 +126,11 @@ type crashFiles struct {
 
 func openCrashFiles(t testing.TB, dir, cfgPath, caPath string, noSync bool) *crashFiles {
 	t.Helper()
-	cfg, err := probes.LoadConfig(cfgPath)
+	data, err := os.ReadFile(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := loadOptions(t, cfgPath, data)
 	keys, err := push.LoadKeys(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -145,15 +146,15 @@ func openCrashFiles(t testing.TB, dir, cfgPath, caPath string, noSync bool) *cra
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
-	h := &crashFiles{cfg: cfg}
+	h := &crashFiles{cfg: c.Config}
 	if h.tl, err = timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: noSync}); err != nil {
 		t.Fatal(err)
 	}
 	if h.st, err = push.OpenStore(filepath.Join(dir, push.StoreFile), push.StoreOptions{Timeout: 5 * time.Second, NoSync: noSync}); err != nil {
 		t.Fatal(err)
 	}
-	h.p, err = push.New(push.Options{Store: h.st, Timeline: h.tl, Config: cfg, Keys: keys, Words: testWords{},
-		TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(t)}, Workers: crashWorkers})
+	h.p, err = push.New(withConfig(push.Options{Store: h.st, Timeline: h.tl, Keys: keys, Words: testWords{},
+		TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(t)}, Workers: crashWorkers}, c))
 	if err != nil {
 		t.Fatal(err)
 	}

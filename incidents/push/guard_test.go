@@ -53,9 +53,8 @@ func TestSubscribeRefusesForbiddenAddresses(t *testing.T) {
 		o.Guard.Resolver = dns.Resolver()
 	})
 	// A second sender whose configuration allows every forbidden host by name.
-	cfg := testConfig(t, "push:\n  subject: "+testSubject+"\n  allowed_services:\n"+yaml)
-	o := e.opts
-	o.Config, o.Store = cfg, e.st
+	o := withConfig(e.opts, testConfig(t, "push:\n  subject: "+testSubject+"\n  allowed_services:\n"+yaml))
+	o.Store = e.st
 	p, err := push.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -103,9 +102,8 @@ func TestRebindingRefusedAtSendTime(t *testing.T) {
 	e := newEnv(t, "", func(o *push.Options) {
 		o.Guard.Resolver = switchedResolver(public, private, &rebound)
 	})
-	cfg := testConfig(t, "push:\n  subject: "+testSubject+"\n  allowed_services: [rebind.test]\n")
 	e.stop()
-	e.opts.Config = cfg
+	e.opts = withConfig(e.opts, testConfig(t, "push:\n  subject: "+testSubject+"\n  allowed_services: [rebind.test]\n"))
 	e.start()
 	s := newSubscriber(t, "r")
 	_, err := e.p.Subscribe(context.Background(), push.SubscribeRequest{

@@ -58,8 +58,8 @@ type Notice struct {
 	Cause probes.Outcome // Start: what the failing round met; 0 if unknown
 	// The admin update's status, impact, title, Markdown body and the
 	// components it names with their states (AdminUpdate).
-	UpdateStatus timeline.UpdateStatus
-	Impact       timeline.Impact
+	UpdateStatus incidents.UpdateStatus
+	Impact       incidents.Impact
 	Title, Body  string
 	Components   []timeline.Affected
 }
@@ -162,7 +162,7 @@ func (p *Push) updateNotices(seq uint64, u *timeline.Update) []Notice {
 		}
 		seen[c] = true
 		out = append(out, Notice{Kind: AdminUpdate, Seq: seq, Component: c, ComponentName: p.names[c], Incident: inc,
-			At: u.Published, UpdateStatus: u.Status, Impact: u.Impact, Title: u.Title, Body: u.Body, Components: u.Components})
+			At: u.Published, UpdateStatus: incidents.UpdateStatus(u.Status), Impact: incidents.Impact(u.Impact), Title: u.Title, Body: u.Body, Components: u.Components})
 	}
 	return out
 }

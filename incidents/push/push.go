@@ -19,9 +19,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultWorkers       = 256
-	DefaultStartInterval = 15 * time.Minute
-	DefaultPoll          = 2 * time.Second
+	DefaultWorkers = 256
+	DefaultPoll    = 2 * time.Second
 )
 
 // Options configure New. Store, Timeline, Config, Keys and Words are
@@ -33,9 +32,15 @@ type Options struct {
 	// and when a component's outage began (the "back" message). Nil: updates
 	// reach only the components they name, and ends say no duration.
 	History *incidents.History
-	Config  *probes.Config // components, groups, push and webhooks sections
-	Keys    Keys
-	Words   Words
+	Config  *probes.Config // components and groups
+	// Settings is the file's push section, Webhooks its webhooks section.
+	Settings Config
+	Webhooks []Webhook
+	// PublicURL is the site's public URL (scheme and host), for the links
+	// in notifications and webhooks; "" leaves them relative.
+	PublicURL string
+	Keys      Keys
+	Words     Words
 	// TLS is the client TLS configuration for push services (from
 	// push.tls_config); nil means the system roots. Webhooks use their own.
 	TLS *tls.Config
@@ -97,7 +102,7 @@ func New(o Options) (*Push, error) {
 	if err := o.Keys.check(); err != nil {
 		return nil, fmt.Errorf("push: vapid keys: %w", err)
 	}
-	set := o.Config.Push
+	set := o.Settings
 	g, err := NewGuard(set.AllowedServices, o.Guard)
 	if err != nil {
 		return nil, fmt.Errorf("push: %w", err)
@@ -121,9 +126,7 @@ func New(o Options) (*Push, error) {
 	if p.startInterval <= 0 {
 		p.startInterval = DefaultStartInterval
 	}
-	if u := o.Config.Site.PublicURL; u != nil {
-		p.publicURL = strings.TrimSuffix(u.String(), "/")
-	}
+	p.publicURL = strings.TrimSuffix(o.PublicURL, "/")
 	for _, c := range o.Config.Components {
 		p.names[c.ID], p.order = c.Name, append(p.order, c.ID)
 	}
@@ -132,7 +135,7 @@ func New(o Options) (*Push, error) {
 			p.groups[gr.ID] = append(p.groups[gr.ID], c.ID)
 		}
 	}
-	for _, w := range o.Config.Webhooks {
+	for _, w := range o.Webhooks {
 		hw, err := newWebhook(w)
 		if err != nil {
 			return nil, fmt.Errorf("push: webhook %s: %w", w.URL, err)

@@ -38,8 +38,6 @@ func (testWords) Indicator(lang, ind string) string { return lang + " indicator 
 
 // testYAML is the configuration of the tests: two groups, three components.
 const testYAML = `
-site:
-  public_url: https://constat.test
 groups:
   - id: idf
     name: Île-de-France
@@ -61,13 +59,28 @@ groups:
           - url: https://maclasse.test/
 `
 
-func testConfig(t testing.TB, extra string) *probes.Config {
+// testConfig is testYAML and extra, loaded with the push and webhooks
+// sections, as the configuration fields of push.Options.
+func testConfig(t testing.TB, extra string) push.Options {
 	t.Helper()
-	cfg, err := probes.ParseConfig("push.yaml", []byte(testYAML+extra))
+	return loadOptions(t, "push.yaml", []byte(testYAML+extra))
+}
+
+func loadOptions(t testing.TB, name string, data []byte) push.Options {
+	t.Helper()
+	var set push.Config
+	var hooks push.Webhooks
+	cfg, err := probes.ParseConfig(name, data, set.Section(), hooks.Section())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return push.Options{Config: cfg, Settings: set, Webhooks: hooks, PublicURL: "https://constat.test"}
+}
+
+// withConfig returns o with c's configuration fields.
+func withConfig(o, c push.Options) push.Options {
+	o.Config, o.Settings, o.Webhooks, o.PublicURL = c.Config, c.Settings, c.Webhooks, c.PublicURL
+	return o
 }
 
 // env is a push sender over a real timeline and push store in a temporary
@@ -110,7 +123,8 @@ func newEnv(t testing.TB, extraYAML string, mod func(*push.Options)) *env {
 	}
 	e.rcv = newReceiver(t, testSubject, e.keys.Public)
 	host := strings.TrimPrefix(e.rcv.srv.URL, "https://")
-	e.cfg = testConfig(t, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q]\n%s", testSubject, host, extraYAML))
+	c := testConfig(t, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q]\n%s", testSubject, host, extraYAML))
+	e.cfg = c.Config
 	if e.tl, err = timeline.Open(filepath.Join(e.dir, "timeline.db"), timeline.Options{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +134,8 @@ func newEnv(t testing.TB, extraYAML string, mod func(*push.Options)) *env {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(e.rcv.srv.Certificate())
-	e.opts = push.Options{Timeline: e.tl, History: e.pipe.History(), Config: e.cfg, Keys: e.keys, Words: testWords{},
-		TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(t)}, Workers: 8}
+	e.opts = withConfig(push.Options{Timeline: e.tl, History: e.pipe.History(), Keys: e.keys, Words: testWords{},
+		TLS: &tls.Config{RootCAs: roots}, Guard: push.GuardOptions{Dial: loopbackOnly(t)}, Workers: 8}, c)
 	if mod != nil {
 		mod(&e.opts)
 	}
@@ -302,10 +316,10 @@ func TestGoneSubscription(t *testing.T) {
 	e.rcv.wait(t, 20*time.Second, "410 answered and subscription deleted", func() bool {
 		return e.rcv.counts["gone"] == 1 && len(e.rcv.got) == 1
 	})
-	waitFor(t, "gone counted", func() bool { return e.counter("constat_push_deliveries_total", "result", "gone") == 1 })
-	if n, _ := e.p.Count(); n != 1 {
-		t.Errorf("Count() after a 410 = %d, want 1", n)
-	}
+	waitFor(t, "gone counted and the subscription deleted", func() bool {
+		n, _ := e.p.Count()
+		return e.counter("constat_push_deliveries_total", "result", "gone") == 1 && n == 1
+	})
 	err := e.p.Unsubscribe(context.Background(), push.Subscription{Endpoint: e.rcv.endpoint("gone"), Keys: push.SubscriptionKeys{Auth: gone.authKey()}})
 	if !errors.Is(err, push.ErrNotFound) {
 		t.Errorf("Unsubscribe(gone) = %v, want ErrNotFound", err)

@@ -27,7 +27,7 @@ func TestThrottledServiceStallsNoOther(t *testing.T) {
 	// Allow the second receiver too.
 	e.stop()
 	fast := strings.TrimPrefix(e.rcv.srv.URL, "https://")
-	e.opts.Config = testConfig(t, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q, %q]\n", testSubject, fast, strings.TrimPrefix(slow.srv.URL, "https://")))
+	e.opts = withConfig(e.opts, testConfig(t, fmt.Sprintf("push:\n  subject: %s\n  allowed_services: [%q, %q]\n", testSubject, fast, strings.TrimPrefix(slow.srv.URL, "https://"))))
 	e.start()
 	for i := range 3 {
 		s := newSubscriber(t, fmt.Sprintf("slow%d", i))

@@ -35,7 +35,7 @@ type webhook struct {
 	tls        config.TLSConfig
 }
 
-func newWebhook(w probes.Webhook) (*webhook, error) {
+func newWebhook(w Webhook) (*webhook, error) {
 	h := sha256.Sum256([]byte("webhook\x00" + w.URL.String()))
 	hw := &webhook{url: w.URL.String(), secret: []byte(w.Secret), tls: w.TLSConfig}
 	copy(hw.id[:], h[:])

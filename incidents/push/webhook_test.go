@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
-	"github.com/constat-ent/constat/incidents/timeline"
 )
 
 // hookReceiver is a newsroom's webhook endpoint on 127.0.0.1: it checks the
@@ -95,7 +94,7 @@ func TestWebhook(t *testing.T) {
 	e.record("pcn", false, 0, 1) // not a component the webhook wants
 	inc := e.pipe.OpenIncidents()[0].ID
 	if _, err := e.pipe.Admin().PostUpdate(context.Background(), "camille", incidents.UpdateInput{Incident: inc,
-		Status: timeline.Identified, Impact: timeline.ImpactMajor, Title: "Saturation", Body: "Le fournisseur **confirme**."}); err != nil {
+		Status: incidents.StatusIdentified, Impact: incidents.ImpactMajor, Title: "Saturation", Body: "Le fournisseur **confirme**."}); err != nil {
 		t.Fatal(err)
 	}
 	e.p.Wake()
