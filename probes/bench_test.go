@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -25,5 +26,62 @@ func BenchmarkCheckRun(b *testing.B) {
 		if r := ch.Run(b.Context()); r.Status != Operational {
 			b.Fatalf("Run() = %v %+v", r.Status, r.Steps)
 		}
+	}
+}
+
+// signatureBefore compiles a signature as signature did before the
+// real-page corpus (commit 25b5db6): literals read from the compiled
+// expression, so that every space cuts them.
+func signatureBefore(name, expr string) *Pattern {
+	full := `(?i)` + signatureNotation.Replace(expr)
+	return &Pattern{Name: name, Re: regexp.MustCompile(full), need: requiredLiterals(full)}
+}
+
+// signaturesBefore are the eight built-in signatures as they were before the
+// real-page corpus, kept to compare the prefilter's cost side by side in
+// one run.
+var signaturesBefore = []*Pattern{
+	signatureBefore("ode_quota", `quand le nombre d'utilisateurs maximum est atteint`),
+	signatureBefore("ode_quota_logic", `logique de quota`),
+	signatureBefore("kosmos_restricted", `en raison d'un très grand nombre de connexions`),
+	signatureBefore("service_unavailable", `le service est (?:momentanément )?indisponible|`+
+		`<(?:title|h1)[^>]*>~*service (?:momentanément )?indisponible~*<`),
+	signatureBefore("access_unavailable", `accès momentanément indisponible`),
+	signatureBefore("waiting_room", `file d'attente|salle d'attente virtuelle|`+
+		`MainPart_(?:lbQueueNumber|lbUsersInLineAheadOfYou|lbWhichIsIn|lbExpectedServiceTime|divProgressbar)`),
+	signatureBefore("maintenance", `(?:site|service|ent|plateforme|portail|application) (?:est )?(?:actuellement )?en (?:cours de )?maintenance|`+
+		`opérations? de maintenance (?:est |sont )?en cours|`+
+		`(?:is|are) (?:currently )?(?:down )?under maintenance|<(?:title|h1)[^>]*>[^<]*under maintenance`),
+	signatureBefore("proxy_error_page", `<(?:title|h1)>~*(?:502 bad gateway|502 proxy error|503 service (?:temporarily )?unavailable|504 gateway time-?out)~*<|`+
+		`the server is temporarily unable to service your request`),
+}
+
+// BenchmarkSignatures measures what the built-in signatures cost on a
+// working ENT home page of 64 KiB (the share of a check round spent
+// judging the page), before and after the real-page corpus.
+func BenchmarkSignatures(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<!DOCTYPE html><html lang="fr"><head><title>Mon ENT - Accueil</title></head><body><h1>Bienvenue</h1>`)
+	for sb.Len() < 64<<10 {
+		sb.WriteString(`<div class="news"><h3>Actualités de l'établissement</h3><p>Les élèves de seconde présenteront leurs travaux en salle polyvalente ; le réseau éducatif reste accessible pendant les vacances. Pensez à vous déconnecter.</p></div>`)
+	}
+	sb.WriteString(`</body></html>`)
+	page := []byte(sb.String())
+	for _, set := range []struct {
+		name string
+		ps   []*Pattern
+	}{{"before", signaturesBefore}, {"after", BuiltinSignatures()}} {
+		b.Run(set.name, func(b *testing.B) {
+			b.SetBytes(int64(len(page)))
+			for b.Loop() {
+				pt := &pageText{raw: page}
+				for _, p := range set.ps {
+					if p.match(pt) {
+						b.Fatalf("%s matches the healthy page", p.Name)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+		})
 	}
 }

@@ -3,16 +3,58 @@ package probes
 import (
 	"bytes"
 	"regexp/syntax"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // A literal is a string that every match of a pattern contains; fold says
 // whether it is compared case-insensitively (Unicode simple folding, as
-// regexp's (?i) does).
+// regexp's (?i) does); spaced, whether it is compared with the page's
+// spacedFold, where every run of white space and &nbsp; is one space.
 type literal struct {
-	s    []byte // folded through foldBytes when fold is set
-	fold bool
+	s      []byte // folded through foldBytes (spacedFold when spaced) when fold is set
+	fold   bool
+	spaced bool
+	rare   int // index in s of its least common byte, where the search starts
+}
+
+// commonBytes lists the bytes of a folded French page from the most common
+// on; a byte not listed is rarer than any listed. A literal is searched by
+// its rarest byte: searching " DE MAINTENANCE" by its leading space would
+// stop at every word of a 64 KiB page.
+const commonBytes = " EASTINROLUCDMP<>/=\"\xc3-.HGBFV'Q,:;0123456789"
+
+// withRare sets l.rare and returns l.
+func (l literal) withRare() literal {
+	best := -1
+	for i, c := range l.s {
+		rank := strings.IndexByte(commonBytes, c)
+		if rank < 0 {
+			rank = len(commonBytes)
+		}
+		if rank > best {
+			best, l.rare = rank, i
+		}
+	}
+	return l
+}
+
+// in reports whether h contains l.s: it looks for l.s[l.rare] with
+// IndexByte, then compares around it.
+func (l *literal) in(h []byte) bool {
+	c, k := l.s[l.rare], l.rare
+	for i := k; i < len(h); {
+		j := bytes.IndexByte(h[i:], c)
+		if j < 0 {
+			return false
+		}
+		if p := i + j - k; p+len(l.s) <= len(h) && bytes.Equal(h[p:p+len(l.s)], l.s) {
+			return true
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // minHintLen is the shortest literal worth a prefilter: shorter ones would
@@ -29,10 +71,29 @@ func requiredLiterals(expr string) []literal {
 		return nil
 	}
 	alts := need(re.Simplify())
-	for _, a := range alts {
+	for i, a := range alts {
 		if len(a.s) < minHintLen {
 			return nil
 		}
+		alts[i] = a.withRare()
+	}
+	return alts
+}
+
+// spacedLiterals is requiredLiterals for an expression whose spaces stand
+// for any run of white space or &nbsp; (the signatures' notation): expr has
+// those spaces as plain spaces, so its literals span several words ("YOU
+// ARE NOW IN LINE" rather than "LINE", which every CSS line-height holds),
+// and they are looked up in the page's spacedFold. A literal with '&' or
+// ';' could be cut by the entity rewriting: then there is no prefilter.
+func spacedLiterals(expr string) []literal {
+	alts := requiredLiterals(expr)
+	for i := range alts {
+		if !alts[i].fold || bytes.ContainsAny(alts[i].s, "&;") {
+			return nil
+		}
+		alts[i].s, alts[i].spaced = spacedFold(alts[i].s), true
+		alts[i] = alts[i].withRare()
 	}
 	return alts
 }
@@ -94,20 +155,25 @@ func shortest(alts []literal) int {
 func foldBytes(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
-		if c := b[i]; c < utf8.RuneSelf {
-			out = append(out, asciiFold[c])
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			out = append(out, b[i])
-		} else {
-			out = utf8.AppendRune(out, foldMin(r))
-		}
-		i += n
+		i = appendFolded(&out, b, i)
 	}
 	return out
+}
+
+// appendFolded appends the folding of the rune at b[i] to *out and returns
+// the index of the next rune.
+func appendFolded(out *[]byte, b []byte, i int) int {
+	if c := b[i]; c < utf8.RuneSelf {
+		*out = append(*out, asciiFold[c])
+		return i + 1
+	}
+	r, n := utf8.DecodeRune(b[i:])
+	if r == utf8.RuneError && n == 1 {
+		*out = append(*out, b[i])
+	} else {
+		*out = utf8.AppendRune(*out, foldMin(r))
+	}
+	return i + n
 }
 
 var asciiFold = func() (t [utf8.RuneSelf]byte) {
@@ -144,20 +210,54 @@ func foldMinSlow(r rune) rune {
 	return m
 }
 
-// pageText is a body with its folded copy, made once per page when a
-// pattern needs it.
-type pageText struct {
-	raw, folded []byte
+// spacedFold is foldBytes, and every run of ASCII white space (regexp's
+// \s), &nbsp; and &#160; becomes one space. A string that contains a
+// literal without '&' or ';' has a spacedFold that contains the literal's.
+func spacedFold(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		c := b[i]
+		n := 1
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
+		case c == '&' && (hasFoldPrefix(b[i:], "&nbsp;") || hasFoldPrefix(b[i:], "&#160;")):
+			n = len("&nbsp;")
+		default:
+			i = appendFolded(&out, b, i)
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1] != ' ' {
+			out = append(out, ' ')
+		}
+		i += n
+	}
+	return out
 }
 
-func (p *pageText) contains(l literal) bool {
-	if !l.fold {
-		return bytes.Contains(p.raw, l.s)
+func hasFoldPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
+}
+
+// pageText is a body with its folded copies, made once per page when a
+// pattern needs them.
+type pageText struct {
+	raw, folded, spaced []byte
+}
+
+func (p *pageText) contains(l *literal) bool {
+	switch {
+	case !l.fold:
+		return l.in(p.raw)
+	case l.spaced:
+		if p.spaced == nil {
+			p.spaced = spacedFold(p.raw)
+		}
+		return l.in(p.spaced)
 	}
 	if p.folded == nil {
 		p.folded = foldBytes(p.raw)
 	}
-	return bytes.Contains(p.folded, l.s)
+	return l.in(p.folded)
 }
 
 // Match reports whether p matches the page, skipping the regexp when none
@@ -165,8 +265,8 @@ func (p *pageText) contains(l literal) bool {
 func (p *Pattern) match(page *pageText) bool {
 	if p.need != nil {
 		found := false
-		for _, l := range p.need {
-			if page.contains(l) {
+		for i := range p.need {
+			if page.contains(&p.need[i]) {
 				found = true
 				break
 			}

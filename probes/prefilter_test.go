@@ -27,6 +27,10 @@ var prefilterSeeds = []string{
 	"<form class=\"CAS__LOGIN-FORM\"><input name=\"password\">",
 	"\xff\xfe invalid utf-8 indisponible \xc3",
 	"Le service est momentan\u0065\u0301ment indisponible",
+	"<h2>You&nbsp;are \n now&#160;in line</h2>", // spaces, entities and runs of white space
+	"Trop de charge,   r&eacute;essayez plus tard",
+	"<h1>CAS&NBSP;&nbsp;IS\tUNAVAILABLE",
+	"Service Unavailable\r\n",
 }
 
 // The prefilter only skips work: with or without it, every pattern gives

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -143,5 +144,69 @@ func TestBuiltinSignaturesFresh(t *testing.T) {
 	a[0] = nil
 	if BuiltinSignatures()[0] == nil {
 		t.Errorf("BuiltinSignatures() shares its slice with an earlier call")
+	}
+}
+
+// firstMatch is the signature judge reports for page: the first that matches.
+func firstMatch(page string) string {
+	pt := &pageText{raw: []byte(page)}
+	for _, p := range BuiltinSignatures() {
+		if p.match(pt) {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// TestSignatureCorpus classifies every page of the real-page corpus: each
+// failure page under its own signature, each working page under none.
+func TestSignatureCorpus(t *testing.T) {
+	byKind := map[string]int{}
+	for _, c := range corpus {
+		byKind[c.kind]++
+		t.Run(c.kind+"/"+c.name, func(t *testing.T) {
+			if got := firstMatch(c.page); got != c.want {
+				t.Errorf("first signature matching %s = %q, want %q", c.name, got, c.want)
+			}
+		})
+	}
+	t.Logf("corpus: %d pages, by kind %v", len(corpus), byKind)
+}
+
+// Every built-in signature has a name, a language and a source for the
+// methodology page, and at least one real page of the corpus it is the
+// first to match.
+func TestSignaturesDocumented(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range corpus {
+		covered[c.want] = true
+	}
+	seen := map[string]bool{}
+	for _, s := range Signatures() {
+		switch {
+		case s.Name == "" || s.Lang == "" || s.Source == "" || s.Expr == "":
+			t.Errorf("signature %+v lacks a name, language, source or expression", s)
+		case seen[s.Name]:
+			t.Errorf("signature %s is defined twice", s.Name)
+		case !covered[s.Name]:
+			t.Errorf("signature %s has no page in the corpus", s.Name)
+		}
+		seen[s.Name] = true
+	}
+}
+
+// Each signature's every alternative carries a literal the prefilter can
+// look for, so that a healthy page costs a substring search per literal
+// and no regexp run.
+func TestSignaturesPrefiltered(t *testing.T) {
+	for _, p := range BuiltinSignatures() {
+		if p.need == nil {
+			t.Errorf("%s: no required literals, the regexp would run on every page", p.Name)
+		}
+		for _, l := range p.need {
+			if strings.Contains("<TITLE></TITLE><H1></H1><H2>", string(l.s)) {
+				t.Errorf("%s: required literal %q is on every page", p.Name, l.s)
+			}
+		}
 	}
 }

@@ -12,7 +12,7 @@ type methodologyView struct {
 	Interval, MaxBody string
 	Confirm           int
 	Outcomes          []string
-	Signatures        []string
+	Signatures        []probes.Signature
 	Columns           string
 }
 
@@ -57,8 +57,6 @@ func (s *Server) methodologyView(l lang) methodologyView {
 	for o := probes.Outcome(1); o.Valid(); o++ {
 		v.Outcomes = append(v.Outcomes, o.String())
 	}
-	for _, p := range probes.BuiltinSignatures() {
-		v.Signatures = append(v.Signatures, p.Name)
-	}
+	v.Signatures = probes.Signatures()
 	return v
 }
