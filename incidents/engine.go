@@ -224,6 +224,9 @@ func (e *Engine) Observe(o Observation) []Event {
 	if c == nil || severity(o.Status) < 0 {
 		return nil
 	}
+	if !o.Measured() { // Constat's own fault or its network down: the portal was not measured
+		return nil
+	}
 	t := c.track(o.Vantage, e.cfg.Vantages)
 	if t.seen && o.Start.Before(t.last) {
 		return nil

@@ -93,12 +93,15 @@ func (c *Check) Run(ctx context.Context) Result {
 	return res
 }
 
-// status is the component status of one round: the failing step's impact,
-// else degraded when a step was slow, else operational.
+// status is the component status of one round: unknown when a step failed
+// for a reason local to Constat, else the failing step's impact, else
+// degraded when a step was slow, else operational.
 func (c *Check) status(steps []StepResult) Status {
 	s := Operational
 	for i, sr := range steps {
 		switch {
+		case sr.Outcome == ProbeError:
+			return StatusUnknown
 		case sr.Outcome.Failed():
 			return c.Component.Steps[i].Impact.status()
 		case sr.Outcome == Slow:

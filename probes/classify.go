@@ -32,6 +32,9 @@ type verdict struct {
 // phase is where the trace says the exchange stalled; it decides between a
 // connect timeout and a timeout in a later phase.
 func classify(err error, phase string) verdict {
+	if detail, ok := localCause(err); ok {
+		return verdict{outcome: ProbeError, detail: detail}
+	}
 	switch {
 	case errors.Is(err, errRedirectLoop):
 		return verdict{outcome: RedirectLoop, detail: "loop"}
@@ -65,7 +68,7 @@ func classify(err error, phase string) verdict {
 		return verdict{outcome: Timeout, detail: phase}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return verdict{outcome: ConnectionReset, detail: "eof"}
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	case errors.Is(err, syscall.EHOSTUNREACH):
 		return verdict{outcome: ConnectRefused, detail: "unreachable"}
 	}
 	if phase == PhaseTLS {
@@ -73,6 +76,49 @@ func classify(err error, phase string) verdict {
 	}
 	// Anything else cut the exchange short: the server or the network closed it.
 	return verdict{outcome: ConnectionReset, detail: "other"}
+}
+
+// localCauses are the system errors that say Constat itself could not
+// probe, with their ProbeError detail. ENETUNREACH is the kernel saying it
+// has no route at all; EHOSTUNREACH, a host not answering, stays the
+// portal's (connect_refused "unreachable").
+var localCauses = []struct {
+	errno  syscall.Errno
+	detail string
+}{
+	{syscall.EMFILE, "emfile"},
+	{syscall.ENFILE, "enfile"},
+	{syscall.ENOMEM, "enomem"},
+	{syscall.ENOBUFS, "enomem"},
+	{syscall.ENETUNREACH, "no_route"},
+	{syscall.EADDRNOTAVAIL, "no_interface"},
+}
+
+// localCause recognises an error local to Constat: out of descriptors or
+// memory, no route or no interface, or its resolver out of reach. A
+// *net.DNSError keeps only the text of its cause (net wraps nothing but
+// context errors), so for it the errno's text is compared: the one place
+// where an error's text is read, because the standard library leaves no
+// other way.
+func localCause(err error) (string, bool) {
+	for _, c := range localCauses {
+		if errors.Is(err, c.errno) {
+			return c.detail, true
+		}
+	}
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) {
+		return "", false
+	}
+	for _, c := range localCauses {
+		if strings.HasSuffix(dnsErr.Err, c.errno.Error()) {
+			return c.detail, true
+		}
+	}
+	if strings.HasSuffix(dnsErr.Err, syscall.ECONNREFUSED.Error()) {
+		return "resolver", true // nothing listens where Constat's resolver should be
+	}
+	return "", false
 }
 
 func isTimeout(err error) bool {

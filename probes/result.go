@@ -24,7 +24,15 @@ const (
 	RedirectLoop    Outcome = 10 // Detail: loop (a URL came back a third time) or too_many (over 10 redirects)
 	SoftFailure     Outcome = 11 // fail_if_body_matches_regexp matched; Detail: the pattern
 	ContentMissing  Outcome = 12 // fail_if_body_not_matches_regexp did not match; Detail: the pattern
-	numOutcomes             = 13
+	// ProbeError: the step failed for a reason local to Constat, not to
+	// the portal; Detail: emfile, enfile (out of file descriptors), enomem
+	// (out of memory or buffers), no_route (no route to the network),
+	// no_interface (no local address to send from), resolver (Constat's own
+	// resolver could not be reached). Such a round says nothing of the
+	// portal: its Result has StatusUnknown and never counts toward a
+	// component's state or an incident.
+	ProbeError  Outcome = 13
+	numOutcomes         = 14
 )
 
 var outcomeNames = [numOutcomes]string{
@@ -41,6 +49,7 @@ var outcomeNames = [numOutcomes]string{
 	RedirectLoop:    "redirect_loop",
 	SoftFailure:     "soft_failure",
 	ContentMissing:  "content_missing",
+	ProbeError:      "probe_error",
 }
 
 // String returns the public name of o ("soft_failure"), as in the API.
@@ -221,6 +230,22 @@ type Result struct {
 	Start     time.Time // when the first step started
 	Status    Status    // component status for this round
 	Steps     []StepResult
+}
+
+// Measured reports whether r says something of the portal: false when a
+// step failed for a reason local to Constat (ProbeError), or when r has no
+// status (StatusUnknown, as such rounds have). The incident engine ignores
+// rounds that were not measured.
+func (r *Result) Measured() bool {
+	if r.Status == StatusUnknown {
+		return false
+	}
+	for i := range r.Steps {
+		if r.Steps[i].Outcome == ProbeError {
+			return false
+		}
+	}
+	return true
 }
 
 // Failed returns the first failing step, or nil when every step delivered.

@@ -77,3 +77,17 @@ func TestBarCacheMatchesHistoryBar(t *testing.T) {
 		t.Errorf("cache holds %d bars after the day changed, want the new day's 2 (the old day's dropped)", n)
 	}
 }
+
+// Rounds Constat could not measure (probe_error, offline: status unknown)
+// and maintenance rounds are left out of the availability.
+func TestAvailabilityLeavesOutUnmeasuredRounds(t *testing.T) {
+	var r timeline.DayRollup
+	r.Rounds = 10
+	r.ByStatus[probes.Operational] = 3
+	r.ByStatus[probes.MajorOutage] = 1
+	r.ByStatus[probes.UnderMaintenance] = 2
+	r.ByStatus[probes.StatusUnknown] = 4
+	if share, ok := availability([]timeline.DayRollup{r}); !ok || share != 75 {
+		t.Errorf("availability(3 up, 1 down, 2 maintenance, 4 unmeasured) = %v, %v, want 75, true", share, ok)
+	}
+}

@@ -158,11 +158,12 @@ func uptimeOf(l lang, rs []timeline.DayRollup) string {
 }
 
 // availability is the percentage of measured rounds not in outage
-// (partial or major), maintenance rounds left out; ok is false without any.
+// (partial or major), maintenance rounds and rounds without a status
+// (probe_error, Constat offline) left out; ok is false without any.
 func availability(rs []timeline.DayRollup) (share float64, ok bool) {
 	var up, counted int
 	for _, r := range rs {
-		counted += r.Rounds - r.ByStatus[probes.UnderMaintenance]
+		counted += r.Rounds - r.ByStatus[probes.UnderMaintenance] - r.ByStatus[probes.StatusUnknown]
 		up += r.ByStatus[probes.Operational] + r.ByStatus[probes.DegradedPerformance]
 	}
 	if counted == 0 {

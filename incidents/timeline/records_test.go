@@ -280,7 +280,7 @@ func TestDecodeRecordRejects(t *testing.T) {
 		{"event non-minimal incident", []string{"01 03 02 80 00 01 01 04", at, "05 00 01 09 00 00 00 00 00 00"}},
 		{"event cause flag 2", []string{"01 03 02 00 01 01 04", at, "05 00 02 09 00 00 00 00 00 00"}},
 		{"event cause outcome 0", []string{"01 03 02 00 01 01 04", at, "05 00 01 00 00 00 00 00 00 00"}},
-		{"event cause outcome 13", []string{"01 03 02 00 01 01 04", at, "05 00 01 0d 00 00 00 00 00 00"}},
+		{"event cause outcome 14", []string{"01 03 02 00 01 01 04", at, "05 00 01 0e 00 00 00 00 00 00"}},
 		{"event phase overflow", []string{"01 03 02 00 01 01 04", at, "05 00 01 09 00 ff ff ff ff ff ff ff ff 7f 00 00 00 00"}},
 		{"event no cause, then bytes", []string{"01 03 02 00 01 01 04", at, "05 00 00 09"}},
 		{"update status 0", []string{"01 04 05 00 00 02 01 74 00 01 01 04 02", at}},

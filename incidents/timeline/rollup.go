@@ -17,7 +17,7 @@ import (
 // fails until then). Stored rollups written with fewer entries still decode.
 const (
 	NumStatuses = int(probes.UnderMaintenance) + 1 // probes.Status values, 0 included
-	NumOutcomes = int(probes.ContentMissing) + 1   // probes.Outcome values, 0 included
+	NumOutcomes = int(probes.ProbeError) + 1       // probes.Outcome values, 0 included
 	NumPhases   = len(probes.PhaseNames)
 	// NumDurationBuckets is the number of round duration buckets: see
 	// DurationBucketBound.
