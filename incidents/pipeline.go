@@ -44,6 +44,7 @@ type Pipeline struct {
 
 	hist *History // every persisted event, for the pages and APIs
 	adm  *Admin   // the admins' records
+	susp suspensions
 }
 
 // NewPipeline builds the engine for comps with the thresholds of cfg, loads
@@ -82,6 +83,9 @@ func (p *Pipeline) Record(ctx context.Context, res probes.Result) (uint64, error
 	seq, err := p.rec.record(ctx, res)
 	if err != nil {
 		return 0, err
+	}
+	if res.Offline() {
+		p.susp.add(&res)
 	}
 	p.mu.Lock()
 	evs := p.eng.Observe(Observation{Seq: seq, Result: res})
@@ -126,6 +130,11 @@ func (p *Pipeline) setMaintenance(ws []Maintenance) {
 // map is a copy; its Results share Steps slices, which callers must not
 // modify.
 func (p *Pipeline) Latest() (map[string]timeline.Measurement, uint64) { return p.rec.latestAll() }
+
+// Suspensions returns the periods when Constat could not reach the
+// network that ended at or after t, oldest first: those seen since start,
+// and those in the measurements replayed at start.
+func (p *Pipeline) Suspensions(t time.Time) []Suspension { return p.susp.since(t) }
 
 // History returns the incident history the pipeline keeps up to date.
 func (p *Pipeline) History() *History { return p.hist }
@@ -277,6 +286,9 @@ func (p *Pipeline) restore(window time.Duration) error {
 	slices.SortFunc(ms, func(a, b timeline.Measurement) int { return cmp.Compare(a.Seq, b.Seq) })
 	var missing []Event
 	for _, m := range ms {
+		if m.Offline() {
+			p.susp.add(&m.Result)
+		}
 		for _, ev := range p.eng.Observe(Observation{Seq: m.Seq, Result: m.Result}) {
 			if ev.Seq > ps.lastEvidence && !ps.keys[eventKey{uint8(ev.Kind), ev.Incident, ev.Component, ev.Seq}] {
 				missing = append(missing, ev)

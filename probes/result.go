@@ -248,6 +248,13 @@ func (r *Result) Measured() bool {
 	return true
 }
 
+// Offline reports whether r was measured while Constat's own network was
+// down (Vantage.Judge flagged it): it has steps, none of them ProbeError,
+// and no status. Its steps are kept as evidence; it is not Measured.
+func (r *Result) Offline() bool {
+	return r.Status == StatusUnknown && len(r.Steps) > 0 && r.Steps[len(r.Steps)-1].Outcome != ProbeError
+}
+
 // Failed returns the first failing step, or nil when every step delivered.
 func (r *Result) Failed() *StepResult {
 	for i := range r.Steps {

@@ -161,6 +161,12 @@ func (l lang) clock(tm time.Time) string {
 	return l.tf("fmt.clock", p.Hour(), p.Minute(), p.Second())
 }
 
+// hm formats the hour and minute of tm, in Paris: "9 h 02", "09:02".
+func (l lang) hm(tm time.Time) string {
+	p := tm.In(paris)
+	return l.tf("fmt.hm", p.Hour(), p.Minute())
+}
+
 func (l lang) month(m time.Month) string { return l.t("month." + strconv.Itoa(int(m))) }
 
 // decimal writes the decimal point of a formatted number as l does:

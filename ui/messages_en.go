@@ -29,6 +29,8 @@ var en = map[string]string{
 	"comp.feed":                              "Atom feed",
 	"home.pending":                           "the latest measurement disagrees: awaiting confirmation",
 	"home.uptime":                            "Availability over 90 days:",
+	"home.suspended":                         "measurements suspended: Constat had lost network access from %s to %s (Paris time)",
+	"fmt.hm":                                 "%02d:%02d",
 	"bar.label":                              "Last %d days: %d without a measured outage, %d with an outage, %d without measurements",
 	"bar.range":                              "%s to %s",
 	"bar.unknown":                            "no measurements",

@@ -29,6 +29,8 @@ var fr = map[string]string{
 	"comp.feed":                              "flux Atom",
 	"home.pending":                           "la dernière mesure dit autre chose : en attente de confirmation",
 	"home.uptime":                            "Disponibilité sur 90 jours :",
+	"home.suspended":                         "mesures suspendues : Constat n'avait plus accès au réseau de %s à %s",
+	"fmt.hm":                                 "%d h %02d",
 	"bar.label":                              "%d derniers jours : %d sans panne mesurée, %d avec panne, %d sans mesure",
 	"bar.range":                              "du %s au %s",
 	"bar.unknown":                            "pas de mesure",

@@ -283,6 +283,9 @@ func (s *Server) enrich(l lang, v *statusView) error {
 		}
 	}
 	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true
+	for _, sp := range s.pipe.Suspensions(s.now().Add(-24 * time.Hour)) {
+		v.Suspended = append(v.Suspended, suspendedView{Day: l.jour(sp.From), Text: l.tf("home.suspended", l.hm(sp.From), l.hm(sp.Until))})
+	}
 	names := s.names()
 	v.Maints = s.maintLinks(l, names)
 	for _, inc := range s.pipe.History().Incidents() {

@@ -13,8 +13,15 @@ type statusView struct {
 	Links     bool   // component pages exist (the engine is enabled)
 	Incidents []incidentLink
 	Maints    []maintLink // in progress, then upcoming
+	// Suspended are the last day's periods when Constat could not reach
+	// the network, each with its day: "6 avril 2021 — mesures suspendues…".
+	Suspended []suspendedView
 	Groups    []groupView
 	Alerts    bool // the push API is enabled: show "Recevoir les alertes"
+}
+
+type suspendedView struct {
+	Day, Text string
 }
 
 type maintLink struct {

@@ -14,14 +14,15 @@ import (
 // section, give it a field here and list its Section in sections.
 type config struct {
 	*probes.Config
-	incidents incidents.Config // incidents:
-	site      ui.Site          // site:
-	push      push.Config      // push:
-	webhooks  push.Webhooks    // webhooks:
+	incidents    incidents.Config            // incidents:
+	site         ui.Site                     // site:
+	push         push.Config                 // push:
+	webhooks     push.Webhooks               // webhooks:
+	connectivity probes.ConnectivitySettings // connectivity:
 }
 
 func (c *config) sections() []probes.Section {
-	return []probes.Section{c.incidents.Section(), c.site.Section(), c.push.Section(), c.webhooks.Section()}
+	return []probes.Section{c.incidents.Section(), c.site.Section(), c.push.Section(), c.webhooks.Section(), c.connectivity.Section()}
 }
 
 // loadConfig reads path, or the embedded example when path is empty.

@@ -132,7 +132,10 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}
 
+	vantage := probes.NewVantage(o.cfg.connectivity, o.cfg.Components, o.probe, o.log)
 	sink := func(ctx context.Context, r probes.Result) {
+		// A round measured while Constat had no network is kept, flagged.
+		r = vantage.Judge(ctx, r)
 		// A result taken is recorded even if shutdown starts meanwhile:
 		// Close flushes the writer after the scheduler has returned.
 		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil {
@@ -146,6 +149,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(runCtx) })
 	wg.Go(func() { st.push.Run(runCtx) })
+	wg.Go(func() { vantage.Run(runCtx) })
 	if o.publishDir != "" {
 		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
 	}
