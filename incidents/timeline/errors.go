@@ -29,4 +29,10 @@ var (
 	// and the read methods when the file's records, string table or indexes
 	// are inconsistent.
 	ErrCorrupt = errors.New("corrupt timeline data")
+
+	// ErrDamaged is returned by Open when the file itself is damaged:
+	// empty, cut short, with both headers or a page broken. Open refuses
+	// it rather than start a new timeline or crash: restore it from a
+	// backup.
+	ErrDamaged = errors.New("damaged timeline file")
 )

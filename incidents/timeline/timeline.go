@@ -100,9 +100,26 @@ type Timeline struct {
 // another format version or is not a timeline, and ErrCorrupt when its
 // string table or index cannot be loaded. Open waits at most a second for
 // another process to release the file. Call Close when done.
-func Open(path string, opts Options) (*Timeline, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync})
+func Open(path string, opts Options) (_ *Timeline, err error) {
+	if err := checkHeader(path); err != nil {
+		return nil, fmt.Errorf("open timeline %s: %w", path, err)
+	}
+	var db *bolt.DB
+	// bbolt panics on some damaged pages (slice bounds, bad page type):
+	// that is a damaged file to refuse, not a reason to die.
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				db.Close()
+			}
+			err = fmt.Errorf("open timeline %s: %w: bbolt: %v", path, ErrDamaged, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync})
 	if err != nil {
+		if errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+			err = fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
 		return nil, fmt.Errorf("open timeline %s: %w", path, err)
 	}
 	// Grow the file 1 MiB at a time instead of bbolt's 16 MiB, and never to
@@ -133,7 +150,10 @@ func Open(path string, opts Options) (*Timeline, error) {
 	if t.maxBatch <= 0 {
 		t.maxBatch = DefaultMaxBatch
 	}
-	err = db.Update(initBuckets)
+	err = db.View(checkPages)
+	if err == nil {
+		err = db.Update(initBuckets)
+	}
 	if err == nil {
 		err = db.View(t.load)
 	}
