@@ -169,6 +169,13 @@ func (p *Pipeline) AppendRollups(dst []timeline.DayRollup, component string, fir
 // Records returns how many records the timeline holds.
 func (p *Pipeline) Records() uint64 { return p.tl.Len() }
 
+// StorageHealth returns nil while the timeline's commits succeed, else a
+// *timeline.CommitError saying since when and why (a full disk: ENOSPC).
+func (p *Pipeline) StorageHealth() error { return p.tl.Health() }
+
+// CommitFailures returns how many timeline commits failed since start.
+func (p *Pipeline) CommitFailures() uint64 { return p.tl.CommitFailures() }
+
 func (p *Pipeline) persist(ctx context.Context, evs []Event) error {
 	entries := make([]timeline.Entry, len(evs))
 	for i := range evs {

@@ -57,6 +57,7 @@ type adminEnv struct {
 type envOptions struct {
 	tls        bool
 	trustProxy bool
+	dir        string // of the data files; "" for a temporary directory
 }
 
 // newAdminEnv serves a Server on 127.0.0.1, with real accounts and
@@ -64,7 +65,10 @@ type envOptions struct {
 func newAdminEnv(t *testing.T, o envOptions) *adminEnv {
 	t.Helper()
 	clock := &testClock{now: time.Now()}
-	st := newTestStackWith(t, t.TempDir(), stackOptions{clock: clock.Now, trustProxy: o.trustProxy})
+	if o.dir == "" {
+		o.dir = t.TempDir()
+	}
+	st := newTestStackWith(t, o.dir, stackOptions{clock: clock.Now, trustProxy: o.trustProxy})
 	if err := st.acc.Add(testAccount, testPassword); err != nil {
 		t.Fatal(err)
 	}

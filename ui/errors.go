@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/push"
+	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/labstack/echo/v4"
 )
 
@@ -63,6 +65,10 @@ func statusOf(err error) (int, *apiError) {
 		return http.StatusServiceUnavailable, &apiError{Error: "this server has reached its maximum number of alert subscriptions and takes no more for now"}
 	case errors.Is(err, push.ErrNotFound):
 		return http.StatusNotFound, &apiError{Error: "no such subscription", Field: "subscription"}
+	case errors.Is(err, syscall.ENOSPC):
+		return http.StatusServiceUnavailable, &apiError{Error: "storage full: nothing was recorded; try again once the server has disk space"}
+	case errors.Is(err, timeline.ErrCommit):
+		return http.StatusServiceUnavailable, &apiError{Error: "storage failing: nothing was recorded; try again later"}
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, &apiError{Error: fmt.Sprintf("body larger than %d bytes", maxFormBytes)}
 	}

@@ -15,7 +15,7 @@ type probeCollector struct {
 	cfg  *probes.Config
 	pipe *incidents.Pipeline
 
-	success, duration, phase, code, certExpiry, redirects, records *prometheus.Desc
+	success, duration, phase, code, certExpiry, redirects, records, commitFailures *prometheus.Desc
 }
 
 func newProbeCollector(cfg *probes.Config, pipe *incidents.Pipeline) *probeCollector {
@@ -30,11 +30,13 @@ func newProbeCollector(cfg *probes.Config, pipe *incidents.Pipeline) *probeColle
 		certExpiry: prometheus.NewDesc("probe_ssl_earliest_cert_expiry", "Earliest NotAfter of the presented certificate chain, as Unix seconds.", l, nil),
 		redirects:  prometheus.NewDesc("probe_http_redirects", "Redirects followed by the step.", l, nil),
 		records:    prometheus.NewDesc("constat_timeline_records", "Records in the timeline (measurements and interned strings).", nil, nil),
+		commitFailures: prometheus.NewDesc("constat_timeline_commit_failures_total",
+			"Timeline commits that failed (a full disk, an I/O error): what they held was not recorded.", nil, nil),
 	}
 }
 
 func (p *probeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{p.success, p.duration, p.phase, p.code, p.certExpiry, p.redirects, p.records} {
+	for _, d := range []*prometheus.Desc{p.success, p.duration, p.phase, p.code, p.certExpiry, p.redirects, p.records, p.commitFailures} {
 		ch <- d
 	}
 }
@@ -65,4 +67,5 @@ func (p *probeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(p.records, prometheus.GaugeValue, float64(p.pipe.Records()))
+	ch <- prometheus.MustNewConstMetric(p.commitFailures, prometheus.CounterValue, float64(p.pipe.CommitFailures()))
 }

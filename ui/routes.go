@@ -75,7 +75,7 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	}
 
 	// Operations.
-	doc("/healthz", healthz)
+	doc("/healthz", s.healthz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 
 	// The admin pages: the login form, then a session (and, on POST, its

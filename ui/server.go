@@ -198,7 +198,14 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 // Handler returns the HTTP handler of every route.
 func (s *Server) Handler() http.Handler { return s.e }
 
-func healthz(c echo.Context) error {
+// healthz answers "ok", or 503 naming the cause while the timeline's
+// commits fail (a full disk): the probes still run, but nothing they
+// measure is recorded.
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.pipe.StorageHealth(); err != nil {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.String(http.StatusServiceUnavailable, "timeline: "+err.Error()+"\n")
+	}
 	return c.String(http.StatusOK, "ok\n")
 }
 

@@ -138,7 +138,9 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		r = vantage.Judge(ctx, r)
 		// A result taken is recorded even if shutdown starts meanwhile:
 		// Close flushes the writer after the scheduler has returned.
-		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil {
+		// A failing commit (a full disk) is logged by the timeline once a
+		// minute and shown by /healthz: not once a result.
+		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil && !errors.Is(err, timeline.ErrCommit) {
 			o.log.Error("result not recorded", "component", r.Component, "err", err)
 		}
 		st.push.Wake() // the events Record persisted, if any, go out now

@@ -17,6 +17,12 @@ var (
 	// CheckEntry). Nothing of the failed call is recorded.
 	ErrInvalid = errors.New("record cannot be stored")
 
+	// ErrCommit is returned by Append, AppendAll and AppendRecords when the
+	// file could not be written (a full disk, an I/O error): nothing of the
+	// call was recorded, and a later call may succeed. Health says since
+	// when commits fail.
+	ErrCommit = errors.New("timeline commit failed")
+
 	// ErrVersion is returned by Open when the file was written in a format
 	// version this package does not read, or is not a timeline file.
 	ErrVersion = errors.New("unsupported timeline format")

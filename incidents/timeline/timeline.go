@@ -59,6 +59,7 @@ type Options struct {
 type Timeline struct {
 	db       *bolt.DB
 	log      *slog.Logger
+	health   health
 	maxBatch int
 	maxDelay time.Duration
 

@@ -183,12 +183,14 @@ func (t *Timeline) commit(group []*request) {
 		for _, r := range live {
 			n += r.len()
 		}
-		err = fmt.Errorf("append: commit %d records: %w", n, err)
+		err = fmt.Errorf("append: commit %d records: %w: %w", n, ErrCommit, err)
+		t.commitFailed(err)
 		for _, r := range live {
 			r.done <- err
 		}
 		return
 	}
+	t.commitSucceeded()
 	t.apply(b)
 	for _, r := range live {
 		r.done <- nil
