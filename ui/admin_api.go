@@ -2,9 +2,7 @@ package ui
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,45 +51,6 @@ func (a *admin) requireToken(scope accounts.Scope) echo.MiddlewareFunc {
 func tokenAccount(c echo.Context) string {
 	s, _ := c.Get(ctxTokenAccount).(string)
 	return s
-}
-
-// decodeJSON decodes the body, at most maxFormBytes of one JSON object with
-// known fields only, into v. It returns a *incidents.ValidationError (field
-// "" for the body as a whole) or errTooLarge.
-func decodeJSON(c echo.Context, v any) error {
-	r := c.Request()
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &incidents.ValidationError{Message: "Content-Type must be application/json"}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, maxFormBytes))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if dec.Decode(new(json.RawMessage)) != io.EOF {
-			err = errors.New("trailing data after the JSON object")
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return errTooLarge
-	}
-	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		return &incidents.ValidationError{Field: te.Field, Message: "must be a JSON " + te.Type.Kind().String()}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if f, err := strconv.Unquote(name); err == nil {
-			return &incidents.ValidationError{Field: f, Message: "unknown field"}
-		}
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &incidents.ValidationError{Message: "body is not a complete JSON object"}
-	}
-	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return &incidents.ValidationError{Message: "body is not valid JSON"}
-	}
-	return &incidents.ValidationError{Message: "body is not a valid JSON object for this request"}
 }
 
 // updateRequest is the body of POST /incidents and /incidents/{id}/updates.

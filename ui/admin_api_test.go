@@ -16,7 +16,16 @@ import (
 // returns the status and the decoded JSON answer.
 func (e *adminEnv) api(t *testing.T, path, tok, body string) (*http.Response, map[string]any) {
 	t.Helper()
-	h := http.Header{"Content-Type": {"application/json"}}
+	return e.apiAs(t, path, tok, "application/json", body)
+}
+
+// apiAs is api with the Content-Type contentType ("" for none).
+func (e *adminEnv) apiAs(t *testing.T, path, tok, contentType, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
 	if tok != "" {
 		h.Set("Authorization", "Bearer "+tok)
 	}
