@@ -36,6 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dataDir, "data", "data", "directory of the timeline file (created if absent)")
 	fs.StringVar(&o.listen, "listen", "localhost:8080", "HTTP listen address")
 	fs.IntVar(&o.workers, "workers", 64, "checks run at once at most")
+	fs.IntVar(&o.maxConns, "max-conns", 0, "HTTP connections held at once at most (default: the descriptor limit less a reserve for the probes)")
 	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
 	fs.StringVar(&o.publishDir, "publish-dir", "", "also write the public site as static files into this directory, refreshed on every change")
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto")
@@ -100,6 +101,7 @@ type serveOptions struct {
 	// trustProxy: believe X-Forwarded-For and -Proto (behind a reverse proxy only).
 	trustProxy bool
 	publishDir string // static copy of the public site, "" for none
+	maxConns   int    // HTTP connections at once; 0: from the descriptor limit (connCap)
 }
 
 // serve runs the scheduler, the timeline and the HTTP server until ctx is
@@ -126,11 +128,17 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	nofile := raiseNoFile(o.log)
+	limit := ui.NewConnLimit(connCap(o.maxConns, nofile, o.workers))
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second}
+	ln = limit.Listener(ln)
+	// A request has 5 s for its headers and 15 s in all (its body
+	// included), an answer 60 s: a slow client cannot hold a slot longer.
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second, ConnState: limit.ConnState}
 
 	vantage := probes.NewVantage(o.cfg.connectivity, o.cfg.Components, o.probe, o.log)
 	sink := func(ctx context.Context, r probes.Result) {
@@ -160,7 +168,8 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	if o.ready != nil {
 		o.ready(ln.Addr().String())
 	}
-	o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks))
+	o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks),
+		"nofile", nofile, "max_conns", limit.Max(), "probe_reserve", probeReserve(o.workers))
 
 	var serveErr error
 	select {

@@ -47,13 +47,17 @@ func fastConfig(t *testing.T, portals map[string]string, order ...string) *confi
 // function that cancels it and fails the test unless it returns nil in time.
 func startServe(t *testing.T, cfg *config, dataDir string) (base string, stop func()) {
 	t.Helper()
+	return startServeWith(t, serveOptions{cfg: cfg, dataDir: dataDir, workers: 4})
+}
+
+// startServeWith is startServe with o (listen and ready are set here).
+func startServeWith(t *testing.T, o serveOptions) (base string, stop func()) {
+	t.Helper()
 	addrc := make(chan string, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, serveOptions{cfg: cfg, dataDir: dataDir, listen: "127.0.0.1:0", workers: 4,
-			ready: func(a string) { addrc <- a }})
-	}()
+	o.listen, o.ready = "127.0.0.1:0", func(a string) { addrc <- a }
+	go func() { done <- serve(ctx, o) }()
 	select {
 	case a := <-addrc:
 		base = "http://" + a
