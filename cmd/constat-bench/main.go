@@ -3,6 +3,7 @@
 //	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline [-raw|-idle]]
 //	constat-bench page [-conns 100] [-rate 0] [-components 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //	constat-bench push [-subs 100000] [-cpuprofile FILE]
+//	constat-bench flood [-slow 20000] [-components 20] [-interval 5s] [-measure 30s]
 //
 // probes builds the constat binary, starts a loopback HTTP target in this
 // process, writes a config of -checks components all pointing at it, runs
@@ -36,9 +37,10 @@ import (
 )
 
 func main() {
-	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "push": benchPush, "bare": serveBare, "netclient": netClient}
+	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "push": benchPush, "flood": benchFlood,
+		"bare": serveBare, "netclient": netClient, "slowclients": slowClients}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw|-idle]] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]\n       constat-bench push [-subs 100000] [-cpuprofile FILE]")
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw|-idle]] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]\n       constat-bench push [-subs 100000] [-cpuprofile FILE]\n       constat-bench flood [-slow 20000] [-components 20] [-interval 5s] [-measure 30s]")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
