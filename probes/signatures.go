@@ -125,31 +125,27 @@ func Signatures() []Signature {
 	return append([]Signature(nil), signatures...)
 }
 
-// signatureNotation maps the characters of a signature's expression to what
-// they match in a page: a space any run of white space (or &nbsp;), ~ any
-// white space, an apostrophe any apostrophe or its entities, an accented
-// letter itself, its entities or its decomposed form. A space or ~ never
-// appears inside a bracketed class of a signature.
-var signatureNotation = strings.NewReplacer(
-	" ", `(?:\s|&nbsp;|&#160;)+`,
+// letterNotation maps the characters of a signature's expression that
+// stand for several spellings: ~ any white space, an apostrophe any
+// apostrophe or its entities, an accented letter itself, its entities or
+// its decomposed form.
+var letterNotation = []string{
 	"~", `\s`,
 	"'", `(?:'|’|‘|&#39;|&#039;|&#x27;|&apos;|&rsquo;|&#8217;)`,
 	"é", `(?:é|e\x{301}|&eacute;|&#233;|&#xe9;)`,
 	"è", `(?:è|e\x{300}|&egrave;|&#232;|&#xe8;)`,
 	"à", `(?:à|a\x{300}|&agrave;|&#224;|&#xe0;)`,
 	"ç", `(?:ç|c\x{327}|&ccedil;|&#231;|&#xe7;)`,
-)
+}
 
-// literalNotation is signatureNotation but for spaces, which stay spaces:
-// the expression it makes is only read for its literals (spacedLiterals).
-var literalNotation = strings.NewReplacer(
-	"~", `\s`,
-	"'", `(?:'|’|‘|&#39;|&#039;|&#x27;|&apos;|&rsquo;|&#8217;)`,
-	"é", `(?:é|e\x{301}|&eacute;|&#233;|&#xe9;)`,
-	"è", `(?:è|e\x{300}|&egrave;|&#232;|&#xe8;)`,
-	"à", `(?:à|a\x{300}|&agrave;|&#224;|&#xe0;)`,
-	"ç", `(?:ç|c\x{327}|&ccedil;|&#231;|&#xe7;)`,
-)
+// signatureNotation is letterNotation, and a space for any run of white
+// space or &nbsp;. A space or ~ never appears inside a bracketed class of
+// a signature.
+var signatureNotation = strings.NewReplacer(append([]string{" ", `(?:\s|&nbsp;|&#160;)+`}, letterNotation...)...)
+
+// literalNotation is letterNotation alone: spaces stay spaces, and the
+// expression it makes is only read for its literals (spacedLiterals).
+var literalNotation = strings.NewReplacer(letterNotation...)
 
 // signature compiles a built-in signature, case-insensitively, after
 // rewriting its expression through signatureNotation.
