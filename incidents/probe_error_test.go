@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -79,9 +81,19 @@ func TestDescriptorExhaustionIsNotAnOutage(t *testing.T) {
 
 // runEmfileChild is the child's side: it prints one ROUND line a round.
 func runEmfileChild() {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var open atomic.Int64 // server-side connections not yet closed
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<html><body><form><input name=\"password\"></form></body></html>")
 	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL + "/")
 	comp := &probes.Component{ID: "ent", Name: "ENT", Interval: 30 * time.Second, Confirm: 1, MaxBody: 1 << 20,
@@ -101,6 +113,11 @@ func runEmfileChild() {
 		fmt.Println("ROUND " + string(b))
 	}
 	round(0)
+	// The server closes its side of round 0's connection on its own time:
+	// wait for it, or the descriptor it frees would serve the next dial.
+	for i := 0; open.Load() > 0 && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
@@ -118,15 +135,25 @@ func runEmfileChild() {
 		return
 	}
 	// A new descriptor takes the lowest free number below the limit: fill
-	// the gaps left by descriptors closed earlier.
-	for range low.Cur {
-		f, err := os.Open(os.DevNull)
-		if err != nil {
-			break
+	// the gaps left by descriptors closed earlier, again before each round
+	// (the runtime may close one meanwhile).
+	var fillers []*os.File
+	defer func() {
+		for _, f := range fillers {
+			f.Close()
 		}
-		defer f.Close()
+	}()
+	fill := func() {
+		for range low.Cur {
+			f, err := os.Open(os.DevNull)
+			if err != nil {
+				return
+			}
+			fillers = append(fillers, f)
+		}
 	}
 	for seq := uint64(1); seq <= 3; seq++ {
+		fill()
 		round(seq)
 	}
 	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
