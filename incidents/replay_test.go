@@ -24,15 +24,18 @@ type ent struct {
 	check        *probes.Check
 }
 
-// start starts the simulator and builds a real check of it, with short
-// timeouts so that a hanging portal costs little wall time.
+// start starts the simulator and builds a real check of it. The limits
+// are far from the simulated delays, so that a machine busy with other
+// tests (CI runs packages in parallel on two cores) does not turn a healthy
+// round into a slow one, or a slow one into a timeout; a hanging portal
+// then costs a few seconds of wall time.
 func (en *ent) start(t *testing.T) {
 	t.Helper()
 	opts := []sim.Option{sim.WithName(en.id)}
-	timeout, degraded := 300*time.Millisecond, 250*time.Millisecond
+	timeout, degraded := 3*time.Second, 2*time.Second
 	if en.delay > 0 {
 		opts = append(opts, sim.WithDelay(en.delay))
-		timeout, degraded = 2*en.delay, en.delay/2
+		timeout, degraded = en.delay+2*time.Second, en.delay/4
 	}
 	en.portal = sim.Start(t, sim.Healthy, opts...)
 	home, err := url.Parse(en.portal.URL())
