@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/constat-ent/constat/probes"
 )
@@ -30,6 +31,8 @@ type batch struct {
 	index      *bolt.Bucket
 	admin      *bolt.Bucket
 	rollups    *bolt.Bucket
+	tree       *bolt.Bucket
+	edge       edge // the tree's right edge, a copy of t.edge grown by this batch
 }
 
 // newBatch returns the writer's batch, emptied. Its maps and arenas are
@@ -45,7 +48,7 @@ func (t *Timeline) newBatch() *batch {
 	clear(b.tails)
 	clear(b.days)
 	*b = batch{t: t, next: t.next, strs: b.strs[:0], ids: b.ids, tails: b.tails, arena: b.arena[:0], keys: b.keys[:0],
-		days: b.days, rollBuf: b.rollBuf[:0]}
+		days: b.days, rollBuf: b.rollBuf[:0], edge: t.edge}
 	return b
 }
 
@@ -57,6 +60,7 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 	b.admin = tx.Bucket(bucketAdmin)
 	b.admin.FillPercent = 1
 	b.rollups = tx.Bucket(bucketRollups)
+	b.tree = tx.Bucket(bucketTree)
 	for _, req := range reqs {
 		req.seqs = make([]uint64, 0, req.len())
 		for i := range req.rs {
@@ -73,6 +77,9 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 			}
 			req.seqs = append(req.seqs, seq)
 		}
+	}
+	if err := b.edge.flush(b.tree); err != nil {
+		return err
 	}
 	if b.next-b.t.checkpointed >= b.t.checkpointEvery {
 		if err := b.writeCheckpoint(tx); err != nil {
@@ -136,12 +143,16 @@ func (b *batch) addEntry(e Entry, seqs []uint64) (uint64, error) {
 	return seq, nil
 }
 
-// put stores rec as the next record. rec must stay unchanged until the
-// transaction ends.
+// put stores rec as the next record, and its hash as the next leaf of the
+// tree. rec must stay unchanged until the transaction ends.
 func (b *batch) put(rec []byte) (uint64, error) {
 	seq := b.next
 	b.keys = seqKey(b.keys, seq)
 	if err := b.recs.Put(b.keys[len(b.keys)-8:], rec); err != nil {
+		return 0, err
+	}
+	h := tlog.RecordHash(rec)
+	if err := b.edge.add(b.tree, 0, &h); err != nil {
 		return 0, err
 	}
 	b.next++
@@ -249,6 +260,7 @@ func (t *Timeline) apply(b *batch) {
 			t.dirty[comp] = struct{}{}
 		}
 	}
+	t.edge = b.edge
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.applyRollups(b)

@@ -2,8 +2,11 @@
 // engine and the admins published, in one append-only bbolt file. Records are
 // numbered from 0 in the order they were committed and are never rewritten or
 // deleted: a correction is a new record naming the one it corrects. Record n
-// will be leaf n of a transparency log that lets anyone check the record
-// later (the evidence log, not built yet).
+// is leaf n of a Merkle tree (RFC 6962, as golang.org/x/mod/sumdb/tlog
+// computes it) whose leaf bytes are the record's canonical bytes, stored as
+// C2SP tlog-tiles beside the records: with the signed checkpoints of
+// package evidence, anyone can check later that a record was in the log at
+// a given size and that the log was never rewritten.
 //
 // A record is a canonical byte string: each value has exactly one encoding,
 // and the decoders reject every other byte string, so that re-encoding what
@@ -15,8 +18,8 @@
 //
 // Records, String definitions, Measurements, Example, Precision, Texts and
 // times, Incident events, Incident updates, Maintenances, Statements, Audit
-// records, Example of an admin record, The file, The index, Daily rollups,
-// Writes, Caveats.
+// records, Example of an admin record, The file, The tree, The index, Daily
+// rollups, Writes, Caveats.
 //
 // # Records
 //
@@ -44,7 +47,8 @@
 //
 // Kind 0x01 defines the next string ID:
 //
-//	length   uvarint, 1 to 65535 (MaxStringLen)
+//	length   uvarint, 1 to 65530 (MaxStringLen), so that the record is at
+//	         most 65,535 bytes, the most a C2SP entry bundle can carry
 //	bytes    length bytes, not interpreted (normally UTF-8)
 //
 // # Measurements
@@ -249,8 +253,9 @@
 //
 // # The file
 //
-// The bbolt file has seven buckets. Only "records" is the log; the others are
-// derived from it, in the same transactions, to make reads fast:
+// The bbolt file has eight buckets. Only "records" is the log; the others are
+// derived from it, in the same transactions, to make reads fast or, for
+// "tree", to make it verifiable:
 //
 //	meta     "format" = "constat-timeline 1" (Open refuses any other value);
 //	         "tails" = 8-byte big-endian seq: the tails bucket covers the
@@ -264,10 +269,40 @@
 //	         without scanning the measurements. Open creates it, empty, in
 //	         files written before these kinds existed.
 //	rollups  4-byte component ID + 4-byte day → day rollup (Daily rollups)
+//	tree     1-byte tile level + 8-byte big-endian group → hashes (The tree)
 //
 // Open rebuilds the string table from "strings" and the open blocks from
 // "tails" and the records after the "tails" checkpoint, without reading
 // the whole log.
+//
+// # The tree
+//
+// Leaf n of the tree is the SHA-256 of 0x00 followed by record n's bytes
+// (tlog.RecordHash), and an interior node the SHA-256 of 0x01 and its two
+// children (tlog.NodeHash): RFC 6962's tree, over every record of every
+// kind, string definitions included. The tree of size s is that of records
+// 0 to s-1; its root hash is what checkpoints sign.
+//
+// The tree is stored as the C2SP tlog-tiles of height 8 store it: tile level
+// L holds the hashes of tree level 8L, hash i being the root of leaves i·256^L
+// to (i+1)·256^L - 1, and only for complete subtrees; tile n of level L is
+// hashes n·256 to n·256+255 of that level. The levels in between are
+// computed from the tile level below when a proof needs them. In "tree", the
+// hashes of each tile level are cut in groups of 1,024 (four full tiles,
+// 32,768 bytes), one value per group, the key being the level then the group
+// number: group g of level L holds hashes g·1024 onwards, and only the last
+// group of a level is shorter. Four tiles a value rather than one keep the
+// tree at about 34 bytes per record on disk: bbolt stores an 8,192-byte
+// value with its headers in three 4,096-byte pages.
+//
+// The writer hashes each record in the transaction that appends it, so that
+// a record is never visible without its leaf: it appends the leaf to level
+// 0, and the root of each tile that fills to the level above. It keeps the
+// last group of each level in memory and puts the groups that grew at the
+// end of the transaction. Open hashes, in transactions of 65,536 records,
+// the records of a file written before the tree existed (and logs it).
+// VerifyTree recomputes the leaves from the records and the tile roots from
+// the level below (constat fsck).
 //
 // # The index
 //
@@ -353,7 +388,8 @@
 // transaction: for each result, the definitions of its new strings, then its
 // measurement record, then its index entry and its day's rollup (in memory
 // until a checkpoint); for each entry, its new strings,
-// then its record, then its admin bucket entry. A record counts as recorded
+// then its record, then its admin bucket entry. Each record's leaf joins the
+// tree as it is put (The tree). A record counts as recorded
 // once that transaction committed; only then does Append return and do Len,
 // the string table and the open blocks change. If the transaction fails,
 // every call in it gets the error and nothing of it is kept: the next
@@ -375,8 +411,9 @@
 // are not visited. Range fetches records on up to GOMAXPROCS goroutines, and
 // keeps up to that many chunks of 256 decoded measurements in memory.
 //
-// Open does not verify the whole log; tests do (decode every record, compare
-// the index with the measurements, bbolt's tx.Check).
+// Open does not verify the whole log; VerifyTree checks the tree against
+// the records, and tests check the rest (decode every record, compare the
+// index with the measurements, bbolt's tx.Check).
 //
 // Options.NoSync skips fsync: a crash may then lose or corrupt committed
 // records. It is for tests only.

@@ -54,7 +54,7 @@ func (k Kind) admin() bool { return k.Known() && k != KindString && k != KindMea
 // (ErrInvalid) and by the decoder (ErrCorrupt).
 const (
 	MaxSteps      = 64                   // steps in one measurement
-	MaxStringLen  = 65535                // bytes in one string definition
+	MaxStringLen  = 65530                // bytes in one string definition: its record fits an entry bundle's 65,535
 	maxStatusCode = 999                  // net/http rejects status codes with more than 3 digits
 	maxMicros     = math.MaxInt64 / 1000 // durations in µs that fit time.Duration
 )

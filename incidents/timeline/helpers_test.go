@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -25,8 +26,8 @@ func openTest(t testing.TB, opts Options) (*Timeline, string) {
 	return openPath(t, path, opts), path
 }
 
-// openPath opens path with opts; at cleanup it closes the timeline and
-// checks the file.
+// openPath opens path with opts; at cleanup it checks the tree against the
+// records (VerifyTree), closes the timeline and checks the file.
 func openPath(t testing.TB, path string, opts Options) *Timeline {
 	t.Helper()
 	tl, err := Open(path, opts)
@@ -34,6 +35,9 @@ func openPath(t testing.TB, path string, opts Options) *Timeline {
 		t.Fatalf("Open(%s) = %v", path, err)
 	}
 	t.Cleanup(func() {
+		if err := tl.VerifyTree(0); err != nil && !errors.Is(err, ErrClosed) {
+			t.Errorf("VerifyTree(0) = %v", err)
+		}
 		if err := tl.Close(); err != nil {
 			t.Errorf("Close() = %v", err)
 		}

@@ -26,6 +26,7 @@ var (
 	bucketTails   = []byte("tails")
 	bucketAdmin   = []byte("admin")
 	bucketRollups = []byte("rollups")
+	bucketTree    = []byte("tree")
 	keyFormat     = []byte("format")
 	keyTails      = []byte("tails")
 	keyRollups    = []byte("rollups")
@@ -90,6 +91,7 @@ type Timeline struct {
 	finalErr        error                  // the final checkpoint's, read by Close after the writer returned
 	batch           *batch                 // reused by each transaction
 	dirtyDays       map[rollupKey]struct{} // the days changed since the last checkpoint
+	edge            edge                   // the tree's right edge, as committed
 
 	// beforeCommit, when set by tests, runs at the end of each write
 	// transaction; an error makes the transaction fail.
@@ -173,6 +175,14 @@ func Open(path string, opts Options) (_ *Timeline, err error) {
 			t.log.Info("timeline rollups rebuilt", "path", path, "days", days, "measurements", rounds)
 		}
 	}
+	if err == nil && t.edge[0].n < t.next {
+		// Written before the tree existed, or by a version that did not
+		// hash: hash the records, once, before the writer starts.
+		from := t.edge[0].n
+		if err = t.buildTree(); err == nil {
+			t.log.Info("timeline tree built", "path", path, "from", from, "records", t.next)
+		}
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open timeline %s: %w", path, err)
@@ -197,7 +207,7 @@ func initBuckets(tx *bolt.Tx) error {
 		if !empty {
 			return fmt.Errorf("bbolt file without a %q bucket: %w", bucketMeta, ErrVersion)
 		}
-		for _, name := range append(names, bucketAdmin, bucketRollups) {
+		for _, name := range append(names, bucketAdmin, bucketRollups, bucketTree) {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}
@@ -221,8 +231,12 @@ func initBuckets(tx *bolt.Tx) error {
 	}
 	// Files written before the admin kinds existed hold none of them: their
 	// admin index is empty.
-	if _, err := tx.CreateBucketIfNotExists(bucketAdmin); err != nil {
-		return fmt.Errorf("create bucket %q: %w", bucketAdmin, err)
+	// Files written before the tree existed get it empty; Open hashes
+	// their records.
+	for _, name := range [][]byte{bucketAdmin, bucketTree} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %q: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -266,6 +280,12 @@ func (t *Timeline) load(tx *bolt.Tx) error {
 	})
 	if err != nil {
 		return err
+	}
+	if t.edge, err = loadEdge(tx); err != nil {
+		return err
+	}
+	if n := t.edge[0].n; n > t.next {
+		return fmt.Errorf("tree of %d leaves for %d records: %w", n, t.next, ErrCorrupt)
 	}
 	if err := t.replay(tx); err != nil {
 		return err
