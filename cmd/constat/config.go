@@ -4,6 +4,7 @@ import (
 	"github.com/constat-ent/constat"
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/push"
+	"github.com/constat-ent/constat/incidents/timeline/evidence"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/ui"
 )
@@ -19,10 +20,11 @@ type config struct {
 	push         push.Config                 // push:
 	webhooks     push.Webhooks               // webhooks:
 	connectivity probes.ConnectivitySettings // connectivity:
+	evidence     evidence.Settings           // evidence:
 }
 
 func (c *config) sections() []probes.Section {
-	return []probes.Section{c.incidents.Section(), c.site.Section(), c.push.Section(), c.webhooks.Section(), c.connectivity.Section()}
+	return []probes.Section{c.incidents.Section(), c.site.Section(), c.push.Section(), c.webhooks.Section(), c.connectivity.Section(), c.evidence.Section()}
 }
 
 // loadConfig reads path, or the embedded example when path is empty.

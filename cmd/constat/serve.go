@@ -21,6 +21,7 @@ import (
 	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/incidents/timeline/evidence"
 	"github.com/constat-ent/constat/probes"
 	"github.com/constat-ent/constat/ui"
 	"github.com/prometheus/client_golang/prometheus"
@@ -160,6 +161,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	wg.Go(func() { sched.Run(runCtx) })
 	wg.Go(func() { st.push.Run(runCtx) })
 	wg.Go(func() { vantage.Run(runCtx) })
+	wg.Go(func() { st.ev.Run(runCtx) })
 	if o.publishDir != "" {
 		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
 	}
@@ -192,6 +194,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 // subscriptions with their outbox.
 type stores struct {
 	tl     *timeline.Timeline
+	ev     *evidence.Log
 	acc    *accounts.Store
 	pipe   *incidents.Pipeline
 	pushDB *push.Store
@@ -212,6 +215,19 @@ func openStores(o serveOptions) (_ *stores, err error) {
 		}
 	}()
 	if st.tl, err = timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: commitDelay}); err != nil {
+		return st, err
+	}
+	// The start check: refuse to serve a timeline altered since it was signed.
+	st.ev, err = evidence.Open(st.tl, evidence.Config{
+		KeyPath:  filepath.Join(o.dataDir, evidence.KeyFile),
+		Origin:   o.cfg.evidence.OriginFor(o.cfg.site.PublicURL),
+		Interval: o.cfg.evidence.CheckpointInterval,
+		Logger:   o.log,
+	})
+	if errors.Is(err, evidence.ErrAltered) {
+		return st, fmt.Errorf("%w; refusing to serve altered data: run constat fsck -data %s", err, o.dataDir)
+	}
+	if err != nil {
 		return st, err
 	}
 	if st.acc, err = accounts.Open(filepath.Join(o.dataDir, "accounts.db"), accounts.Options{Logger: o.log}); err != nil {
@@ -263,6 +279,12 @@ func (st *stores) openPush(o serveOptions) (err error) {
 // that pending results are committed.
 func (st *stores) Close() error {
 	var errs []error
+	if st.ev != nil {
+		// Sign what the last results added, so that the next start check
+		// has no tail to read.
+		_, err := st.ev.Sign()
+		errs = append(errs, err)
+	}
 	if st.tl != nil {
 		errs = append(errs, st.tl.Close())
 	}

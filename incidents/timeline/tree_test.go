@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/constat-ent/constat/internal/tamper"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -238,7 +237,7 @@ func TestVerifyTree(t *testing.T) {
 	if err := tl.Close(); err != nil {
 		t.Fatal(err)
 	}
-	corrupt(t, path, func(tx *bolt.Tx) []byte { return tx.Bucket(bucketRecords).Get(seqKey(nil, victim)) }, 4)
+	corrupt(t, path, bucketRecords, seqKey(nil, victim), 4)
 
 	tl, err = Open(path, Options{NoSync: true})
 	if err != nil {
@@ -255,8 +254,8 @@ func TestVerifyTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Undo, then flip a byte of the level-1 hashes (tile roots).
-	corrupt(t, path, func(tx *bolt.Tx) []byte { return tx.Bucket(bucketRecords).Get(seqKey(nil, victim)) }, 4)
-	corrupt(t, path, func(tx *bolt.Tx) []byte { return tx.Bucket(bucketTree).Get(treeKey(1, 0)) }, 33)
+	corrupt(t, path, bucketRecords, seqKey(nil, victim), 4)
+	corrupt(t, path, bucketTree, treeKey(1, 0), 33)
 	tl, err = Open(path, Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -267,39 +266,10 @@ func TestVerifyTree(t *testing.T) {
 	}
 }
 
-// corrupt flips the low bit of byte i of the value find returns, in the
-// file itself, as someone editing the file would: bbolt keeps no checksums
-// of values. The value's offset is found through the read-only mmap.
-func corrupt(t *testing.T, path string, find func(*bolt.Tx) []byte, i int) {
+// corrupt flips the low bit of byte i of the value at key in bucket.
+func corrupt(t *testing.T, path string, bucket, key []byte, i int) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var off int64
-	err = db.View(func(tx *bolt.Tx) error {
-		v := find(tx)
-		if len(v) <= i {
-			return fmt.Errorf("value of %d bytes, want more than %d", len(v), i)
-		}
-		off = int64(uintptr(unsafe.Pointer(&v[i])) - db.Info().Data)
-		return nil
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, off); err != nil {
-		t.Fatal(err)
-	}
-	b[0] ^= 1
-	if _, err := f.WriteAt(b, off); err != nil {
+	if err := tamper.FlipBit(path, bucket, key, i); err != nil {
 		t.Fatal(err)
 	}
 }
