@@ -17,7 +17,8 @@ import (
 // Statuspage JSON, the feeds, the badges, the incident and maintenance
 // pages (the API's shortlinks), and the day
 // pages of the last days days with each day's CSV beside its page
-// (history/{id}/{day}.csv). It renders each through the server's own
+// (history/{id}/{day}.csv), and the evidence log's tiles, key and
+// checkpoint (evidence/…) when the server has one. It renders each through the server's own
 // handlers, so the files are byte for byte what the server sends.
 func (s *Server) Export(dir string, days int) (files int, err error) {
 	s.invalidate() // the files must show the data as of now, not the last cached render
@@ -26,6 +27,10 @@ func (s *Server) Export(dir string, days int) (files int, err error) {
 			return files, err
 		}
 		files++
+	}
+	if s.ev != nil {
+		n, err := s.exportEvidence(dir)
+		return files + n, err
 	}
 	return files, nil
 }
@@ -68,6 +73,15 @@ func (s *Server) exportPaths(days int) []string {
 // exportOne renders path and writes it where a static host serves it:
 // a page without an extension becomes path/index.html.
 func (s *Server) exportOne(dir, path string) error {
+	name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path, "/")))
+	if filepath.Ext(path) == "" || path == "/" {
+		name = filepath.Join(name, "index.html")
+	}
+	return s.exportTo(name, path)
+}
+
+// exportTo renders path and writes it into the file name.
+func (s *Server) exportTo(name, path string) error {
 	req, err := http.NewRequest(http.MethodGet, "http://example.com"+path, nil)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", path, err)
@@ -77,10 +91,6 @@ func (s *Server) exportOne(dir, path string) error {
 	s.Handler().ServeHTTP(w, req)
 	if w.code != http.StatusOK {
 		return fmt.Errorf("export %s: status %d", path, w.code)
-	}
-	name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path, "/")))
-	if filepath.Ext(path) == "" || path == "/" {
-		name = filepath.Join(name, "index.html")
 	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("export %s: %w", path, err)

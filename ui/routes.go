@@ -73,6 +73,17 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 		e.POST("/api/v1/push/subscriptions", s.push.subscribe)
 		e.DELETE("/api/v1/push/subscriptions", s.push.unsubscribe)
 	}
+	// The evidence log: C2SP tlog-tiles (checkpoint, tiles, entry bundles),
+	// the verifier key, and JSON records and proofs.
+	if v := s.ev; v != nil {
+		doc("/evidence/checkpoint", v.checkpoint)
+		doc("/evidence/key", v.key)
+		doc("/evidence/tile/*", v.tile) // tile/<L>/<N>[.p/<W>], tile/entries/<N>[.p/<W>]
+		doc("/evidence/record/:n", v.record)
+		doc("/evidence/proof/inclusion", v.inclusion)
+		doc("/evidence/proof/consistency", v.consistency)
+		doc("/evidence/checkpoints", v.checkpoints)
+	}
 
 	// Operations.
 	doc("/healthz", s.healthz)

@@ -21,9 +21,13 @@ func TestNoRouteAnswers5xx(t *testing.T) {
 		"component": {"monlycee", "absent", "%00", strings.Repeat("é", 500)},
 		"file":      {"monlycee.svg", "absent.svg", "monlycee"},
 		"day":       {today, today + ".csv", "2021-02-30", "0000-00-00", "9999-12-31", "2021-04-06.csv.csv", "%ff"},
+		"n":         {"0", "3", "99999999", "18446744073709551616", "-1", "01", "+1", "%00"},
+		"*":         {"0/000", "0/000.p/3", "entries/000.p/2", "1/000.p/1", "0/x001/000", "63/999", "0/%00", "entries/000.p/0", "x/000"},
 	}
 	queries := []string{"", "from=x&to=y", "from=2021-04-07&to=2021-04-06", "limit=-1", "limit=99999999999999999999",
-		"after=%zz", "after=" + strings.Repeat("9", 40), "after=1-2-3", "from=" + url.QueryEscape("2021-04-06T25:00:00Z"), "format=%00&a=%"}
+		"after=%zz", "after=" + strings.Repeat("9", 40), "after=1-2-3", "from=" + url.QueryEscape("2021-04-06T25:00:00Z"), "format=%00&a=%",
+		"index=1&size=3", "index=3&size=1", "index=0&size=99999999999", "old=1&new=3", "old=0&new=1",
+		"old=3&new=1", "old=1&new=9223372036854775808", "after=-1", "after=01", "index=%00&size=1"}
 	tried := 0
 	for _, r := range s.e.Routes() {
 		if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/admin") || strings.HasPrefix(r.Path, "/api/admin") {
@@ -53,7 +57,10 @@ func expand(path string, params map[string][]string) []string {
 	out := []string{""}
 	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		vals := []string{seg}
-		if name, ok := strings.CutPrefix(seg, ":"); ok {
+		if name, ok := strings.CutPrefix(seg, ":"); ok || seg == "*" {
+			if !ok {
+				name = seg
+			}
 			vals = params[name]
 			if vals == nil {
 				vals = []string{"x"}

@@ -30,6 +30,7 @@ import (
 	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/incidents/timeline/evidence"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,10 +56,11 @@ type Server struct {
 	homePages [numLangs]pageCache // the status page, a cache per language
 	bars      barCache            // the 90-day bars of the home page
 
-	pub  *publicAPI // the Statuspage documents, feeds, badges and the pages below the home page
-	adm  *admin     // the admin pages and API
-	push *pushAPI   // the push subscription API; nil when push is not enabled
-	days dayCache   // the past days' pages
+	pub  *publicAPI   // the Statuspage documents, feeds, badges and the pages below the home page
+	adm  *admin       // the admin pages and API
+	push *pushAPI     // the push subscription API; nil when push is not enabled
+	days dayCache     // the past days' pages
+	ev   *evidenceAPI // the transparency log; nil without Options.Evidence
 
 	method [numLangs]onceRendered // the methodology page, a render per language
 }
@@ -150,8 +152,11 @@ type Options struct {
 	// Push, when set, is the alert sender whose subscription API the
 	// server answers (/api/v1/push/…); nil: no push routes.
 	Push *push.Push
-	Log  *slog.Logger     // nil discards
-	Now  func() time.Time // the clock of pages and documents; nil: time.Now
+	Log        *slog.Logger     // nil discards
+	Now        func() time.Time // the clock of pages and documents; nil: time.Now
+	// Evidence is the transparency log served under /evidence/ (C2SP
+	// tlog-tiles and JSON proofs); nil serves none.
+	Evidence *evidence.Log
 }
 
 // New builds the server over p, registers the probe metrics and every
@@ -186,6 +191,9 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 	s.adm = &admin{s: s, acc: o.Accounts, log: o.Log}
 	if o.Push != nil {
 		s.push = newPushAPI(s, o.Push)
+	}
+	if o.Evidence != nil {
+		s.ev = &evidenceAPI{ev: o.Evidence, tl: o.Evidence.Timeline()}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

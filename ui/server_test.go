@@ -14,6 +14,7 @@ import (
 	"github.com/constat-ent/constat/incidents/accounts"
 	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/incidents/timeline/evidence"
 	"github.com/constat-ent/constat/probes"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -41,6 +42,7 @@ type testStack struct {
 	tl   *timeline.Timeline
 	pipe *incidents.Pipeline
 	acc  *accounts.Store
+	ev   *evidence.Log
 	s    *Server
 }
 
@@ -86,15 +88,19 @@ func newTestStackWith(tb testing.TB, dir string, o stackOptions) *testStack {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	ev, err := evidence.Open(tl, evidence.Config{KeyPath: filepath.Join(dir, evidence.KeyFile), Origin: "constat.test/constat"})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var p *push.Push
 	if o.push {
 		p = newTestPush(tb, dir, cfg, pushSet, tl)
 	}
-	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now, Push: p})
+	s, err := New(cfg, pipe, Options{Site: site, Accounts: acc, Registry: prometheus.NewRegistry(), TrustProxy: o.trustProxy, Now: o.now, Push: p, Evidence: ev})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &testStack{cfg: cfg, tl: tl, pipe: pipe, acc: acc, s: s}
+	return &testStack{cfg: cfg, tl: tl, pipe: pipe, acc: acc, ev: ev, s: s}
 }
 
 func newTestServer(tb testing.TB) (*Server, *incidents.Pipeline) {

@@ -299,5 +299,5 @@ func (st *stores) Close() error {
 
 // newServer builds the HTTP side: public pages, metrics and the admin.
 func newServer(o serveOptions, st *stores) (*ui.Server, error) {
-	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: st.registry, Push: st.push, TrustProxy: o.trustProxy, Log: o.log})
+	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: st.registry, Push: st.push, TrustProxy: o.trustProxy, Log: o.log, Evidence: st.ev})
 }
