@@ -7,6 +7,7 @@
 //	constat export-site [-config FILE] [-data DIR] [-days N] OUTDIR
 //	                                                           write the public site as static files, from a stopped serve's data
 //	constat admin add|passwd|list|token|revoke [-data DIR] …   manage the admin accounts and API tokens (serve stopped)
+//	constat fsck  [-data DIR] [-key VKEY]                      check every record against the evidence log and its checkpoints
 //
 // Without -config, the embedded config.example.yaml (the real endpoints) is
 // used. The configuration is read by probes' loader, each top-level section
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runVapidKeys(args[1:], stdout, stderr)
 	case "admin":
 		return runAdmin(args[1:], stdout, stderr)
+	case "fsck":
+		return runFsck(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -68,6 +71,7 @@ func usage(w io.Writer) {
   constat export-site [-config FILE] [-data DIR] [-days N] OUTDIR
   constat admin add|passwd|list|token|revoke [-data DIR] …
   constat vapid-keys [-data DIR]
+  constat fsck [-data DIR] [-key VKEY]
 Run "constat COMMAND -h" for a command's flags.
 `)
 }
