@@ -96,19 +96,8 @@ func (h *evidenceAPI) record(c echo.Context) error {
 	if err != nil {
 		return evidenceErr(err)
 	}
-	doc := recordDoc{Index: n, Kind: rec.Kind.String(), Canonical: raw, LeafHash: leaf[0][:], Decoded: decoded(rec)}
+	doc := recordDoc{Index: n, Kind: rec.Kind.String(), Canonical: raw, LeafHash: leaf[0][:], Decoded: evidence.DecodedForm(rec)}
 	return writeJSON(c, doc, cachePartial)
-}
-
-// decoded returns the part of rec its kind sets.
-func decoded(rec timeline.Record) any {
-	switch {
-	case rec.Measurement != nil:
-		return rec.Measurement
-	case rec.Entry() != nil:
-		return rec.Entry()
-	}
-	return rec.String
 }
 
 // proofDoc is /evidence/proof/inclusion and /evidence/proof/consistency:

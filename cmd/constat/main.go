@@ -8,6 +8,8 @@
 //	                                                           write the public site as static files, from a stopped serve's data
 //	constat admin add|passwd|list|token|revoke [-data DIR] …   manage the admin accounts and API tokens (serve stopped)
 //	constat fsck  [-data DIR] [-key VKEY]                      check every record against the evidence log and its checkpoints
+//	constat bundle -component ID -from T -to T -o FILE         the evidence for a component's measurements, in one file
+//	constat verify [-key VKEY] FILE                            check such a file offline
 //
 // Without -config, the embedded config.example.yaml (the real endpoints) is
 // used. The configuration is read by probes' loader, each top-level section
@@ -54,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAdmin(args[1:], stdout, stderr)
 	case "fsck":
 		return runFsck(args[1:], stdout, stderr)
+	case "bundle":
+		return runBundle(args[1:], stdout, stderr)
+	case "verify":
+		return runVerify(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -72,6 +78,8 @@ func usage(w io.Writer) {
   constat admin add|passwd|list|token|revoke [-data DIR] …
   constat vapid-keys [-data DIR]
   constat fsck [-data DIR] [-key VKEY]
+  constat bundle [-data DIR] -component ID -from T -to T -o FILE
+  constat verify [-key VKEY] FILE
 Run "constat COMMAND -h" for a command's flags.
 `)
 }

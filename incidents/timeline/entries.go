@@ -60,3 +60,41 @@ func (t *Timeline) EntryBundle(n uint64, width int) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// WithStrings returns record seq decoded, a copy of its canonical bytes,
+// and for each string ID it uses the seq of the string-definition record
+// that defines it: what a reader needs beside the bytes to decode them. It
+// reads all three in one transaction. It returns an error wrapping
+// ErrNotFound when seq >= Len(), ErrCorrupt when the record does not
+// decode.
+func (t *Timeline) WithStrings(seq uint64) (Record, []byte, map[uint64]uint64, error) {
+	if n := t.Len(); seq >= n {
+		return Record{}, nil, nil, fmt.Errorf("record %d of %d: %w", seq, n, ErrNotFound)
+	}
+	var rec Record
+	var raw []byte
+	defs := map[uint64]uint64{}
+	err := t.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketRecords).Get(seqKey(nil, seq))
+		if v == nil {
+			return fmt.Errorf("record %d missing: %w", seq, ErrCorrupt)
+		}
+		raw = append([]byte(nil), v...)
+		lookup := t.stringLookup(tx)
+		strs := tx.Bucket(bucketStrings)
+		var err error
+		rec, err = DecodeRecord(raw, func(id uint64) (string, bool) {
+			s, ok := lookup(id)
+			if v := strs.Get(seqKey(nil, id)); ok && len(v) == 8 {
+				defs[id] = binary.BigEndian.Uint64(v)
+			}
+			return s, ok
+		})
+		rec.Seq = seq
+		return err
+	})
+	if err != nil {
+		return Record{}, nil, nil, fmt.Errorf("record %d with its strings: %w", seq, err)
+	}
+	return rec, raw, defs, nil
+}

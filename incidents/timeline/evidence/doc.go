@@ -7,7 +7,7 @@
 //
 // # Sections
 //
-// Checkpoints, Keys, Tiles, Caveats.
+// Checkpoints, Keys, Tiles, Bundles, Verifying a bundle, Caveats.
 //
 // # Checkpoints
 //
@@ -48,7 +48,60 @@
 // the last prefixed with "x" (TilePath, ParseTilePath). Full tiles never
 // change; a partial tile of width W is the first W hashes of its full tile.
 //
+// # Bundles
+//
+// A bundle (constat bundle, the "preuve" links of the day and incident
+// pages) is one JSON object (RFC 8259, UTF-8) holding the evidence for some
+// records, enough to check them offline with nothing but the log's key:
+//
+//	format      "constat-evidence-bundle/1"
+//	key         the log's verifier key, origin+hash+base64 (signed-note)
+//	checkpoint  a checkpoint note the log signed (above), whose tree holds
+//	            every record below
+//	component   the component ID, from, to (RFC 3339): what was asked,
+//	from, to    for a component's measurements; absent otherwise
+//	records     a list, for each record:
+//	  index       its number in the log (its leaf index)
+//	  canonical   its canonical bytes, base64: the leaf's bytes (package
+//	              timeline documents them byte by byte)
+//	  proof       its RFC 6962 inclusion proof in the checkpoint's tree, a
+//	              list of base64 hashes as tlog.ProveRecord gives them
+//	  kind        "measurement", "incident_event", … (timeline.Kind)
+//	  decoded     what its bytes say, as JSON: for a measurement the
+//	              probes.Result (component, start, status, steps…)
+//	strings     a list, for each string ID the records use:
+//	  id          the string ID
+//	  index, canonical, proof   as for a record: its definition record
+//	  value       the string
+//
+// # Verifying a bundle
+//
+// VerifyBundle (constat verify FILE -key VKEY) does, and an independent
+// verifier needs only SHA-256, Ed25519 and base64 to do the same:
+//
+//  1. Check that key is the log's key, obtained elsewhere (its
+//     /evidence/key, its methodology page, a witness): the bundle's own
+//     key proves nothing by itself.
+//  2. Check the checkpoint's signature with the key (signed-note: the
+//     signature line whose name and key hash match, Ed25519 over the note
+//     text), and parse its three lines: origin (the key's name), size, root.
+//  3. For each string and record: its index is below size; its leaf hash is
+//     SHA-256(0x00 || canonical); the proof takes it to the root
+//     (RFC 6962 section 2.1.1, as tlog.CheckRecord does).
+//  4. Decode each record's canonical bytes (package timeline's encoding)
+//     with the strings, and compare with decoded.
+//
+// A record proven so was in the log when the checkpoint was signed, and can
+// no longer change without the log's later checkpoints disagreeing with this
+// one: keep the bundle, and compare its checkpoint with the log's later
+// ones (a consistency proof, /evidence/proof/consistency, or the tiles).
+//
 // # Caveats
+//
+// A string's ID is the rank of its definition among the log's string
+// definitions: the bundle proves the definition is in the log, not its
+// rank, which the entry bundles (tile/entries) show to whoever reads the
+// log from its start.
 //
 // The start check reads only the records after the last checkpoint: a
 // record before it changed together with nothing else is found by
