@@ -25,6 +25,7 @@ type dayView struct {
 	Outcomes        []outcomeCount
 	Rows            []dayRow
 	CSV             string        // the raw data of the day: its permalink, in every language
+	Bundle          string        // the day's evidence bundle, "" without an evidence log
 	Periods         []dayPeriod   // the runs of rounds not operational, to the second
 	Strip           template.HTML // the day minute by minute, SVG with its text alternative
 }
@@ -171,6 +172,9 @@ func (s *Server) dayCSV(c echo.Context, component string, d timeline.Date) error
 func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date) (dayView, error) {
 	v := dayView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Date: d.String(), Day: l.jour(d.Start()),
 		Prev: d.AddDays(-1).String(), CSV: fmt.Sprintf("/history/%s/%s.csv", comp.ID, d)}
+	if s.ev != nil {
+		v.Bundle = fmt.Sprintf("/evidence/bundles/day/%s/%s", comp.ID, d)
+	}
 	if d.Compare(today) < 0 {
 		v.Next = d.AddDays(1).String()
 	}

@@ -27,8 +27,10 @@ const (
 // evidenceAPI serves the transparency log of ev under /evidence/ (see
 // routes): the C2SP tlog-tiles, the verifier key and convenience JSON.
 type evidenceAPI struct {
-	ev *evidence.Log
-	tl *timeline.Timeline
+	s    *Server
+	ev   *evidence.Log
+	tl   *timeline.Timeline
+	busy chan struct{} // a bundle being built; capacity 1
 }
 
 func (h *evidenceAPI) checkpoint(c echo.Context) error {

@@ -248,3 +248,43 @@ func TestExportEvidence(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceBundles downloads the "preuve" of the day page and of the
+// incident page, checks them as constat verify does, and checks that the
+// pages link them, each failing measurement's record, and that the
+// methodology page shows the key.
+func TestEvidenceBundles(t *testing.T) {
+	s, id, today := newIncidentSite(t)
+	key := s.ev.ev.VerifierKey()
+	for _, tt := range []struct {
+		page, bundle, file string
+		records, linked    int // records in the bundle; one the page links
+	}{
+		{"/history/monlycee/" + today, "/evidence/bundles/day/monlycee/" + today, "preuve-monlycee-" + today + ".json", 4, 3},
+		{fmt.Sprintf("/incidents/%d", id), fmt.Sprintf("/evidence/bundles/incident/%d", id), fmt.Sprintf("preuve-incident-%d.json", id), 3, 0},
+	} {
+		w := serveReq(s, http.MethodGet, tt.bundle, nil)
+		if w.Code != http.StatusOK || w.Header().Get("Content-Disposition") != `attachment; filename="`+tt.file+`"` {
+			t.Fatalf("GET %s = %d %v", tt.bundle, w.Code, w.Header())
+		}
+		b, err := evidence.ParseBundle(w.Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := evidence.VerifyBundle(b, key); err != nil || len(b.Records) != tt.records {
+			t.Errorf("VerifyBundle(GET %s) = %v with %d records, want %d", tt.bundle, err, len(b.Records), tt.records)
+		}
+		page := serveReq(s, http.MethodGet, tt.page, nil).Body.String()
+		if !strings.Contains(page, `href="`+tt.bundle+`"`) || !strings.Contains(page, fmt.Sprintf(`href="/evidence/record/%d"`, b.Records[tt.linked].Index)) {
+			t.Errorf("GET %s does not link its bundle and a failing measurement's record", tt.page)
+		}
+	}
+	if m := serveReq(s, http.MethodGet, "/methode", nil).Body.String(); !strings.Contains(m, "<code>"+strings.ReplaceAll(key, "+", "&#43;")+"</code>") {
+		t.Errorf("/methode lacks the verifier key %s", key)
+	}
+	for _, path := range []string{"/evidence/bundles/day/absent/" + today, "/evidence/bundles/day/monlycee/2021-02-30", "/evidence/bundles/incident/999999", "/evidence/bundles/incident/x"} {
+		if w := serveReq(s, http.MethodGet, path, nil); w.Code != http.StatusNotFound && w.Code != http.StatusBadRequest {
+			t.Errorf("GET %s = %d, want 404 or 400", path, w.Code)
+		}
+	}
+}

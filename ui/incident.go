@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -23,6 +24,7 @@ type incidentView struct {
 	Components []string
 	Entries    []axisEntry
 	Open       bool
+	Bundle     string // the evidence bundle of its measurements, "" without an evidence log or measurements
 }
 
 // axisEntry is one point of the time axis.
@@ -78,6 +80,9 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 			v.Components = append(v.Components, cmpName(c, names))
 		}
 		v.Title = autoName(l, sum, names)
+		if p.s.ev != nil {
+			v.Bundle = fmt.Sprintf("/evidence/bundles/incident/%d", id)
+		}
 	}
 	for _, e := range events {
 		text := l.tf("inc.transition", cmpName(e.Component, names), l.t("status."+e.From.String()), l.t("status."+e.To.String()))

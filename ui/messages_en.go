@@ -229,4 +229,10 @@ var en = map[string]string{
 	"method.signature.laravel_down":          "the Laravel framework's “Service Unavailable” or “Be right back.” maintenance page.",
 	"method.signature.rails_error":           "Ruby on Rails's error page (“We're sorry, but something went wrong”) or a page headed “The system is down for maintenance”.",
 	"method.signature.source":                "Source:",
+	"day.evidence":                           "Evidence: the day's measurements and their inclusion proofs in the log (JSON, check it with constat verify)",
+	"inc.evidence":                           "Evidence: the incident's measurements and their inclusion proofs in the log (JSON, check it with constat verify)",
+	"method.evidence.heading":                "Verifiable evidence",
+	"method.evidence.text":                   "Every record of the log, of every kind, is a leaf of a Merkle tree (RFC 6962), published as Certificate Transparency logs and the Go checksum database are: as static tiles under <code>/evidence/</code> (C2SP tlog-tiles), with signed checkpoints (<code>/evidence/checkpoint</code>, C2SP tlog-checkpoint, Ed25519). A checkpoint commits Constat to everything the log held at that moment: a measurement can no longer be changed, removed or moved without later checkpoints contradicting it, which a consistency proof shows (<code>/evidence/proof/consistency?old=…&amp;new=…</code>). Each measurement has its address, <code>/evidence/record/&lt;number&gt;</code>.",
+	"method.evidence.key":                    "The log's verifier key (also at /evidence/key):",
+	"method.evidence.bundle":                 "The “Evidence” links of the day and incident pages give a JSON file: the measurements, their decoded form, a signed checkpoint, each measurement's inclusion proof and the strings they use. <code>constat verify -key &lt;key&gt; file.json</code> checks it offline; the format is described in the documentation of package <code>incidents/timeline/evidence</code>, so that anyone can write their own verifier.",
 }

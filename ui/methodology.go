@@ -14,6 +14,7 @@ type methodologyView struct {
 	Outcomes          []string
 	Signatures        []probes.Signature
 	Columns           string
+	Key               string // the evidence log's verifier key; "" without one
 }
 
 // onceRendered is a page rendered at its first request and kept: the
@@ -58,5 +59,8 @@ func (s *Server) methodologyView(l lang) methodologyView {
 		v.Outcomes = append(v.Outcomes, o.String())
 	}
 	v.Signatures = probes.Signatures()
+	if s.ev != nil {
+		v.Key = s.ev.ev.VerifierKey()
+	}
 	return v
 }

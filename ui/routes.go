@@ -83,6 +83,8 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 		doc("/evidence/proof/inclusion", v.inclusion)
 		doc("/evidence/proof/consistency", v.consistency)
 		doc("/evidence/checkpoints", v.checkpoints)
+		doc("/evidence/bundles/day/:component/:day", v.dayBundle) // the day page's "preuve"
+		doc("/evidence/bundles/incident/:id", v.incidentBundle)   // the incident page's
 	}
 
 	// Operations.

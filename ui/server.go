@@ -193,7 +193,7 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 		s.push = newPushAPI(s, o.Push)
 	}
 	if o.Evidence != nil {
-		s.ev = &evidenceAPI{ev: o.Evidence, tl: o.Evidence.Timeline()}
+		s.ev = &evidenceAPI{s: s, ev: o.Evidence, tl: o.Evidence.Timeline(), busy: make(chan struct{}, 1)}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -56,7 +56,7 @@ func writeBundle(dataDir, origin, comp string, from, to time.Time, out string) (
 	if err != nil {
 		return 0, err
 	}
-	b, err := l.ComponentBundle(comp, from, to)
+	b, err := l.RangeBundle([]string{comp}, from, to)
 	if err != nil {
 		return 0, err
 	}

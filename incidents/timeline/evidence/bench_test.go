@@ -46,7 +46,7 @@ func BenchmarkComponentBundleDay(b *testing.B) {
 	var size int
 	cpu0 := cpuTime()
 	for b.Loop() {
-		bd, err := l.ComponentBundle("comp-c", t0, t0.Add(24*time.Hour))
+		bd, err := l.RangeBundle([]string{"comp-c"}, t0, t0.Add(24*time.Hour))
 		if err != nil {
 			b.Fatal(err)
 		}

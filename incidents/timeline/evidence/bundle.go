@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -25,7 +26,7 @@ type Bundle struct {
 	Format     string         `json:"format"`
 	Key        string         `json:"key"`
 	Checkpoint string         `json:"checkpoint"`
-	Component  string         `json:"component,omitempty"`
+	Components []string       `json:"components,omitempty"`
 	From       string         `json:"from,omitempty"`
 	To         string         `json:"to,omitempty"`
 	Records    []BundleRecord `json:"records"`
@@ -50,23 +51,26 @@ type BundleString struct {
 	Value     string   `json:"value"`
 }
 
-// ComponentBundle builds the bundle of component's measurements with
-// from <= Start < to, against a checkpoint that covers them (signing one
-// first if the tree grew).
-func (l *Log) ComponentBundle(component string, from, to time.Time) (*Bundle, error) {
+// RangeBundle builds the bundle of the measurements of components with
+// from <= Start < to, in seq order, against a checkpoint that covers them
+// (signing one first if the tree grew).
+func (l *Log) RangeBundle(components []string, from, to time.Time) (*Bundle, error) {
 	var seqs []uint64
-	err := l.tl.Range(component, from, to, func(m timeline.Measurement) error {
-		seqs = append(seqs, m.Seq)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	for _, c := range components {
+		err := l.tl.Range(c, from, to, func(m timeline.Measurement) error {
+			seqs = append(seqs, m.Seq)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
+	slices.Sort(seqs)
 	b, err := l.NewBundle(seqs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle of %s: %w", component, err)
+		return nil, fmt.Errorf("bundle of %s: %w", strings.Join(components, ", "), err)
 	}
-	b.Component, b.From, b.To = component, from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano)
+	b.Components, b.From, b.To = components, from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano)
 	return b, nil
 }
 

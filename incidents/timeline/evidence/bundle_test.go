@@ -20,7 +20,7 @@ func bundleLog(t *testing.T) (*Log, *Bundle) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := l.ComponentBundle("monlycee-net", t0, t0.Add(time.Hour))
+	b, err := l.RangeBundle([]string{"monlycee-net"}, t0, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatalf("ComponentBundle() = %v", err)
 	}

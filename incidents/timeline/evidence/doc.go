@@ -58,8 +58,9 @@
 //	key         the log's verifier key, origin+hash+base64 (signed-note)
 //	checkpoint  a checkpoint note the log signed (above), whose tree holds
 //	            every record below
-//	component   the component ID, from, to (RFC 3339): what was asked,
-//	from, to    for a component's measurements; absent otherwise
+//	components  the component IDs, from, to (RFC 3339): what was asked,
+//	from, to    the measurements of those components with from <= start
+//	            < to; absent for a bundle of chosen records
 //	records     a list, for each record:
 //	  index       its number in the log (its leaf index)
 //	  canonical   its canonical bytes, base64: the leaf's bytes (package
