@@ -90,6 +90,9 @@ import (
 //	cert_expiry  earliest expiry of the presented certificate chain, RFC 3339 UTC;
 //	             empty for plain HTTP
 //	redirects    redirects followed
+//	record_url   the round's record in the evidence log, /evidence/record/<seq>
+//	             (absolute with site.public_url): its canonical bytes, leaf hash
+//	             and inclusion proofs; set on a round without steps too
 //
 // Caching: Cache-Control: public, max-age=60 when to is more than 5 minutes
 // in the past, no-cache otherwise; the negotiated route sends Vary: Accept.
@@ -103,11 +106,12 @@ import (
 // (http.ErrAbortHandler), so that a client sees a failed transfer, never a
 // short file that looks complete.
 const measurementColumns = "seq,component,start,status,step,url,outcome,detail,status_code," +
-	"dns_ms,connect_ms,tls_ms,ttfb_ms,transfer_ms,duration_ms,addresses,bytes_read,tls_version,cert_expiry,redirects"
+	"dns_ms,connect_ms,tls_ms,ttfb_ms,transfer_ms,duration_ms,addresses,bytes_read,tls_version,cert_expiry,redirects,record_url"
 
 const (
-	numMeasurementColumns = 20
-	measColURL            = 5 // the first step column after step
+	numMeasurementColumns = 21
+	measColURL            = 5  // the first step column after step
+	measColRecord         = 20 // record_url, after the step columns
 	measurementsLimit     = 5000
 	measurementsMaxLimit  = 50000
 	measurementsMaxRange  = 31 * 24 * time.Hour
@@ -328,7 +332,7 @@ func (s *Server) walkMeasurements(q measurementsQuery, until *measCursor, fn fun
 func (s *Server) streamMeasurements(c echo.Context, q measurementsQuery, until *measCursor, w *bufio.Writer, begin func(), write func(row *[numMeasurementColumns]string, steps bool) error) (last measCursor, n int, more bool, err error) {
 	started, rows := false, 0
 	var row [numMeasurementColumns]string
-	var rb rowBuilder
+	rb := rowBuilder{record: s.base + "/evidence/record/"}
 	var writeErr error
 	last, n, more, err = s.walkMeasurements(q, until, func(m timeline.Measurement) error {
 		if !started {
@@ -454,8 +458,9 @@ func measurementsNextURL(c echo.Context, q measurementsQuery, last measCursor) s
 // rowBuilder formats the columns of a row into one buffer, so that a row
 // costs one string allocation rather than one per column.
 type rowBuilder struct {
-	buf  []byte
-	ends [numMeasurementColumns]int
+	buf    []byte
+	ends   [numMeasurementColumns]int
+	record string // the record_url column before the seq
 }
 
 // fill sets row to the columns of m's step i (0-based), or of m alone when
@@ -471,7 +476,7 @@ func (rb *rowBuilder) fill(row *[numMeasurementColumns]string, m *timeline.Measu
 	rb.ends[3] = len(b)
 	if len(m.Steps) == 0 {
 		b = append(b, '0')
-		for j := 4; j < numMeasurementColumns; j++ {
+		for j := 4; j < measColRecord; j++ {
 			rb.ends[j] = len(b)
 		}
 	} else {
@@ -512,6 +517,9 @@ func (rb *rowBuilder) fill(row *[numMeasurementColumns]string, m *timeline.Measu
 		b = strconv.AppendInt(b, int64(st.Redirects), 10)
 		rb.ends[19] = len(b)
 	}
+	b = append(b, rb.record...)
+	b = strconv.AppendUint(b, m.Seq, 10)
+	rb.ends[measColRecord] = len(b)
 	rb.buf = b
 	str, start := string(b), 0
 	for j, end := range rb.ends {
@@ -546,7 +554,7 @@ func appendMeasurementJSON(b []byte, row *[numMeasurementColumns]string, steps b
 		}
 		b = append(b, measurementJSONKeys[i]...)
 		switch {
-		case !steps && i >= measColURL:
+		case !steps && i >= measColURL && i < measColRecord:
 			b = append(b, "null"...)
 		case measurementJSONNumber[i]:
 			b = append(b, v...)

@@ -49,9 +49,13 @@ type measurementRow struct {
 	TLSVersion *string  `json:"tls_version"`
 	CertExpiry *string  `json:"cert_expiry"`
 	Redirects  *int     `json:"redirects"`
+	RecordURL  string   `json:"record_url"`
 }
 
 var t0 = time.Date(2021, 4, 6, 7, 0, 0, 0, time.UTC) // 9 h in Paris
+
+// recordURL is the record_url column of a round.
+func recordURL(seq uint64) string { return "/evidence/record/" + strconv.FormatUint(seq, 10) }
 
 // twoSteps is a round of two steps with every field set, the second failing.
 func twoSteps(start time.Time) probes.Result {
@@ -115,12 +119,12 @@ func TestMeasurementsJSON(t *testing.T) {
 			URL: ptr("https://ent.iledefrance.fr/"), Outcome: ptr("ok"), Detail: ptr(""), StatusCode: ptr(200),
 			DNSMs: ptr(1.234), ConnectMs: ptr(5.0), TLSMs: ptr(20.0), TTFBMs: ptr(80.0), TransferMs: ptr(3.0), DurationMs: ptr(109.999),
 			Addresses: ptr("192.0.2.1;2001:db8::1"), BytesRead: ptr[int64](51234), TLSVersion: ptr("TLS 1.3"),
-			CertExpiry: ptr("2021-06-01T12:00:00Z"), Redirects: ptr(2)},
+			CertExpiry: ptr("2021-06-01T12:00:00Z"), Redirects: ptr(2), RecordURL: recordURL(seqs[0])},
 		{Seq: seqs[0], Component: "monlycee", Start: "2021-04-06T07:00:01.500Z", Status: "major_outage", Step: 2,
 			URL: ptr("https://ent.iledefrance.fr/auth?x=\"1\",2"), Outcome: ptr("soft_failure"), Detail: ptr("quota, \"ode\""), StatusCode: ptr(200),
 			DNSMs: ptr(0.0), ConnectMs: ptr(0.0), TLSMs: ptr(0.0), TTFBMs: ptr(0.0), TransferMs: ptr(0.0), DurationMs: ptr(2000.0),
-			Addresses: ptr(""), BytesRead: ptr[int64](0), TLSVersion: ptr(""), CertExpiry: ptr(""), Redirects: ptr(0)},
-		{Seq: seqs[1], Component: "monlycee", Start: "2021-04-06T07:01:00.000Z", Status: "major_outage", Step: 0}, // step columns null
+			Addresses: ptr(""), BytesRead: ptr[int64](0), TLSVersion: ptr(""), CertExpiry: ptr(""), Redirects: ptr(0), RecordURL: recordURL(seqs[0])},
+		{Seq: seqs[1], Component: "monlycee", Start: "2021-04-06T07:01:00.000Z", Status: "major_outage", Step: 0, RecordURL: recordURL(seqs[1])}, // step columns null
 	}}
 	got, _ := json.Marshal(body)
 	exp, _ := json.Marshal(want)
@@ -175,10 +179,10 @@ func TestMeasurementsCSV(t *testing.T) {
 		want := [][]string{
 			strings.Split(measurementColumns, ","),
 			{strconv.FormatUint(seqs[0], 10), "monlycee", "2021-04-06T07:00:00.000Z", "major_outage", "1", "https://ent.iledefrance.fr/", "ok", "", "200",
-				"1.234", "5.000", "20.000", "80.000", "3.000", "109.999", "192.0.2.1;2001:db8::1", "51234", "TLS 1.3", "2021-06-01T12:00:00Z", "2"},
+				"1.234", "5.000", "20.000", "80.000", "3.000", "109.999", "192.0.2.1;2001:db8::1", "51234", "TLS 1.3", "2021-06-01T12:00:00Z", "2", recordURL(seqs[0])},
 			{strconv.FormatUint(seqs[0], 10), "monlycee", "2021-04-06T07:00:00.000Z", "major_outage", "2", "https://ent.iledefrance.fr/auth?x=\"1\",2", "soft_failure", "quota, \"ode\"", "200",
-				"0.000", "0.000", "0.000", "0.000", "0.000", "2000.000", "", "0", "", "", "0"},
-			{strconv.FormatUint(seqs[1], 10), "monlycee", "2021-04-06T07:01:00.000Z", "partial_outage", "0", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""},
+				"0.000", "0.000", "0.000", "0.000", "0.000", "2000.000", "", "0", "", "", "0", recordURL(seqs[0])},
+			{strconv.FormatUint(seqs[1], 10), "monlycee", "2021-04-06T07:01:00.000Z", "partial_outage", "0", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", recordURL(seqs[1])},
 		}
 		if !slices.EqualFunc(rows, want, slices.Equal) {
 			t.Errorf("%s Accept %q:\n got %q\nwant %q", tc.path, tc.accept, rows, want)
