@@ -27,7 +27,8 @@ type Settings struct {
 	// CheckpointInterval is the least time between two signed checkpoints
 	// (default 1m); one is signed only when the tree grew.
 	CheckpointInterval time.Duration
-	// Witnesses cosign the log's checkpoints.
+	// Witnesses cosign the log's checkpoints. They are parsed and checked;
+	// serve does not fetch their cosignatures yet (see Caveats).
 	Witnesses []Witness
 }
 

@@ -99,6 +99,11 @@
 //
 // # Caveats
 //
+// Witnesses are not run yet: Cosigner and CosignatureVerifier make and
+// check C2SP tlog-cosignature (cosignature/v1) signatures, for the witness
+// command and for serve to append the witnesses' cosignatures to its
+// checkpoint, neither of which exists yet.
+//
 // A string's ID is the rank of its definition among the log's string
 // definitions: the bundle proves the definition is in the log, not its
 // rank, which the entry bundles (tile/entries) show to whoever reads the
