@@ -152,8 +152,8 @@ type Options struct {
 	// Push, when set, is the alert sender whose subscription API the
 	// server answers (/api/v1/push/…); nil: no push routes.
 	Push *push.Push
-	Log        *slog.Logger     // nil discards
-	Now        func() time.Time // the clock of pages and documents; nil: time.Now
+	Log  *slog.Logger     // nil discards
+	Now  func() time.Time // the clock of pages and documents; nil: time.Now
 	// Evidence is the transparency log served under /evidence/ (C2SP
 	// tlog-tiles and JSON proofs); nil serves none.
 	Evidence *evidence.Log
