@@ -12,10 +12,11 @@ const sectionGroups = "groups:\n  - id: g\n    name: G\n    components:\n      -
 
 func TestConfigSection(t *testing.T) {
 	var c Config
-	if _, err := probes.ParseConfig("x.yaml", []byte("incidents:\n  correlation_window: 10m\n  flap_changes: 4\n  flap_window: 1h\n"+sectionGroups), c.Section()); err != nil {
+	if _, err := probes.ParseConfig("x.yaml", []byte("incidents:\n  correlation_window: 10m\n  flap_changes: 4\n  flap_window: 1h\n  flap_settle: 10m\n  maintenance_max: 2d\n"+sectionGroups), c.Section()); err != nil {
 		t.Fatal(err)
 	}
-	if want := (Config{CorrelationWindow: 10 * time.Minute, FlapChanges: 4, FlapWindow: time.Hour}); c != want {
+	if want := (Config{CorrelationWindow: 10 * time.Minute, FlapChanges: 4, FlapWindow: time.Hour,
+		FlapSettle: 10 * time.Minute, MaintenanceMax: 48 * time.Hour}); c != want {
 		t.Errorf("ParseConfig(incidents) = %+v, want %+v", c, want)
 	}
 	if _, err := probes.ParseConfig("x.yaml", []byte(sectionGroups), c.Section()); err != nil || c != (Config{}) {

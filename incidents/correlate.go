@@ -135,9 +135,33 @@ func (e *Engine) up(c *comp, from, to probes.Status, ev evidence) Event {
 	if inc.affected > 0 {
 		return Event{Kind: Updated, Incident: inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq}
 	}
+	e.resolve(inc)
+	return Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: from, To: to, At: inc.end, Seq: ev.seq}
+}
+
+// settle takes c, working again and no longer flapping, out of the
+// incident its flapping held it in. The incident resolves if c was its
+// last affected component, dated by the start of c's stable streak (its
+// measured recovery), and citing that recovery's evidence.
+func (e *Engine) settle(c *comp, out *[]Event) {
+	inc := c.inc
+	c.inc = nil
+	inc.member(c).affected = false
+	inc.affected--
+	if c.since.After(inc.lastBack) {
+		inc.lastBack = c.since
+	}
+	if inc.affected > 0 {
+		return
+	}
+	e.resolve(inc)
+	*out = append(*out, Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: c.backFrom, To: probes.Operational,
+		At: inc.end, Seq: c.sinceSeq})
+}
+
+func (e *Engine) resolve(inc *incident) {
 	inc.open, inc.end = false, inc.lastBack
 	e.open = slices.DeleteFunc(e.open, func(o *incident) bool { return o == inc })
-	return Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: from, To: to, At: inc.end, Seq: ev.seq}
 }
 
 // shareable returns the addresses of a failing step that can show shared

@@ -12,6 +12,8 @@ const (
 	DefaultCorrelationWindow = 5 * time.Minute
 	DefaultFlapChanges       = 5
 	DefaultFlapWindow        = 30 * time.Minute
+	DefaultFlapSettle        = 5 * time.Minute
+	DefaultMaintenanceMax    = 7 * 24 * time.Hour
 	// DefaultConfirm is used for a Component whose Confirm is zero or negative.
 	DefaultConfirm = 2
 )
@@ -29,6 +31,12 @@ type EngineConfig struct {
 	// more than FlapChanges times within the last FlapWindow is flapping.
 	FlapChanges int
 	FlapWindow  time.Duration
+	// FlapSettle: a flapping component whose rounds have held one status
+	// this long is no longer flapping.
+	FlapSettle time.Duration
+	// MaintenanceMax bounds a maintenance window: a longer one ends
+	// MaintenanceMax after its start.
+	MaintenanceMax time.Duration
 	// Vantages is how many vantage points probe each component (n), Quorum
 	// how many of them must agree (k) for the component's state to change.
 	// A vantage is known from its first observation; the engine counts
@@ -45,6 +53,12 @@ func (c EngineConfig) withDefaults() EngineConfig {
 	}
 	if c.FlapWindow <= 0 {
 		c.FlapWindow = DefaultFlapWindow
+	}
+	if c.FlapSettle <= 0 {
+		c.FlapSettle = DefaultFlapSettle
+	}
+	if c.MaintenanceMax <= 0 {
+		c.MaintenanceMax = DefaultMaintenanceMax
 	}
 	c.Vantages = max(c.Vantages, 1)
 	c.Quorum = min(max(c.Quorum, 1), c.Vantages)
@@ -125,17 +139,28 @@ type Observation struct {
 //
 // Flapping is counted on rounds, not on confirmed states: a component
 // whose consecutive rounds changed status more than FlapChanges times within
-// FlapWindow is flapping (FlappingStarted). This catches a portal that fails
-// one round in two, which Confirm alone would show as operational. While
-// flapping, the component's state is the worst status of the rounds in the
-// window (or its confirmed state, if worse); leaving operational that way
-// is dated by the window's first failing round. The state does not return
-// to operational, so its incident stays open. Flapping stops (FlappingStopped,
-// dated when the count fell to FlapChanges) when the window holds no more
-// than FlapChanges changes; the state is then the confirmed one, and the
-// incident resolves as usual, with the measured end of the last recovery.
-// FlappingStarted follows the events it causes, so that it names the
-// incident; FlappingStopped precedes them.
+// FlapWindow is flapping (FlappingStarted). Flapping never holds a state
+// that no recent round measured: once Confirm consecutive rounds agree
+// (all working, or all failing), the state is the confirmed one, flapping
+// or not. While the rounds alternate faster than Confirm can follow, the
+// state is partial_outage (degraded_performance if no round of the window
+// was worse): the service answers some of the time, which is what a
+// Statuspage client reads partial_outage as. Leaving operational that way
+// is dated by the window's first failing round; this catches a portal that
+// fails one round in two, which Confirm alone would show as operational.
+//
+// What flapping holds is the incident: a flapping component that works
+// again stays in its incident (Updated, to operational) instead of
+// resolving it, so that a portal failing every few minutes makes one
+// incident, not dozens. Flapping stops (FlappingStopped) when the component
+// has held one status for FlapSettle (dated then), or when the window holds
+// no more than FlapChanges changes (dated when the count fell); its change
+// history is then forgotten. If it works then, it leaves its incident,
+// which resolves if it was the last affected, dated by the start of its
+// stable streak (its measured recovery). FlappingStarted follows the
+// events it causes, so that it names the incident; FlappingStopped
+// precedes them. No event other than these two and MaintenanceEnded has
+// From equal to To.
 //
 // # Maintenance
 //
@@ -180,7 +205,9 @@ type comp struct {
 	tracks   []*track // one per vantage, in order of first observation
 
 	status   probes.Status // published state
-	since    time.Time
+	since    time.Time     // measured time of the last state change
+	sinceSeq uint64        // its evidence
+	backFrom probes.Status // the state it came back from, while flapping in its incident
 	flapping bool
 	lastSeq  uint64
 	lastObs  time.Time // Start of the latest observation, any vantage
@@ -258,11 +285,15 @@ func (e *Engine) publish(c *comp, t *track, ev evidence, exit *exitInfo, out *[]
 		*out = append(*out, Event{Kind: MaintenanceEnded, Component: c.id, Maintenance: exit.id,
 			From: probes.UnderMaintenance, To: status, At: exit.at, Seq: ev.seq})
 	}
+	started := !c.flapping && flapping
+	c.flapping = flapping // before the change: a flapping component stays in its incident
 	if status != c.status {
 		e.change(c, status, c.changeEvidence(t, status, ev, exit), out)
 	}
-	if !c.flapping && flapping {
-		c.flapping = true
+	if !c.flapping && c.inc != nil && c.status == probes.Operational {
+		e.settle(c, out)
+	}
+	if started {
 		*out = append(*out, Event{Kind: FlappingStarted, Incident: c.incID(), Component: c.id,
 			From: c.status, To: c.status, At: t.flapStart.at, Seq: t.flapStart.seq, Cause: t.flapStart.cause})
 	}
@@ -275,13 +306,18 @@ func (e *Engine) change(c *comp, to probes.Status, ev evidence, out *[]Event) {
 	if ev.at.Before(c.since) { // vantages can disagree on when; keep the order
 		ev.at = c.since
 	}
-	c.status, c.since = to, ev.at
+	c.status, c.since, c.sinceSeq = to, ev.at, ev.seq
 	var inc Event
 	switch {
-	case severity(to) > 0 && severity(from) <= 0: // from operational or maintenance
-		inc = e.down(c, from, to, ev)
-	case severity(to) > 0:
+	case severity(to) > 0 && c.inc != nil: // worse, better, or failing again while flapping
 		inc = e.worsen(c, from, to, ev)
+	case severity(to) > 0:
+		inc = e.down(c, from, to, ev)
+	case to == probes.Operational && c.flapping && c.inc != nil:
+		// Working again, but flapping: it stays in its incident until
+		// it settles (see settle).
+		c.backFrom = from
+		inc = Event{Kind: Updated, Incident: c.inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq}
 	default:
 		inc = e.up(c, from, to, ev)
 	}

@@ -122,6 +122,12 @@ func (f *feeder) check(o incidents.Observation, ev incidents.Event) {
 		f.t.Errorf("Observe(%s at %s) = %v at %s, want a measured time not after the observation", o.Component, hhmm(o.Start), ev.Kind, hhmm(ev.At))
 	}
 	switch ev.Kind {
+	case incidents.StateChanged, incidents.Opened, incidents.Joined, incidents.Updated, incidents.Resolved:
+		if ev.From == ev.To {
+			f.t.Errorf("Observe(%s at %s) = %v %v → %v, want a transition that changes something", o.Component, hhmm(o.Start), ev.Kind, ev.From, ev.To)
+		}
+	}
+	switch ev.Kind {
 	case incidents.StateChanged:
 		f.status[ev.Component] = ev.To
 		fallthrough
@@ -282,13 +288,11 @@ func TestEngineStateMachine(t *testing.T) {
 			"r1 c state_changed 09:00 operational>partial_outage I1",
 			"r1 c incident_opened 09:00 operational>partial_outage I1",
 		}, probes.PartialOutage},
-		{"flapping between partial and major reads major", 2, "pp xpxpxp", []string{
+		{"flapping between partial and major stays at the confirmed partial", 2, "pp xpxpxp", []string{
 			"r1 c state_changed 09:00 operational>partial_outage I1",
 			"r1 c incident_opened 09:00 operational>partial_outage I1",
-			"r6 c state_changed 09:02 partial_outage>major_outage I1",
-			"r6 c incident_updated 09:02 partial_outage>major_outage I1",
-			"r6 c flapping_started 09:06 major_outage>major_outage I1",
-		}, probes.MajorOutage},
+			"r6 c flapping_started 09:06 partial_outage>partial_outage I1",
+		}, probes.PartialOutage},
 		{"changes up to the flap limit are separate incidents", 2, "oxxooxxoo", []string{
 			"r2 c state_changed 09:01 operational>major_outage I1",
 			"r2 c incident_opened 09:01 operational>major_outage I1",
@@ -300,14 +304,15 @@ func TestEngineStateMachine(t *testing.T) {
 			"r8 c incident_resolved 09:07 major_outage>operational I2",
 		}, probes.Operational},
 		{"flapping every round for 40 min is one incident", 2, flapping, []string{
-			"r15 c state_changed 09:10 operational>major_outage I1",
-			"r15 c incident_opened 09:10 operational>major_outage I1",
-			"r15 c flapping_started 09:15 major_outage>major_outage I1",
-			"r74 c flapping_stopped 10:14 major_outage>major_outage I1",
-			"r74 c state_changed 09:49 major_outage>operational I1",
-			"r74 c incident_resolved 09:49 major_outage>operational I1",
+			"r15 c state_changed 09:10 operational>partial_outage I1",
+			"r15 c incident_opened 09:10 operational>partial_outage I1",
+			"r15 c flapping_started 09:15 partial_outage>partial_outage I1",
+			"r50 c state_changed 09:49 partial_outage>operational I1",
+			"r50 c incident_updated 09:49 partial_outage>operational I1",
+			"r54 c flapping_stopped 09:54 operational>operational I1",
+			"r54 c incident_resolved 09:49 partial_outage>operational I1",
 		}, probes.Operational},
-		{"flapping at confirm 1 holds the third incident open", 1, flapping1, []string{
+		{"flapping at confirm 1 follows every round in one incident", 1, flapping1, []string{
 			"r5 c state_changed 09:05 operational>major_outage I1",
 			"r5 c incident_opened 09:05 operational>major_outage I1",
 			"r6 c state_changed 09:06 major_outage>operational I1",
@@ -318,17 +323,67 @@ func TestEngineStateMachine(t *testing.T) {
 			"r8 c incident_resolved 09:08 major_outage>operational I2",
 			"r9 c state_changed 09:09 operational>major_outage I3",
 			"r9 c incident_opened 09:09 operational>major_outage I3",
-			"r10 c flapping_started 09:10 major_outage>major_outage I3",
-			"r49 c flapping_stopped 09:49 major_outage>major_outage I3",
-			"r49 c state_changed 09:24 major_outage>operational I3",
-			"r49 c incident_resolved 09:24 major_outage>operational I3",
+			"r10 c state_changed 09:10 major_outage>operational I3",
+			"r10 c incident_updated 09:10 major_outage>operational I3",
+			"r10 c flapping_started 09:10 operational>operational I3",
+			"r11 c state_changed 09:11 operational>major_outage I3",
+			"r11 c incident_updated 09:11 operational>major_outage I3",
+			"r12 c state_changed 09:12 major_outage>operational I3",
+			"r12 c incident_updated 09:12 major_outage>operational I3",
+			"r13 c state_changed 09:13 operational>major_outage I3",
+			"r13 c incident_updated 09:13 operational>major_outage I3",
+			"r14 c state_changed 09:14 major_outage>operational I3",
+			"r14 c incident_updated 09:14 major_outage>operational I3",
+			"r15 c state_changed 09:15 operational>major_outage I3",
+			"r15 c incident_updated 09:15 operational>major_outage I3",
+			"r16 c state_changed 09:16 major_outage>operational I3",
+			"r16 c incident_updated 09:16 major_outage>operational I3",
+			"r17 c state_changed 09:17 operational>major_outage I3",
+			"r17 c incident_updated 09:17 operational>major_outage I3",
+			"r18 c state_changed 09:18 major_outage>operational I3",
+			"r18 c incident_updated 09:18 major_outage>operational I3",
+			"r19 c state_changed 09:19 operational>major_outage I3",
+			"r19 c incident_updated 09:19 operational>major_outage I3",
+			"r20 c state_changed 09:20 major_outage>operational I3",
+			"r20 c incident_updated 09:20 major_outage>operational I3",
+			"r21 c state_changed 09:21 operational>major_outage I3",
+			"r21 c incident_updated 09:21 operational>major_outage I3",
+			"r22 c state_changed 09:22 major_outage>operational I3",
+			"r22 c incident_updated 09:22 major_outage>operational I3",
+			"r23 c state_changed 09:23 operational>major_outage I3",
+			"r23 c incident_updated 09:23 operational>major_outage I3",
+			"r24 c state_changed 09:24 major_outage>operational I3",
+			"r24 c incident_updated 09:24 major_outage>operational I3",
+			"r29 c flapping_stopped 09:29 operational>operational I3",
+			"r29 c incident_resolved 09:24 major_outage>operational I3",
 		}, probes.Operational},
 		{"a component that goes down for good while flapping stays down", 2, strings.Repeat("xo", 5) + strings.Repeat("x", 40), []string{
-			"r5 c state_changed 09:00 operational>major_outage I1",
-			"r5 c incident_opened 09:00 operational>major_outage I1",
-			"r5 c flapping_started 09:05 major_outage>major_outage I1",
-			"r35 c flapping_stopped 09:35 major_outage>major_outage I1",
+			"r5 c state_changed 09:00 operational>partial_outage I1",
+			"r5 c incident_opened 09:00 operational>partial_outage I1",
+			"r5 c flapping_started 09:05 partial_outage>partial_outage I1",
+			"r11 c state_changed 09:10 partial_outage>major_outage I1",
+			"r11 c incident_updated 09:10 partial_outage>major_outage I1",
+			"r15 c flapping_stopped 09:15 major_outage>major_outage I1",
 		}, probes.MajorOutage},
+		{"three failures in 30 min, then calm: working within confirm rounds", 2, "ooxxooxxooxxoo" + strings.Repeat("o", 30), []string{
+			"r3 c state_changed 09:02 operational>major_outage I1",
+			"r3 c incident_opened 09:02 operational>major_outage I1",
+			"r5 c state_changed 09:04 major_outage>operational I1",
+			"r5 c incident_resolved 09:04 major_outage>operational I1",
+			"r7 c state_changed 09:06 operational>major_outage I2",
+			"r7 c incident_opened 09:06 operational>major_outage I2",
+			"r9 c state_changed 09:08 major_outage>operational I2",
+			"r9 c incident_resolved 09:08 major_outage>operational I2",
+			"r11 c state_changed 09:10 operational>major_outage I3",
+			"r11 c incident_opened 09:10 operational>major_outage I3",
+			"r12 c state_changed 09:12 major_outage>partial_outage I3",
+			"r12 c incident_updated 09:12 major_outage>partial_outage I3",
+			"r12 c flapping_started 09:12 partial_outage>partial_outage I3",
+			"r13 c state_changed 09:12 partial_outage>operational I3",
+			"r13 c incident_updated 09:12 partial_outage>operational I3",
+			"r17 c flapping_stopped 09:17 operational>operational I3",
+			"r17 c incident_resolved 09:12 partial_outage>operational I3",
+		}, probes.Operational},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,6 +393,9 @@ func TestEngineStateMachine(t *testing.T) {
 			}
 			if got := f.e.Components()[0].Status; got != tt.final {
 				t.Errorf("after Observe(%s), Status = %v, want %v", tt.rounds, got, tt.final)
+			}
+			if open := f.e.OpenIncidents(); tt.final == probes.Operational && len(open) > 0 {
+				t.Errorf("after Observe(%s), OpenIncidents() = %+v, want none: every recent round works", tt.rounds, open)
 			}
 		})
 	}

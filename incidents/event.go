@@ -27,12 +27,16 @@ const (
 	// maintenance, or returned to the incident).
 	Updated EventKind = 4
 	// Resolved: the last affected component came back (or went into
-	// maintenance); At is the incident's measured end.
+	// maintenance, or settled after flapping); At is the incident's
+	// measured end, From → To the recovery that ended it.
 	Resolved EventKind = 5
 	// FlappingStarted: the component's rounds changed status more than
-	// FlapChanges times within FlapWindow.
+	// FlapChanges times within FlapWindow. From and To are both its
+	// state: flapping is shown in words, not as a transition.
 	FlappingStarted EventKind = 6
-	// FlappingStopped: the changes within FlapWindow fell to FlapChanges.
+	// FlappingStopped: the component held one status for FlapSettle, or
+	// the changes within FlapWindow fell to FlapChanges. From and To are
+	// both its state.
 	FlappingStopped EventKind = 7
 	// MaintenanceStarted: the first round inside a maintenance window.
 	MaintenanceStarted EventKind = 8

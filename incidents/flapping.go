@@ -91,3 +91,13 @@ func (h *flapHistory) first(s probes.Status, from time.Time) (evidence, bool) {
 	}
 	return h.firstDown(from)
 }
+
+// lastDown is the newest change to a failing status in the window.
+func (h *flapHistory) lastDown() (flapChange, bool) {
+	for i := len(h.c) - 1; i >= h.head; i-- {
+		if h.c[i].status != probes.Operational {
+			return h.c[i], true
+		}
+	}
+	return flapChange{}, false
+}

@@ -44,7 +44,7 @@ type track struct {
 	flapStart evidence  // the round whose change started the flapping
 	flapStop  time.Time // when the change count fell to FlapChanges
 
-	verdict probes.Status // confirmed, or held by flapping
+	verdict probes.Status // confirmed, or partial while flapping faster than confirm
 	vev     evidence      // evidence of the latest verdict change
 }
 
@@ -55,21 +55,30 @@ func (t *track) observe(s probes.Status, ev evidence, confirm int, countFlaps bo
 	if t.seen {
 		prev = t.latest
 	}
+	var stop time.Time
 	if countFlaps {
-		stop := t.flaps.prune(ev.at, cfg.FlapWindow, cfg.FlapChanges, t.flapping)
+		stop = t.flaps.prune(ev.at, cfg.FlapWindow, cfg.FlapChanges, t.flapping)
 		if s != prev {
 			t.flaps.add(flapChange{at: ev.at, seq: ev.seq, status: s, cause: ev.cause})
 		}
+	}
+	t.push(s, ev)
+	if countFlaps {
+		settled := t.same.first.at.Add(cfg.FlapSettle)
 		switch n := t.flaps.len(); {
+		case t.flapping && !ev.at.Before(settled):
+			// Held one status for the settle time: stable again, and
+			// a new episode needs FlapChanges more changes.
+			t.flapping, t.flapStop = false, settled
+			t.flaps.clear()
 		case t.flapping && n <= cfg.FlapChanges:
 			t.flapping, t.flapStop = false, stop
 		case !t.flapping && n > cfg.FlapChanges:
 			t.flapping, t.flapStart = true, ev
 		}
 	}
-	t.push(s, ev)
 	t.confirm(confirm)
-	if v := t.judge(); v != t.verdict {
+	if v := t.judge(confirm); v != t.verdict {
 		t.vev = t.verdictEvidence(v, ev)
 		t.verdict = v
 	}
@@ -117,42 +126,62 @@ func (t *track) confirm(k int) {
 	}
 }
 
-// judge is the track's verdict: the confirmed status, or while flapping
-// the worst status of the window's rounds if that is worse.
-func (t *track) judge() probes.Status {
-	if t.flapping {
-		return worse(t.confirmed, t.flaps.worst())
+// judge is the track's verdict: the confirmed status, unless the track is
+// flapping and its latest rounds do not agree for confirm rounds (they
+// alternate faster than confirm can follow): then partial_outage, or
+// degraded_performance if no round of the window was worse.
+func (t *track) judge(confirm int) probes.Status {
+	if !t.flapping || t.settled(confirm) {
+		return t.confirmed
 	}
-	return t.confirmed
+	if w := t.flaps.worst(); severity(w) < severity(probes.PartialOutage) {
+		return w
+	}
+	return probes.PartialOutage
+}
+
+// settled reports whether the latest confirm rounds agree: all working, or
+// all failing.
+func (t *track) settled(confirm int) bool {
+	if t.latest == probes.Operational {
+		return t.same.n >= confirm
+	}
+	return t.down.n >= confirm
 }
 
 // verdictEvidence dates a verdict change to v, decided on round ev.
 func (t *track) verdictEvidence(v probes.Status, ev evidence) evidence {
 	switch {
 	case t.flapping && v != t.confirmed:
-		// Held by flapping: from the first failing round of the window
-		// when leaving operational, else from the first round of status
-		// v; never before the previous verdict change (a failure that
-		// already dated an incident, since resolved, cannot date another).
-		var e evidence
-		var ok bool
+		// Rounds alternating: from the first failing round of the
+		// window when leaving operational, else from this round, with
+		// the latest failing round's cause; never before the previous
+		// verdict change (a failure that already dated an incident,
+		// since resolved, cannot date another).
 		if t.verdict == probes.Operational {
-			e, ok = t.flaps.firstDown(t.vev.at)
-		} else {
-			e, ok = t.flaps.first(v, t.vev.at)
+			if e, ok := t.flaps.firstDown(t.vev.at); ok {
+				return e
+			}
 		}
-		if !ok {
-			return ev
+		if d, ok := t.flaps.lastDown(); ok && ev.cause == nil {
+			ev.cause = d.cause
 		}
-		return e
+		return ev
 	case v == probes.Operational && t.latest == probes.Operational:
-		// Confirmed recovery, or flapping over on a working component:
-		// from the first round of the current operational streak.
+		// Confirmed recovery: from the first round of the current
+		// operational streak.
 		return t.same.first
 	case v == probes.Operational:
-		// Flapping over while the latest round failed without being
-		// confirmed: the component has been up since the count fell.
+		// Flapping over by count while the latest round failed without
+		// being confirmed: the component has been up since the count fell.
 		return evidence{at: t.flapStop, seq: ev.seq}
+	case t.flapping || t.conf.at.Before(t.vev.at):
+		// Back to the confirmed failure after alternating rounds: from
+		// the first round of the failing streak, else from this round.
+		if t.down.n > 0 && !t.down.first.at.Before(t.vev.at) {
+			return t.down.first
+		}
+		return ev
 	}
 	return t.conf
 }
