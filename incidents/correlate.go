@@ -24,7 +24,43 @@ type incident struct {
 type member struct {
 	c        *comp
 	affected bool
-	addrs    []string // shareable addresses of its failing steps
+	addrs    []string     // shareable addresses of its failing steps
+	class    failureClass // what its failure looked like when it joined
+}
+
+// failureClass groups the outcomes whose failures look alike: only
+// components failing alike are correlated.
+type failureClass uint8
+
+const (
+	classOther failureClass = iota // redirect loops, 4xx, no cause
+	// classUnavailable: the service does not serve, which is what load
+	// does: a queue or white page, a 5xx or 429, a timeout, a refused or
+	// reset connection, a slow answer.
+	classUnavailable
+	classCertificate // TLS: expired, unknown authority, wrong name, handshake
+	classDNS         // the name does not resolve
+)
+
+// classOf is the class of the failure of step st (nil: classOther).
+func classOf(st *probes.StepResult) failureClass {
+	if st == nil {
+		return classOther
+	}
+	switch st.Outcome {
+	case probes.Slow, probes.Timeout, probes.ConnectTimeout, probes.ConnectRefused, probes.ConnectionReset,
+		probes.SoftFailure, probes.ContentMissing:
+		return classUnavailable
+	case probes.HTTPError:
+		if st.StatusCode >= 500 || st.StatusCode == 429 {
+			return classUnavailable
+		}
+	case probes.TLSError:
+		return classCertificate
+	case probes.DNSError:
+		return classDNS
+	}
+	return classOther
 }
 
 func (inc *incident) member(c *comp) *member {
@@ -36,10 +72,13 @@ func (inc *incident) member(c *comp) *member {
 	return nil
 }
 
-// related reports whether c, failing from addrs, shares an operator or an
-// address with a member of inc.
-func (inc *incident) related(c *comp, addrs []string) bool {
+// related reports whether c, failing from addrs in class, shares an
+// operator or an address with a member of inc that failed alike.
+func (inc *incident) related(c *comp, addrs []string, class failureClass) bool {
 	for _, m := range inc.members {
+		if m.class != class {
+			continue
+		}
 		if c.opKey != "" && m.c.opKey == c.opKey {
 			return true
 		}
@@ -60,10 +99,11 @@ func (e *Engine) down(c *comp, from, to probes.Status, ev evidence) Event {
 	if !c.proxied {
 		addrs = shareable(ev.cause)
 	}
+	class := classOf(ev.cause)
 	kind := Updated
 	inc := c.lastInc
 	if inc == nil || !inc.open {
-		inc, kind = e.correlate(c, ev.at, addrs), Joined
+		inc, kind = e.correlate(c, ev.at, addrs, class), Joined
 	}
 	if inc == nil {
 		inc, kind = &incident{id: ev.seq + 1, start: ev.at, open: true}, Opened
@@ -71,7 +111,7 @@ func (e *Engine) down(c *comp, from, to probes.Status, ev evidence) Event {
 	}
 	m := inc.member(c)
 	if m == nil {
-		m = &member{c: c}
+		m = &member{c: c, class: class}
 		inc.members = append(inc.members, m)
 	}
 	for _, a := range addrs {
@@ -90,15 +130,16 @@ func (e *Engine) down(c *comp, from, to probes.Status, ev evidence) Event {
 }
 
 // correlate returns the open incident c should join, failing from start
-// with addrs, or nil: the earliest-started one whose start is within the
-// correlation window and that shares an operator or an address.
-func (e *Engine) correlate(c *comp, start time.Time, addrs []string) *incident {
+// with addrs in class, or nil: the earliest-started one whose start is
+// within the correlation window and that shares an operator or an address
+// with a member that failed alike.
+func (e *Engine) correlate(c *comp, start time.Time, addrs []string, class failureClass) *incident {
 	var best *incident
 	for _, inc := range e.open {
 		if d := start.Sub(inc.start); d > e.cfg.CorrelationWindow || d < -e.cfg.CorrelationWindow {
 			continue
 		}
-		if !inc.related(c, addrs) {
+		if !inc.related(c, addrs, class) {
 			continue
 		}
 		if best == nil || inc.start.Before(best.start) || inc.start.Equal(best.start) && inc.id < best.id {

@@ -179,3 +179,38 @@ func TestEngineCorrelationProxy(t *testing.T) {
 		t.Errorf("Observe(…) incidents = %v, want two: a shared proxy address does not correlate", got)
 	}
 }
+
+// TestEngineCorrelationAlike: seen in the demo, a Kosmos incident opened
+// for an expired certificate absorbed a saturation page of the same
+// operator. Only failures that look alike share an incident.
+func TestEngineCorrelationAlike(t *testing.T) {
+	comps := []*probes.Component{
+		testComponent("cert", "Kosmos", 2), testComponent("queue", "Kosmos", 2),
+		testComponent("slow", "Kosmos", 2), testComponent("dns", "Kosmos", 2),
+	}
+	failing := map[string]probes.StepResult{
+		"cert":  {URL: "https://cert.test/", Outcome: probes.TLSError, Detail: "expired"},
+		"queue": {URL: "https://queue.test/", Outcome: probes.SoftFailure, Detail: "kosmos_restriction", StatusCode: 200},
+		"slow":  {URL: "https://slow.test/", Outcome: probes.Timeout, Detail: "ttfb"},
+		"dns":   {URL: "https://dns.test/", Outcome: probes.DNSError, Detail: "not_found"},
+	}
+	f := newFeeder(t, incidents.EngineConfig{}, comps)
+	for at := at0406(t, "09:00"); at.Before(at0406(t, "09:20")); at = at.Add(time.Minute) {
+		for _, c := range comps {
+			r := roundResult(c.ID, at, probes.Operational, "")
+			if !at.Before(at0406(t, "09:02")) && (c.ID == "cert" || at.Before(at0406(t, "09:10"))) {
+				r.Status, r.Steps = probes.MajorOutage, []probes.StepResult{failing[c.ID]}
+			}
+			f.observe("", r)
+		}
+		f.round++
+	}
+	want := []string{
+		"I1 [cert] 09:02-open major_outage Kosmos",
+		"I2 [queue slow] 09:02-09:10 major_outage Kosmos",
+		"I3 [dns] 09:02-09:10 major_outage Kosmos",
+	}
+	if got := f.summaries(); !slices.Equal(got, want) {
+		t.Errorf("Observe(…) incidents =\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+}

@@ -126,14 +126,19 @@ type Observation struct {
 // A component that leaves operational joins an open incident instead of
 // opening one (Joined) when its measured start is within CorrelationWindow
 // of the incident's start (not of its latest joiner), and it shares with a
-// component of the incident either an operator (Component.Operator,
+// component of the incident whose failure looked alike either an operator (Component.Operator,
 // non-empty, compared without case or surrounding space) or an IP address
 // of its failing step (StepResult.Addresses). Loopback and unspecified
 // addresses never correlate (they say where the probe runs, not who hosts
 // the ENT), nor do the addresses of a component probed through a proxy
 // (they are the proxy's). When several incidents qualify, the one that
 // started first wins. The incident's start becomes the earliest measured
-// start of its components.
+// start of its components. Failures look alike when the steps that caused
+// them (Event.Cause) fall in one class: the service does not serve (queue
+// or white page, 5xx or 429, timeout, refused or reset connection, slow
+// answer: what load does), a certificate fails (TLS), a name does not
+// resolve (DNS), or anything else (redirect loop, 4xx). An expired
+// certificate and a saturation page of one operator are two incidents.
 //
 // # Flapping
 //
