@@ -31,16 +31,19 @@ import (
 // the flapping window back, moved earlier while that point falls inside a
 // persisted incident, so that the replay never starts in the middle of one.
 // Replayed events that were already persisted are not written again; events
-// newer than every persisted one (lost in a crash between a measurement's
-// commit and its events') are written. An incident open before the restart
+// replayed after the last persisted one (lost in a crash between a
+// measurement's commit and its events') are written. An incident open before the restart
 // thus stays open with the same ID and measured start.
 type Pipeline struct {
 	tl  *timeline.Timeline
 	rec *recorder
 	log *slog.Logger
 
-	mu  sync.Mutex // serialises the engine
-	eng *Engine
+	mu    sync.Mutex // serialises the engine and order
+	eng   *Engine
+	order seqOrder // observes in seq order, as a restart replays
+
+	persistMu sync.Mutex // persists events in the order the engine emitted them
 
 	hist *History // every persisted event, for the pages and APIs
 	adm  *Admin   // the admins' records
@@ -79,28 +82,38 @@ func NewPipeline(tl *timeline.Timeline, comps []*probes.Component, cfg Config, l
 // appends the events it caused. It returns the measurement's seq once the
 // measurement is committed; an error appending the events is logged, not
 // returned (the measurement is safe, and the next restart writes them).
+// The engine observes measurements in seq order (see seqOrder): a Record
+// may observe, and persist the events of, measurements that concurrent
+// Records committed.
 func (p *Pipeline) Record(ctx context.Context, res probes.Result) (uint64, error) {
+	res.Start = storedTime(res.Start) // the precision the timeline keeps, live as after a restart
+	p.mu.Lock()
+	next := p.tl.Len()
+	p.order.begin(next)
+	p.mu.Unlock()
 	seq, err := p.rec.record(ctx, res)
-	if err != nil {
-		return 0, err
-	}
-	if res.Offline() {
+	if err == nil && res.Offline() {
 		p.susp.add(&res)
 	}
 	p.mu.Lock()
-	evs := p.eng.Observe(Observation{Seq: seq, Result: res})
-	p.mu.Unlock()
+	p.order.end(next, seq, res, err == nil)
+	var evs []Event
+	p.order.ready(func(o Observation) { evs = append(evs, p.eng.Observe(o)...) })
 	if len(evs) == 0 {
-		return seq, nil
+		p.mu.Unlock()
+		return seq, err
 	}
+	p.persistMu.Lock() // before releasing mu: batches persist in engine order
+	p.mu.Unlock()
+	defer p.persistMu.Unlock()
 	for _, ev := range evs {
 		p.log.Info("incident event", "kind", ev.Kind.String(), "component", ev.Component, "incident", ev.Incident,
 			"from", ev.From.String(), "to", ev.To.String(), "at", ev.At, "evidence", ev.Seq)
 	}
-	if err := p.persist(ctx, evs); err != nil {
-		p.log.Error("incident events not recorded", "component", res.Component, "events", len(evs), "err", err)
+	if perr := p.persist(ctx, evs); perr != nil {
+		p.log.Error("incident events not recorded", "component", res.Component, "events", len(evs), "err", perr)
 	}
-	return seq, nil
+	return seq, err
 }
 
 // Components returns every component's state, in config order.
@@ -291,15 +304,27 @@ func (p *Pipeline) restore(window time.Duration) error {
 		}
 	}
 	slices.SortFunc(ms, func(a, b timeline.Measurement) int { return cmp.Compare(a.Seq, b.Seq) })
-	var missing []Event
+	// Events are persisted in the order the engine emits them, a batch at
+	// a time, so the lost ones are those replayed after the last persisted
+	// one (or, if none was, those newer than every persisted evidence).
+	var replayed []Event
+	lastKnown := -1
 	for _, m := range ms {
 		if m.Offline() {
 			p.susp.add(&m.Result)
 		}
 		for _, ev := range p.eng.Observe(Observation{Seq: m.Seq, Result: m.Result}) {
-			if ev.Seq > ps.lastEvidence && !ps.keys[eventKey{uint8(ev.Kind), ev.Incident, ev.Component, ev.Seq}] {
-				missing = append(missing, ev)
+			if ps.keys[eventKey{uint8(ev.Kind), ev.Incident, ev.Component, ev.Seq}] {
+				lastKnown = len(replayed)
 			}
+			replayed = append(replayed, ev)
+		}
+	}
+	var missing []Event
+	for i, ev := range replayed {
+		if i > lastKnown && (lastKnown >= 0 || ev.Seq > ps.lastEvidence) &&
+			!ps.keys[eventKey{uint8(ev.Kind), ev.Incident, ev.Component, ev.Seq}] {
+			missing = append(missing, ev)
 		}
 	}
 	p.log.Info("incident state restored", "replayed", len(ms), "from", from, "open_incidents", len(p.eng.OpenIncidents()), "events_written", len(missing))

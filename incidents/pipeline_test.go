@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -216,4 +217,40 @@ func TestPipelineMaintenanceReachesEngine(t *testing.T) {
 	check("live")
 	h.restart()
 	check("after restart")
+}
+
+// Seen: times to the nanosecond while running, to the millisecond after a
+// restart. Both are to the millisecond, and equal.
+func TestPipelineTimePrecision(t *testing.T) {
+	h := newPipelineHarness(t)
+	for i, ok := range []bool{true, false, false, false, true, true} {
+		r := round(i, ok)
+		r.Start = r.Start.Add(123456789 * time.Nanosecond)
+		if _, err := h.p.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	times := func() []time.Time {
+		incs := h.p.History().Incidents()
+		if len(incs) != 1 {
+			t.Fatalf("History().Incidents() = %+v, want one", incs)
+		}
+		out := []time.Time{incs[0].Start, incs[0].End, incs[0].Updated}
+		_, evs, _ := h.p.History().Incident(incs[0].ID)
+		for _, e := range evs {
+			out = append(out, e.At)
+		}
+		latest, _ := h.p.Latest()
+		return append(out, latest["monlycee"].Start)
+	}
+	live := times()
+	for _, at := range live {
+		if at.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Errorf("live time %s has a precision finer than the millisecond", at.Format(time.RFC3339Nano))
+		}
+	}
+	h.restart()
+	if again := times(); !slices.EqualFunc(live, again, time.Time.Equal) {
+		t.Errorf("times after restart = %v, want %v as live", again, live)
+	}
 }

@@ -39,8 +39,10 @@ func newRecorder(tl *timeline.Timeline) (*recorder, error) {
 
 // record appends res to the timeline and returns its sequence number once
 // committed. The latest result moves only forward in time: a result older
-// than the one shown is recorded but does not replace it.
+// than the one shown is recorded but does not replace it. res.Start is
+// kept to the millisecond, as the timeline stores it.
 func (r *recorder) record(ctx context.Context, res probes.Result) (uint64, error) {
+	res.Start = storedTime(res.Start)
 	seq, err := r.tl.Append(ctx, res)
 	if err != nil {
 		return 0, fmt.Errorf("record result of %s: %w", res.Component, err)
