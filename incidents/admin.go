@@ -172,6 +172,7 @@ type Admin struct {
 	comps     map[string]bool
 	hist      *History               // the automatic incidents
 	onWindows func(ws []Maintenance) // the engine's, after each maintenance recorded
+	maintMax  time.Duration          // the longest window: incidents.maintenance_max
 	now       func() time.Time       // replaced by tests
 
 	write sync.Mutex // held from validation to the in-memory update of each write
@@ -191,8 +192,8 @@ type Admin struct {
 // incidents exist, and onWindows receives the maintenance windows after
 // each maintenance recorded. It returns an error wrapping
 // timeline.ErrCorrupt when a revision names a record of another kind.
-func newAdmin(tl *timeline.Timeline, comps []*probes.Component, hist *History, onWindows func([]Maintenance)) (*Admin, error) {
-	a := &Admin{tl: tl, comps: make(map[string]bool, len(comps)), hist: hist, onWindows: onWindows, now: time.Now,
+func newAdmin(tl *timeline.Timeline, comps []*probes.Component, hist *History, onWindows func([]Maintenance), maintMax time.Duration) (*Admin, error) {
+	a := &Admin{tl: tl, comps: make(map[string]bool, len(comps)), hist: hist, onWindows: onWindows, maintMax: maintMax, now: time.Now,
 		updates: newChains[Update](), byInc: make(map[uint64][]uint64),
 		maints: newChains[ScheduledMaintenance](), stmts: newChains[Statement](), isManual: make(map[uint64]bool)}
 	for _, c := range comps {

@@ -6,6 +6,7 @@ package incidents
 import (
 	"cmp"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"net/url"
 	"slices"
 	"strings"
@@ -102,6 +103,9 @@ func (a *Admin) checkMaintenance(actor string, in MaintenanceInput, prev *Schedu
 	switch {
 	case !in.End.After(in.Start):
 		return invalidf("end", "%s is not after start %s", in.End.Format(time.RFC3339), in.Start.Format(time.RFC3339))
+	case in.End.Sub(in.Start) > a.maintMax:
+		return invalidf("end", "%s is more than %s after start %s (incidents.maintenance_max)",
+			in.End.Format(time.RFC3339), model.Duration(a.maintMax), in.Start.Format(time.RFC3339))
 	case in.Start.Before(earliest) && (prev == nil || in.Start.Before(prev.Start)):
 		return invalidf("start", "%s is in the past: a maintenance is announced, not declared afterwards", in.Start.Format(time.RFC3339))
 	case prev == nil:

@@ -139,6 +139,8 @@ func TestAdminMaintenanceValidation(t *testing.T) {
 		{"end before start", valid(func(in *MaintenanceInput) { in.End = in.Start.Add(-time.Second) }), "end"},
 		{"end at start", valid(func(in *MaintenanceInput) { in.End = in.Start }), "end"},
 		{"start in the past", valid(func(in *MaintenanceInput) { in.Start = now.Add(-time.Hour) }), "start"},
+		{"ends in year 9999", valid(func(in *MaintenanceInput) { in.End = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) }), "end"},
+		{"longer than maintenance_max", valid(func(in *MaintenanceInput) { in.End = in.Start.Add(DefaultMaintenanceMax + time.Millisecond) }), "end"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

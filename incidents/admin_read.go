@@ -76,34 +76,52 @@ func (a *Admin) Maintenances() []ScheduledMaintenance {
 	return out
 }
 
-// Windows returns the maintenance windows for Engine.SetMaintenance, from
-// the current revisions: [Start, End), except that a maintenance marked
-// in_progress (or completed) before its Start begins when it was so
-// marked, and one marked completed before its End ends then. Those times
-// are when the revision was published, never earlier. A maintenance
-// completed before it began has no window.
+// Windows returns the maintenance windows for Engine.SetMaintenance.
+//
+// The engine learns of a revision when it is published, and a restart
+// must apply the windows as they applied live, so each revision counts
+// only from its publication (At) until the next one: a window is never
+// applied to a time before the revision that set it, and a component
+// added to a maintenance enters it no earlier than when it was added. Within
+// that span, a revision's window is [Start, End), except that a maintenance
+// marked in_progress (or completed) before its Start begins when it was so
+// marked, one marked completed before its End ends then, and none lasts
+// more than incidents.maintenance_max. One maintenance can thus give
+// several windows with its ID, one per revision.
 func (a *Admin) Windows() []Maintenance {
 	var out []Maintenance
 	for _, m := range a.Maintenances() {
-		start, end := m.Start, m.End
-		revs := append(m.Revisions, m)
-		// The revisions since it last was scheduled, and since it was
-		// completed (a completed maintenance is never reopened).
-		began, ended := len(revs), len(revs)
-		for i := len(revs) - 1; i >= 0 && revs[i].Status != StatusScheduled; i-- {
-			began = i
-			if revs[i].Status == StatusCompleted {
+		revs := append(slices.Clone(m.Revisions), m)
+		began, ended := -1, -1 // where the trailing in_progress/completed and completed runs begin
+		for i, r := range revs {
+			switch {
+			case r.Status == StatusScheduled:
+				began, ended = -1, -1
+			case began < 0:
+				began = i
+			}
+			if r.Status == StatusCompleted && ended < 0 {
 				ended = i
 			}
-		}
-		if began < len(revs) && revs[began].At.Before(start) {
-			start = revs[began].At
-		}
-		if ended < len(revs) && revs[ended].At.Before(end) {
-			end = revs[ended].At
-		}
-		if end.After(start) {
-			out = append(out, Maintenance{ID: m.ID, Components: slices.Clone(m.Components), Start: start, End: end})
+			start, end := r.Start, r.End
+			if began >= 0 && revs[began].At.Before(start) {
+				start = revs[began].At
+			}
+			if ended >= 0 && revs[ended].At.Before(end) {
+				end = revs[ended].At
+			}
+			if lim := start.Add(a.maintMax); end.After(lim) {
+				end = lim
+			}
+			if r.At.After(start) {
+				start = r.At
+			}
+			if i+1 < len(revs) && revs[i+1].At.Before(end) {
+				end = revs[i+1].At
+			}
+			if end.After(start) {
+				out = append(out, Maintenance{ID: m.ID, Components: slices.Clone(r.Components), Start: start, End: end})
+			}
 		}
 	}
 	return out

@@ -28,7 +28,10 @@ type exitInfo struct {
 }
 
 // SetMaintenance replaces the set of maintenance windows; ws is copied,
-// windows whose End is not after Start are ignored. It emits nothing: the
+// windows whose End is not after Start are ignored, and none lasts more
+// than EngineConfig.MaintenanceMax. A window applies to the rounds whose
+// Start it covers, whenever it is set: to replay as it ran live, a window
+// must not cover times before it was published (see Admin.Windows). It emits nothing: the
 // engine has no clock, so a component enters or leaves maintenance with the
 // first observation of it inside or after a window (see Engine). Windows
 // may overlap: a component is in maintenance while any window covers it.
@@ -39,6 +42,9 @@ func (e *Engine) SetMaintenance(ws []Maintenance) {
 	for _, w := range ws {
 		if !w.End.After(w.Start) {
 			continue
+		}
+		if lim := w.Start.Add(e.cfg.MaintenanceMax); w.End.After(lim) {
+			w.End = lim
 		}
 		for _, id := range w.Components {
 			if c := e.byID[id]; c != nil {

@@ -68,7 +68,7 @@ func NewPipeline(tl *timeline.Timeline, comps []*probes.Component, cfg Config, l
 		return nil, fmt.Errorf("load incident history: %w", err)
 	}
 	p := &Pipeline{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, comps), hist: hist}
-	if p.adm, err = newAdmin(tl, comps, hist, p.setMaintenance); err != nil {
+	if p.adm, err = newAdmin(tl, comps, hist, p.setMaintenance, ecfg.MaintenanceMax); err != nil {
 		return nil, err
 	}
 	p.setMaintenance(p.adm.Windows())

@@ -20,6 +20,10 @@ groups:
         operator: Open Digital Education
         steps:
           - url: https://ent.iledefrance.fr/
+      - id: pronote
+        name: Pronote
+        steps:
+          - url: https://pronote.test/
 `
 
 type pipelineHarness struct {
@@ -252,5 +256,68 @@ func TestPipelineTimePrecision(t *testing.T) {
 	h.restart()
 	if again := times(); !slices.EqualFunc(live, again, time.Time.Equal) {
 		t.Errorf("times after restart = %v, want %v as live", again, live)
+	}
+}
+
+// Seen: a maintenance created 4 min 50 s in the past, revised 70 s later
+// to add a component whose incident had been open for minutes, keeping the
+// original start, applied to that component from before it was added; and
+// a restart replayed without the windows. A component enters a window no
+// earlier than the revision that added it, and a restart applies the
+// windows as they applied live.
+func TestPipelineMaintenanceAddedLate(t *testing.T) {
+	h := newPipelineHarness(t)
+	now := morning.Add(10 * time.Minute)
+	adm := h.p.Admin()
+	adm.now = func() time.Time { return now }
+	record := func(minute int) {
+		t.Helper()
+		if _, err := h.p.Record(t.Context(), round(minute, minute == 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 11 { // monlycee fails from 9:01
+		record(i)
+	}
+	in := MaintenanceInput{Title: "Mise à jour", Components: []string{"pronote"}, Start: now.Add(-4*time.Minute - 50*time.Second),
+		End: now.Add(time.Hour), Status: StatusInProgress}
+	m, err := adm.ScheduleMaintenance(t.Context(), "admin", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(11)
+	now = now.Add(70 * time.Second)
+	in.Components = []string{"pronote", "monlycee"}
+	if _, err := adm.ReviseMaintenance(t.Context(), "admin", m.Seq, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range adm.Windows() {
+		for _, c := range w.Components {
+			if c == "monlycee" && w.Start.Before(now) {
+				t.Errorf("Windows() has monlycee from %s, before it was added at %s", w.Start.Format(time.TimeOnly), now.Format(time.TimeOnly))
+			}
+		}
+	}
+	for i := 12; i < 15; i++ {
+		record(i)
+	}
+	var started []timeline.Event
+	for _, e := range h.events() {
+		if EventKind(e.EventKind) == MaintenanceStarted && e.Component == "monlycee" {
+			started = append(started, e)
+		}
+	}
+	if len(started) != 1 || started[0].At.Before(now) {
+		t.Errorf("maintenance_started events of monlycee = %+v, want one, not before %s", started, now.Format(time.TimeOnly))
+	}
+	live := h.p.Components()
+	before := len(h.events())
+	h.restart()
+	if again := h.p.Components(); !slices.Equal(again, live) {
+		t.Errorf("after restart Components() = %+v, want %+v as live", again, live)
+	}
+	record(15)
+	if n := len(h.events()); n != before {
+		t.Errorf("a round after the restart wrote %d events, want none (nothing changed)", n-before)
 	}
 }
