@@ -101,3 +101,17 @@ func (h *flapHistory) lastDown() (flapChange, bool) {
 	}
 	return flapChange{}, false
 }
+
+// failures counts the changes to a failing status from operational in the
+// window.
+func (h *flapHistory) failures() int {
+	n := 0
+	prev := probes.Operational
+	for i, c := range h.c[h.head:] {
+		if c.status != probes.Operational && (prev == probes.Operational || i == 0) {
+			n++
+		}
+		prev = c.status
+	}
+	return n
+}

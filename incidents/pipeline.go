@@ -45,6 +45,8 @@ type Pipeline struct {
 
 	persistMu sync.Mutex // persists events in the order the engine emitted them
 
+	ecfg EngineConfig // the engine's thresholds, defaults included
+
 	hist *History // every persisted event, for the pages and APIs
 	adm  *Admin   // the admins' records
 	susp suspensions
@@ -67,7 +69,7 @@ func NewPipeline(tl *timeline.Timeline, comps []*probes.Component, cfg Config, l
 	if err != nil {
 		return nil, fmt.Errorf("load incident history: %w", err)
 	}
-	p := &Pipeline{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, comps), hist: hist}
+	p := &Pipeline{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, comps), ecfg: ecfg, hist: hist}
 	if p.adm, err = newAdmin(tl, comps, hist, p.setMaintenance, ecfg.MaintenanceMax); err != nil {
 		return nil, err
 	}
@@ -148,6 +150,10 @@ func (p *Pipeline) Latest() (map[string]timeline.Measurement, uint64) { return p
 // network that ended at or after t, oldest first: those seen since start,
 // and those in the measurements replayed at start.
 func (p *Pipeline) Suspensions(t time.Time) []Suspension { return p.susp.since(t) }
+
+// Thresholds returns the engine's thresholds, defaults included, for the
+// pages that explain them.
+func (p *Pipeline) Thresholds() EngineConfig { return p.ecfg }
 
 // History returns the incident history the pipeline keeps up to date.
 func (p *Pipeline) History() *History { return p.hist }

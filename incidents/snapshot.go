@@ -8,10 +8,14 @@ import (
 
 // ComponentState is a snapshot of one component in the engine.
 type ComponentState struct {
-	ID          string
-	Status      probes.Status
-	Since       time.Time // measured time of the last state change; zero if it never changed
-	Flapping    bool
+	ID       string
+	Status   probes.Status
+	Since    time.Time // measured time of the last state change; zero if it never changed
+	Flapping bool
+	// Failures is, while Flapping, how many times its rounds went from
+	// working to failing within the flap window (the most any vantage saw):
+	// "4 outages in 30 min". 0 otherwise.
+	Failures    int
 	Incident    uint64 // the open incident the component is affected in; 0 for none
 	Maintenance uint64 // the window it is in while Status is under_maintenance; 0 otherwise
 	LastSeq     uint64 // Seq of the last observation taken into account
@@ -40,6 +44,11 @@ func (e *Engine) Components() []ComponentState {
 			Incident: c.incID(), LastSeq: c.lastSeq}
 		if c.inMaint {
 			out[i].Maintenance = c.maintID
+		}
+		if c.flapping {
+			for _, t := range c.tracks {
+				out[i].Failures = max(out[i].Failures, t.flaps.failures())
+			}
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"sync"
+	"time"
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
@@ -68,11 +69,27 @@ func barDates(today timeline.Date) (dates [barDays]timeline.Date) {
 	return dates
 }
 
+// uptimeText is the availability over the measured rounds only, saying
+// how many there were and since when: "100,00 % des 12 mesures depuis le
+// 6 avril 2021 à 9 h 02" ("" without data). Days without rounds count for
+// nothing: 30 s of measurements are not 90 days of availability.
 func uptimeText(l lang, rollups []timeline.DayRollup) string {
-	if share, ok := availability(rollups); ok {
-		return l.percent(share)
+	share, ok := availability(rollups)
+	if !ok {
+		return ""
 	}
-	return ""
+	rounds, first := 0, time.Time{}
+	for _, r := range rollups {
+		rounds += r.Rounds - r.ByStatus[probes.UnderMaintenance]
+		at := r.FirstStart
+		if at.IsZero() {
+			at = r.Day.Start()
+		}
+		if r.Rounds > 0 && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	return l.tf("uptime.measured", l.percent(share), rounds, l.heure(first))
 }
 
 // drawBar draws the SVG of states, the last of which is today's.

@@ -119,9 +119,9 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 		}
 	}
 	names := p.s.names()
-	for _, inc := range p.s.pipe.History().Incidents() {
-		if slices.Contains(inc.Components, comp.ID) {
-			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID), Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
+	for _, it := range p.incidentItems(l, names) {
+		if slices.Contains(it.Components, comp.ID) {
+			v.Incidents = append(v.Incidents, it.link(l))
 		}
 	}
 	return p.s.render(l, "component.html", v)
@@ -132,6 +132,9 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 func (p *publicAPI) lastDay(id string, now time.Time) (timeline.DayRollup, error) {
 	var d timeline.DayRollup
 	err := p.s.tl.Range(id, now.Add(-24*time.Hour), now, func(m timeline.Measurement) error {
+		if d.Rounds == 0 || m.Start.Before(d.FirstStart) {
+			d.FirstStart = m.Start
+		}
 		d.Rounds++
 		d.ByStatus[m.Status]++
 		return nil
@@ -151,8 +154,8 @@ func since(rs []timeline.DayRollup, from timeline.Date) []timeline.DayRollup {
 
 // uptimeOf is the share of rounds not in outage, maintenance left out.
 func uptimeOf(l lang, rs []timeline.DayRollup) string {
-	if share, ok := availability(rs); ok {
-		return l.percent(share)
+	if _, ok := availability(rs); ok {
+		return uptimeText(l, rs)
 	}
 	return l.t("comp.nodata")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/labstack/echo/v4"
 )
 
@@ -25,6 +26,8 @@ type incidentView struct {
 	Entries    []axisEntry
 	Open       bool
 	Bundle     string // the evidence bundle of its measurements, "" without an evidence log or measurements
+	Origin     string // measured, or declared by the Constat team, in words
+	Status     string // the admins' latest status, in words; "" if they published none
 }
 
 // axisEntry is one point of the time axis.
@@ -39,6 +42,7 @@ type axisEntry struct {
 	Source   string
 	SaidAt   string
 	Evidence uint64
+	DayHref  string // the evidence's day page, anchored at its row
 	Detail   string
 }
 
@@ -84,9 +88,16 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 			v.Bundle = fmt.Sprintf("/evidence/bundles/incident/%d", id)
 		}
 	}
-	for _, e := range events {
-		text := l.tf("inc.transition", cmpName(e.Component, names), l.t("status."+e.From.String()), l.t("status."+e.To.String()))
-		ent := axisEntry{at: e.At, Kind: "measure", Text: text, Evidence: e.Evidence}
+	v.Origin = l.t("inc.origin.declared")
+	if measured {
+		v.Origin = l.t("inc.origin.measured")
+	}
+	if len(updates) > 0 {
+		v.Title, v.Status = updates[0].Title, l.t("incstatus."+updates[len(updates)-1].Status.String())
+	}
+	for _, e := range shownEvents(events) {
+		ent := axisEntry{at: e.At, Kind: "measure", Text: eventText(l, e, names), Evidence: e.Evidence,
+			DayHref: l.href("/history/", e.Component, "/", timeline.DateOf(e.At).String()) + fmt.Sprintf("#m%d", e.Evidence)}
 		if e.Cause != nil {
 			ent.Detail = l.t("outcome."+e.Cause.Outcome.String()) + detailSuffix(e.Cause.Detail) + " — " + l.phases(e.Cause.Phases)
 		}
@@ -95,9 +106,6 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 	for _, u := range updates {
 		v.Entries = append(v.Entries, axisEntry{at: u.Published, Kind: "update", Text: u.Title, Body: incidents.RenderMarkdown(u.Body),
 			Speaker: u.Author})
-		if !measured {
-			v.Title = updates[0].Title
-		}
 	}
 	for _, s := range p.s.pipe.Admin().Statements(id) {
 		at := s.About
@@ -109,7 +117,7 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 	}
 	slices.SortStableFunc(v.Entries, func(a, b axisEntry) int { return cmp.Compare(a.at.UnixMilli(), b.at.UnixMilli()) })
 	for i := range v.Entries {
-		v.Entries[i].Time, v.Entries[i].ISO = l.heure(v.Entries[i].at), v.Entries[i].at.UTC().Format(time.RFC3339)
+		v.Entries[i].Time, v.Entries[i].ISO = secondTime(l, v.Entries[i].at), v.Entries[i].at.UTC().Format(time.RFC3339)
 	}
 	return v, true
 }

@@ -148,7 +148,7 @@ func publicPages(t *testing.T) (*Server, []langPage) {
 	t.Helper()
 	s, id, today := newIncidentSite(t)
 	return s, []langPage{
-		{"/", []string{"Service status", "At least one service is down", "Measured outage: monlycée.net", "Availability over 90 days: 25.00%",
+		{"/", []string{"Service status", "At least one service is down", "Measured outage: monlycée.net", "Measured availability: 25.00% of 4 rounds since",
 			"Overload or waiting page", "Last 90 days: 0 without a measured outage, 1 with an outage"}},
 		{"/components/monlycee", []string{"Measured availability", "Last 24 hours</th><td>25.00%", "Status: <strong>Down</strong>", "Paris time"}},
 		{"/history/monlycee/" + today, []string{"4 measurements that day, 3 of them failing.", "Overload or waiting page: 3",

@@ -11,6 +11,10 @@ import (
 type methodologyView struct {
 	Interval, MaxBody string
 	Confirm           int
+	FlapChanges       int
+	FlapWindow        string
+	FlapSettle        string
+	Correlation       string
 	Outcomes          []string
 	Signatures        []probes.Signature
 	Columns           string
@@ -55,6 +59,9 @@ func (s *Server) methodologyView(l lang) methodologyView {
 		c := s.cfg.Components[0]
 		v.Interval, v.MaxBody, v.Confirm = l.duration(c.Interval.Seconds()), l.size(c.MaxBody), c.Confirm
 	}
+	th := s.pipe.Thresholds()
+	v.FlapChanges, v.FlapWindow = th.FlapChanges, l.duration(th.FlapWindow.Seconds())
+	v.FlapSettle, v.Correlation = l.duration(th.FlapSettle.Seconds()), l.duration(th.CorrelationWindow.Seconds())
 	for o := probes.Outcome(1); o.Valid(); o++ {
 		v.Outcomes = append(v.Outcomes, o.String())
 	}

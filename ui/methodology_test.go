@@ -25,7 +25,8 @@ func TestMethodologyPage(t *testing.T) {
 			t.Errorf("methodology lacks signature %s", p.Name)
 		}
 	}
-	for _, want := range []string{"30 secondes", "1 Mio", "2 mesures consécutives", "seq, component, start"} {
+	for _, want := range []string{"30 secondes", "1 Mio", "2 mesures consécutives", "seq, component, start",
+		"plus de 5 fois en 30 minutes", "<code>partial_outage</code>", "pendant 5 minutes", "moins de 5 minutes d'écart", "Un certificat expiré"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("methodology lacks %q (the figures of the configuration)", want)
 		}

@@ -273,22 +273,38 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 // confirmed states, the overall sentence, the open incidents and the
 // 90-day bars.
 func (s *Server) enrich(l lang, v *statusView) error {
-	states := map[string]probes.Status{}
+	states := map[string]incidents.ComponentState{}
 	for _, st := range s.pipe.Components() {
-		states[st.ID] = st.Status
+		states[st.ID] = st
 	}
+	names := s.names()
+	items := s.pub.incidentItems(l, names)
+	declared := declaredStatus(items)
 	worst := probes.Operational
 	today := timeline.DateOf(s.now())
 	var rollups []timeline.DayRollup
+	total, unmeasured := 0, 0
 	for gi := range v.Groups {
 		for ri := range v.Groups[gi].Rows {
 			row := &v.Groups[gi].Rows[ri]
-			if st, ok := states[row.ID]; ok && st.Valid() && row.Measured {
-				row.Pending = row.Status != st.String() // the latest round says otherwise, not yet confirmed
-				row.Status = st.String()
-				if sev(st) > sev(worst) {
-					worst = st
+			total++
+			if !row.Measured {
+				unmeasured++
+			}
+			if st, ok := states[row.ID]; ok && st.Status.Valid() && row.Measured {
+				latest := row.Status
+				row.Pending = latest != st.Status.String() // the latest round says otherwise, not yet confirmed
+				row.Status = st.Status.String()
+				if st.Flapping {
+					row.Pending = false // said in words
+					row.Flapping = l.tf("home.flapping", st.Failures, l.duration(s.pipe.Thresholds().FlapWindow.Seconds()), l.t("home.now."+latest))
 				}
+			}
+			if d, ok := declared[row.ID]; ok && sev(d) > sev(worstOf(row.Status)) {
+				row.Status, row.Declared = d.String(), l.t("inc.origin.declared")
+			}
+			if st := worstOf(row.Status); sev(st) > sev(worst) {
+				worst = st
 			}
 			var err error // one buffer for every component: the bar keeps nothing of it
 			if rollups, err = s.tl.AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
@@ -298,15 +314,16 @@ func (s *Server) enrich(l lang, v *statusView) error {
 		}
 	}
 	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true
+	if unmeasured > 0 && worst == probes.Operational {
+		v.Overall = l.tf("home.starting", total-unmeasured, total)
+	}
 	for _, sp := range s.pipe.Suspensions(s.now().Add(-24 * time.Hour)) {
 		v.Suspended = append(v.Suspended, suspendedView{Day: l.jour(sp.From), Text: l.tf("home.suspended", l.hm(sp.From), l.hm(sp.Until))})
 	}
-	names := s.names()
 	v.Maints = s.maintLinks(l, names)
-	for _, inc := range s.pipe.History().Incidents() {
-		if inc.Open() {
-			v.Incidents = append(v.Incidents, incidentLink{Href: l.href("/incidents/", inc.ID),
-				Title: autoName(l, inc, names), Since: l.heure(inc.Start)})
+	for _, it := range items {
+		if it.Open {
+			v.Incidents = append(v.Incidents, it.link(l))
 		}
 	}
 	return nil

@@ -21,10 +21,11 @@ type publicAPI struct {
 
 	components componentPages
 
-	mu    sync.Mutex
-	key   [3]uint64
-	snap  *spSnapshot
-	cache map[string]renderedPage
+	mu          sync.Mutex
+	allMeasured bool // every component has a first result: measured() is final
+	key         [4]uint64
+	snap        *spSnapshot
+	cache       map[string]renderedPage
 }
 
 // handler serves the JSON document build makes of the current snapshot.
@@ -50,9 +51,9 @@ func (p *publicAPI) serveDoc(c echo.Context, doc renderedPage, contentType strin
 // encoded as Atom for an atomFeed, as SVG for a badge, as JSON otherwise.
 func (p *publicAPI) document(key string, build func(*spSnapshot) any) (renderedPage, error) {
 	now := p.s.now()
-	gen := [3]uint64{p.s.pipe.History().Generation(), p.s.pipe.Admin().Generation(), uint64(now.Unix() / 60)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	gen := [4]uint64{p.s.pipe.History().Generation(), p.s.pipe.Admin().Generation(), uint64(now.Unix() / 60), p.measured()}
 	if p.snap == nil || gen != p.key {
 		p.snap, p.key, p.cache = p.snapshot(now), gen, map[string]renderedPage{}
 	}
@@ -63,7 +64,7 @@ func (p *publicAPI) document(key string, build func(*spSnapshot) any) (renderedP
 	if err != nil {
 		return renderedPage{}, fmt.Errorf("encode %s: %w", key, err)
 	}
-	doc := newRendered(0, body, fmt.Sprintf(`"%x-%x-%x"`, gen[0], gen[1], gen[2]))
+	doc := newRendered(0, body, fmt.Sprintf(`"%x-%x-%x-%x"`, gen[0], gen[1], gen[2], gen[3]))
 	p.cache[key] = doc
 	return doc, nil
 }
@@ -80,4 +81,21 @@ func encodeDoc(v any) ([]byte, error) {
 	}
 	err := json.NewEncoder(&buf).Encode(v)
 	return buf.Bytes(), err
+}
+
+// measured counts the components with a first result until all have one
+// (the documents say measuring has begun until then). Callers hold p.mu.
+func (p *publicAPI) measured() uint64 {
+	if p.allMeasured {
+		return uint64(len(p.s.cfg.Components))
+	}
+	latest, _ := p.s.pipe.Latest()
+	n := 0
+	for _, c := range p.s.cfg.Components {
+		if _, ok := latest[c.ID]; ok {
+			n++
+		}
+	}
+	p.allMeasured = n == len(p.s.cfg.Components)
+	return uint64(n)
 }

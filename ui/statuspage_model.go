@@ -144,12 +144,17 @@ func (v *spSnapshot) summary() spSummaryDoc {
 
 func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	cfg := p.s.cfg
-	v := &spSnapshot{base: p.s.base, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)}}
-	names := map[string]string{}
+	v := &spSnapshot{base: p.s.base, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)},
+		components: []spComponent{}}
+	names := p.s.names()
 	states := map[string]incidents.ComponentState{}
 	for _, st := range p.s.pipe.Components() {
 		states[st.ID] = st
 	}
+	items := p.incidentItems(french, names)
+	declared := declaredStatus(items)
+	latest, _ := p.s.pipe.Latest()
+	unmeasured := 0
 	worst := probes.Operational
 	pos := 0
 	for _, g := range cfg.Groups {
@@ -164,6 +169,12 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 			status := st.Status
 			if !status.Valid() {
 				status = probes.Operational // not measured yet: Statuspage has no "unknown"
+			}
+			if _, ok := latest[c.ID]; !ok {
+				unmeasured++
+			}
+			if d, ok := declared[c.ID]; ok && sev(d) > sev(status) {
+				status = d // the admins' declared impact, as Statuspage shows it
 			}
 			gid, since := g.ID, st.Since.UTC()
 			if st.Since.IsZero() { // no state change since Constat began measuring it
@@ -183,6 +194,11 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 		}
 	}
 	v.status = overall(worst)
+	if unmeasured > 0 && worst == probes.Operational {
+		// Statuspage has no "unknown": "none" would say every service
+		// works before each was measured (see the methodology page).
+		v.status = spStatus{"minor", t("api.status.starting")}
+	}
 	v.incidents = p.incidentDocs(names)
 	v.maintenances = p.maintenanceDocs(names, now)
 	return v
@@ -242,7 +258,7 @@ func idString(id uint64) string { return strconv.FormatUint(id, 10) }
 // newest first; admins' updates on either come first in their updates.
 func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 	adm := p.s.pipe.Admin()
-	var out []spIncident
+	out := []spIncident{}
 	for _, s := range p.s.pipe.History().Incidents() {
 		_, evs, _ := p.s.pipe.History().Incident(s.ID)
 		inc := spIncident{ID: idString(s.ID), Name: autoName(french, s, names), Status: "investigating", CreatedAt: s.Start.UTC(),
@@ -255,10 +271,11 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 		for _, c := range s.Components {
 			inc.Components = append(inc.Components, spComponent{ID: c, Name: names[c], PageID: pageID, Showcase: true})
 		}
+		evs = shownEvents(evs)
 		for i := len(evs) - 1; i >= 0; i-- {
 			inc.IncidentUpdates = append(inc.IncidentUpdates, autoUpdate(inc.ID, evs[i], names))
 		}
-		applyAdmin(&inc, adm.Updates(s.ID), names)
+		applyAdmin(&inc, adm.Updates(s.ID), names, p.oldStatus(evs))
 		out = append(out, inc)
 	}
 	for _, id := range adm.ManualIncidents() {
@@ -269,7 +286,7 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 		first := ups[0]
 		inc := spIncident{ID: idString(id), CreatedAt: first.Published.UTC(), StartedAt: first.Published.UTC(), PageID: pageID,
 			Shortlink: p.s.base + "/incidents/" + idString(id), IncidentUpdates: []spUpdate{}, Components: []spComponent{}, Impact: "none"}
-		applyAdmin(&inc, ups, names)
+		applyAdmin(&inc, ups, names, p.oldStatus(nil))
 		out = append(out, inc)
 	}
 	slices.SortStableFunc(out, func(a, b spIncident) int { return b.StartedAt.Compare(a.StartedAt) })
@@ -280,13 +297,22 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 }
 
 // applyAdmin puts the admins' updates (current revisions) on inc: their
-// title names it, the latest sets its status and impact.
-func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string) {
+// title names it, the latest sets its status and impact. measured gives a
+// component's measured status at a time, for the old_status of a
+// component an update names first.
+func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string, measured func(string, time.Time) probes.Status) {
+	declared := map[string]probes.Status{} // by the updates so far
 	for _, u := range ups {
 		up := spUpdate{ID: idString(u.Root), Status: u.Status.String(), Body: u.Body, IncidentID: inc.ID,
 			CreatedAt: u.Published.UTC(), UpdatedAt: u.Published.UTC(), DisplayAt: u.Published.UTC(), AffectedComponents: []spAffected{}}
 		for _, a := range u.Components {
-			up.AffectedComponents = append(up.AffectedComponents, spAffected{Code: a.Component, Name: names[a.Component], NewStatus: a.Status.String()})
+			old, ok := declared[a.Component]
+			if !ok {
+				old = measured(a.Component, u.Published)
+			}
+			declared[a.Component] = a.Status
+			up.AffectedComponents = append(up.AffectedComponents, spAffected{Code: a.Component, Name: names[a.Component],
+				OldStatus: old.String(), NewStatus: a.Status.String()})
 			if !slices.ContainsFunc(inc.Components, func(c spComponent) bool { return c.ID == a.Component }) {
 				inc.Components = append(inc.Components, spComponent{ID: a.Component, Name: names[a.Component], PageID: pageID, Showcase: true})
 			}
@@ -329,13 +355,37 @@ func cmpName(id string, names map[string]string) string {
 	return id
 }
 
+// oldStatus returns what a component's measured status was at a time, for
+// an admin update's old_status: from the incident's shown events evs when
+// one of them concerns it by then, else the engine's state if it has not
+// changed since, else operational.
+func (p *publicAPI) oldStatus(evs []incidents.EventRecord) func(string, time.Time) probes.Status {
+	return func(comp string, at time.Time) probes.Status {
+		st, found := probes.Operational, false
+		for _, e := range evs {
+			if e.Component == comp && !e.At.After(at) {
+				st, found = e.To, true
+			}
+		}
+		if found {
+			return st
+		}
+		for _, cs := range p.s.pipe.Components() {
+			if cs.ID == comp && cs.Status.Valid() && !cs.Since.After(at) {
+				return cs.Status
+			}
+		}
+		return probes.Operational
+	}
+}
+
 // autoUpdate is an engine event as a Statuspage update: what was measured.
 func autoUpdate(incID string, e incidents.EventRecord, names map[string]string) spUpdate {
 	status := "investigating"
 	if incidents.EventKind(e.EventKind) == incidents.Resolved {
 		status = "resolved"
 	}
-	body := fmt.Sprintf("%s — %s : %s → %s", heure(e.At), cmpName(e.Component, names), t("status."+e.From.String()), t("status."+e.To.String()))
+	body := secondTime(french, e.At) + " — " + eventText(french, e, names)
 	if e.Cause != nil {
 		body += fmt.Sprintf(" (%s", t("outcome."+e.Cause.Outcome.String()))
 		if e.Cause.Detail != "" {

@@ -30,6 +30,8 @@ type maintLink struct {
 
 type incidentLink struct {
 	Href, Title, Since string
+	Origin             string // measured, or declared by the Constat team, in words
+	Status             string // the admins' latest status, in words; "" if they published none
 }
 
 type groupView struct {
@@ -47,6 +49,8 @@ type rowView struct {
 	Checked            string // "6 avril 2021 à 9 h 02", in the page's language
 	CheckedISO         string
 	Pending            bool          // the latest round disagrees with the confirmed state: awaiting confirmation
+	Flapping           string        // "Instable : 4 coupures en 30 min, fonctionne en ce moment"; "" if stable
+	Declared           string        // Status is an admin-declared impact, not measured: who declared it
 	Bars               template.HTML // 90-day history, SVG with its text alternative
 	Uptime             string        // over the bar's days
 }
