@@ -167,16 +167,9 @@ func (e *Engine) up(c *comp, from, to probes.Status, ev evidence) Event {
 	if inc == nil {
 		return Event{}
 	}
-	c.inc = nil
-	inc.member(c).affected = false
-	inc.affected--
-	if ev.at.After(inc.lastBack) {
-		inc.lastBack = ev.at
-	}
-	if inc.affected > 0 {
+	if !e.leave(c, ev.at) {
 		return Event{Kind: Updated, Incident: inc.id, Component: c.id, From: from, To: to, At: ev.at, Seq: ev.seq}
 	}
-	e.resolve(inc)
 	return Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: from, To: to, At: inc.end, Seq: ev.seq}
 }
 
@@ -186,18 +179,27 @@ func (e *Engine) up(c *comp, from, to probes.Status, ev evidence) Event {
 // measured recovery), and citing that recovery's evidence.
 func (e *Engine) settle(c *comp, out *[]Event) {
 	inc := c.inc
+	if e.leave(c, c.since) {
+		*out = append(*out, Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: c.backFrom, To: probes.Operational,
+			At: inc.end, Seq: c.sinceSeq})
+	}
+}
+
+// leave takes c, back at at, out of its incident, and resolves the
+// incident if c was its last affected component (it then returns true).
+func (e *Engine) leave(c *comp, at time.Time) bool {
+	inc := c.inc
 	c.inc = nil
 	inc.member(c).affected = false
 	inc.affected--
-	if c.since.After(inc.lastBack) {
-		inc.lastBack = c.since
+	if at.After(inc.lastBack) {
+		inc.lastBack = at
 	}
 	if inc.affected > 0 {
-		return
+		return false
 	}
 	e.resolve(inc)
-	*out = append(*out, Event{Kind: Resolved, Incident: inc.id, Component: c.id, From: c.backFrom, To: probes.Operational,
-		At: inc.end, Seq: c.sinceSeq})
+	return true
 }
 
 func (e *Engine) resolve(inc *incident) {

@@ -108,10 +108,10 @@ func TestStartingSaysMeasuringHasBegun(t *testing.T) {
 	check("both measured", false)
 }
 
-// Seen: an incident declared by an admin was in the API and Atom but on no
-// page, its component still said "Fonctionne", an admin's title and status
-// on a measured incident showed nowhere, and old_status was "".
-func TestDeclaredIncidentOnPages(t *testing.T) {
+// newDeclaredSite serves monlycee and pcn working, and an incident the
+// Constat team declared on pcn (major outage, cause identified).
+func newDeclaredSite(t *testing.T) (*Server, incidents.Update) {
+	t.Helper()
 	s, svc, adm := newPublicServer(t, morning0406.Add(10*time.Minute))
 	s.homePages[french].minAge = 0
 	recordRounds(t, svc, true, true, true)
@@ -121,6 +121,14 @@ func TestDeclaredIncidentOnPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, up
+}
+
+// Seen: an incident declared by an admin was in the API and Atom but on no
+// page, its component still said "Fonctionne", an admin's title and status
+// on a measured incident showed nowhere, and old_status was "".
+func TestDeclaredIncidentOnPages(t *testing.T) {
+	s, up := newDeclaredSite(t)
 	home := getBody(t, s, "/")
 	for _, want := range []string{"Connexion impossible à Pronote depuis l&#39;ENT", esc(fr["inc.origin.declared"]), fr["incstatus.identified"],
 		fmt.Sprintf(`href="/incidents/%d"`, up.Incident)} {
@@ -247,14 +255,7 @@ func esc(s string) string { return strings.ReplaceAll(s, "'", "&#39;") }
 // page with who declared it and its status, its component not "Fonctionne",
 // and its page with the admins' title and status.
 func TestDeclaredIncidentInBrowser(t *testing.T) {
-	s, svc, adm := newPublicServer(t, morning0406.Add(10*time.Minute))
-	recordRounds(t, svc, true, true, true)
-	up, err := adm.PostUpdate(t.Context(), "camille", incidents.UpdateInput{Status: incidents.StatusIdentified, Impact: incidents.ImpactMajor,
-		Title: "Connexion impossible à Pronote depuis l'ENT", Body: "Le lien vers Pronote échoue.",
-		Components: []timeline.Affected{{Component: "pcn", Status: probes.MajorOutage}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, up := newDeclaredSite(t)
 	url := serveLoopback(t, s.Handler())
 	ctx := newBrowser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
