@@ -365,6 +365,13 @@ func TestEngineStateMachine(t *testing.T) {
 			"r11 c incident_updated 09:10 partial_outage>major_outage I1",
 			"r15 c flapping_stopped 09:15 major_outage>major_outage I1",
 		}, probes.MajorOutage},
+		{"flapping slow, then down: the worsening is dated by the first failing round", 2, "odododod dd xxx", []string{
+			"r6 c state_changed 09:01 operational>degraded_performance I1",
+			"r6 c incident_opened 09:01 operational>degraded_performance I1",
+			"r6 c flapping_started 09:06 degraded_performance>degraded_performance I1",
+			"r11 c state_changed 09:10 degraded_performance>major_outage I1",
+			"r11 c incident_updated 09:10 degraded_performance>major_outage I1",
+		}, probes.MajorOutage},
 		{"three failures in 30 min, then calm: working within confirm rounds", 2, "ooxxooxxooxxoo" + strings.Repeat("o", 30), []string{
 			"r3 c state_changed 09:02 operational>major_outage I1",
 			"r3 c incident_opened 09:02 operational>major_outage I1",

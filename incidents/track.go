@@ -175,11 +175,15 @@ func (t *track) verdictEvidence(v probes.Status, ev evidence) evidence {
 		// Flapping over by count while the latest round failed without
 		// being confirmed: the component has been up since the count fell.
 		return evidence{at: t.flapStop, seq: ev.seq}
-	case t.flapping || t.conf.at.Before(t.vev.at):
-		// Back to the confirmed failure after alternating rounds: from
-		// the first round of the failing streak, else from this round.
-		if t.down.n > 0 && !t.down.first.at.Before(t.vev.at) {
+	case t.conf.at.Before(t.vev.at):
+		// Back to a failure confirmed before rounds alternated: from the
+		// first round of the failing streak when leaving operational,
+		// else of the streak of this status; else from this round.
+		if t.verdict == probes.Operational && t.down.n > 0 && !t.down.first.at.Before(t.vev.at) {
 			return t.down.first
+		}
+		if t.latest == v && !t.same.first.at.Before(t.vev.at) {
+			return t.same.first
 		}
 		return ev
 	}
