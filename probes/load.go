@@ -46,8 +46,9 @@ func (e *ConfigError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// maxConfigSize bounds the file LoadConfig and ParseConfig accept.
-const maxConfigSize = 4 << 20
+// maxConfigSize bounds the file LoadConfig and ParseConfig accept: a
+// component of two steps takes about 330 bytes, so 16 MiB holds 50,000.
+const maxConfigSize = 16 << 20
 
 // LoadConfig reads and compiles the YAML configuration at path. Relative file
 // names in http_client_config (tls_config.ca_file…) are resolved against the
@@ -69,7 +70,9 @@ func LoadConfig(path string, sections ...Section) (*Config, error) {
 // connection. The sections are the top-level keys other packages own (see
 // Section); a key that is neither probes' nor a section's is a mistake.
 func ParseConfig(name string, data []byte, sections ...Section) (*Config, error) {
-	l := &loader{file: name, dir: filepath.Dir(name), nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, sections: sections}
+	// Real files have about a value per 25 bytes: size the map of paths once.
+	l := &loader{file: name, dir: filepath.Dir(name), nodes: make(map[string]*yaml.Node, len(data)/25), bad: map[string]bool{},
+		sections: sections, compiled: map[string]*Pattern{}, keys: map[reflect.Type]structKeySet{}, httpPaths: map[string][]string{}}
 	cfg := l.load(data)
 	if len(l.errs) > 0 {
 		slices.SortStableFunc(l.errs, func(a, b *ConfigError) int { return cmp.Compare(a.Line, b.Line) })
@@ -136,9 +139,17 @@ type loader struct {
 	nodes     map[string]*yaml.Node // key path → value node
 	bad       map[string]bool       // key paths already reported
 	errs      []*ConfigError
-	visits    int // nodes walked, bounding alias expansion
 	builtins  []*Pattern
 	sections  []Section
+	// compiled shares one Pattern among the steps that give the same
+	// regexp, as thousands of schools of one vendor do: a Pattern is
+	// read-only once compiled.
+	compiled map[string]*Pattern
+	keys     map[reflect.Type]structKeySet // structKeys by struct type
+	// httpPaths are the key paths below each http_client_config, by the
+	// path of that config, so that each config looks only at its own.
+	httpPaths map[string][]string
+	httpRoot  string // the http_client_config check is in, if any
 }
 
 // report records err at path and line, unless path already has an error.
@@ -219,8 +230,14 @@ func (l *loader) load(data []byte) *Config {
 		return nil
 	}
 	root := doc.Content[0]
+	sizes := map[*yaml.Node]int{}
+	if expanded(root, sizes) > maxValues {
+		line, path := locateValue(root, "", maxValues, sizes)
+		l.report(line, path, fmt.Errorf("more than %d values, aliases expanded", maxValues))
+		return nil
+	}
 	l.check(root, reflect.TypeFor[rawFile](), "")
-	if isNullNode(root) || l.visits >= maxVisits {
+	if isNullNode(root) {
 		return nil
 	}
 	var raw rawFile

@@ -13,9 +13,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// maxVisits bounds the nodes check walks, aliases expanded: a real file has
-// a few thousand, an alias bomb billions.
-const maxVisits = 100_000
+// maxValues bounds the values of a file, aliases expanded: a component of
+// two steps has about 13, so 1,000,000 leaves room for 50,000 components
+// of 20 values; an alias bomb of a few hundred bytes has billions.
+const maxValues = 1_000_000
 
 var (
 	nodeType        = reflect.TypeFor[yaml.Node]()
@@ -47,21 +48,20 @@ func hasUnmarshaler(t reflect.Type) bool {
 // and removes or nulls them, so that decoding the tree afterwards succeeds.
 // A yaml.Node field is checked as a config.HTTPClientConfig.
 func (l *loader) check(n *yaml.Node, t reflect.Type, path string) {
-	if l.visits++; l.visits == maxVisits {
-		l.report(n.Line, path, fmt.Errorf("more than %d values, aliases expanded", maxVisits))
-	}
-	if l.visits >= maxVisits {
-		return
-	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
 	l.nodes[path] = n
+	if l.httpRoot != "" {
+		l.httpPaths[l.httpRoot] = append(l.httpPaths[l.httpRoot], path)
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t == nodeType {
 		t = httpConfigType
+		l.httpRoot = path
+		defer func() { l.httpRoot = "" }()
 	}
 	switch {
 	case isNullNode(n) || t.Kind() == reflect.Interface:
@@ -131,8 +131,14 @@ func nullify(n *yaml.Node) {
 // checkStruct checks the keys of mapping n against the yaml tags of struct t.
 // At the root, the sections' keys are known too.
 func (l *loader) checkStruct(n *yaml.Node, t reflect.Type, path string) {
-	known, rest := structKeys(t)
+	ks, ok := l.keys[t]
+	if !ok {
+		ks.known, ks.rest = structKeys(t)
+		l.keys[t] = ks
+	}
+	known, rest := ks.known, ks.rest
 	if path == "" {
+		known = maps.Clone(known) // the cached set must stay probes' own
 		maps.Copy(known, l.sectionTypes())
 	}
 	seen, meant := map[string]bool{}, map[string]bool{}
@@ -197,6 +203,12 @@ func (l *loader) merge(v *yaml.Node, path string, visit func(k, v *yaml.Node) bo
 	default:
 		l.report(v.Line, path, fmt.Errorf("want a mapping to merge, got %s", describeNode(v)))
 	}
+}
+
+// structKeySet is what structKeys returns, kept by the loader for each type.
+type structKeySet struct {
+	known map[string]reflect.Type
+	rest  reflect.Type
 }
 
 // structKeys returns the yaml keys of struct t and their types, following

@@ -3,7 +3,6 @@ package probes
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"os"
 	"regexp"
@@ -280,10 +279,15 @@ func (l *loader) pattern(expr, path string) *Pattern {
 		l.errorf(path, "empty regexp, which matches every page")
 		return nil
 	}
+	if p, ok := l.compiled[expr]; ok {
+		return p
+	}
 	p, err := NewPattern(expr)
 	if err != nil {
 		l.fail(path, err)
+		return nil
 	}
+	l.compiled[expr] = p
 	return p
 }
 
@@ -316,7 +320,7 @@ func (l *loader) httpConfig(n *yaml.Node, path string) *config.HTTPClientConfig 
 		return nil
 	}
 	c.SetDirectory(l.dir)
-	for _, p := range slices.Sorted(maps.Keys(l.nodes)) {
+	for _, p := range slices.Sorted(slices.Values(l.httpPaths[path])) {
 		v := l.nodes[p]
 		rel, ok := strings.CutPrefix(p, path+".")
 		if ok && httpFiles.MatchString(rel) && v.Kind == yaml.ScalarNode && v.Value != "" {

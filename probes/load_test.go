@@ -152,7 +152,7 @@ func TestParseConfigInline(t *testing.T) {
 			"c.yaml:1: x: unknown key \"x\"\nc.yaml:1: groups[0].components[0].intervale: unknown key \"intervale\" (did you mean \"interval\"?)"},
 		{"id too long", "groups:\n  - id: " + strings.Repeat("a", 65) + "\n    name: G\n    components: [{id: c, name: C, steps: [url: 'https://e.fr/']}]\n",
 			`c.yaml:2: groups[0].id: bad id "` + strings.Repeat("a", 65) + `", want lowercase letters, digits, _ and -, starting with a letter or digit, at most 64 characters`},
-		{"file too large", strings.Repeat("#", maxConfigSize+1), `c.yaml: file is 4194305 bytes, more than the 4 MiB limit`},
+		{"file too large", strings.Repeat("#", maxConfigSize+1), `c.yaml: file is 16777217 bytes, more than the 16 MiB limit`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,7 +165,7 @@ func TestParseConfigInline(t *testing.T) {
 }
 
 // TestParseConfigAliasBomb checks that a small file whose aliases expand
-// to 100⁴ values is rejected quickly.
+// to 100⁴ values is rejected quickly, naming the value past the limit.
 func TestParseConfigAliasBomb(t *testing.T) {
 	list := func(anchor, first string) string {
 		return "[&" + anchor + " " + first + strings.Repeat(", *"+anchor, 99) + "]"
@@ -175,8 +175,24 @@ func TestParseConfigAliasBomb(t *testing.T) {
 	comps := list("c", "{id: c, name: C, steps: "+steps+"}")
 	data := "groups: " + list("g", "{id: g, name: G, components: "+comps+"}")
 	_, err := ParseConfig("bomb.yaml", []byte(data))
-	if want := "bomb.yaml:1: groups[0].components[9].steps[70].fail_if_body_matches_regexp[40]: more than 100000 values, aliases expanded"; err == nil || err.Error() != want {
+	if want := "bomb.yaml:1: groups[0].components[97].steps[4].fail_if_body_matches_regexp[87]: more than 1000000 values, aliases expanded"; err == nil || err.Error() != want {
 		t.Errorf("ParseConfig(bomb.yaml) error = %v, want %q", err, want)
+	}
+}
+
+// TestParseConfigTenThousand checks that a file of 10,000 schools loads:
+// it has 130,000 values, which a limit of 100,000 once refused.
+func TestParseConfigTenThousand(t *testing.T) {
+	cfg, err := ParseConfig("schools.yaml", schoolsConfig(10_000))
+	if err != nil {
+		t.Fatalf("ParseConfig(schools.yaml) error = %v", err)
+	}
+	if len(cfg.Components) != 10_000 || len(cfg.Groups) != 20 {
+		t.Errorf("ParseConfig(schools.yaml) = %d components in %d groups, want 10000 in 20", len(cfg.Components), len(cfg.Groups))
+	}
+	a, b := cfg.Components[0].Steps[1], cfg.Components[9_999].Steps[1]
+	if a.Follow != b.Follow || a.Follow == nil {
+		t.Errorf("Steps[1].Follow of two components = %p, %p, want one shared Pattern", a.Follow, b.Follow)
 	}
 }
 
