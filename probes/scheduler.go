@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"container/heap"
 	"context"
 	"hash/fnv"
 	"log/slog"
@@ -25,6 +26,11 @@ func CheckJob(c *Check) Job {
 // the interval instead of firing together, and a restart keeps the rhythm.
 // It never runs two rounds of one job at once: a round that overruns its
 // interval makes the job skip the missed slots.
+//
+// Offsets are multiples of Tick: one timer wakes the scheduler once per tick
+// that has jobs due, and hands them to a fixed pool of workers, instead of
+// a goroutine and a timer per job each waking on its own. A job's Result
+// still carries the exact time its round started.
 type Scheduler struct {
 	jobs    []Job
 	workers int
@@ -32,10 +38,13 @@ type Scheduler struct {
 	log     *slog.Logger
 }
 
+// Tick is the grain of the schedule (see Scheduler).
+const Tick = 100 * time.Millisecond
+
 // NewScheduler returns a scheduler of jobs running at most workers rounds at
-// once. sink receives every result, from the job's own goroutine, outside the
+// once. sink receives every result, on a goroutine of its own, outside the
 // concurrency bound (so a slow sink, such as a timeline commit, does not hold
-// a worker slot); it must be safe for concurrent use.
+// a worker); it must be safe for concurrent use.
 func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), log *slog.Logger) *Scheduler {
 	if workers < 1 {
 		workers = 1
@@ -49,52 +58,119 @@ func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), l
 // Run runs the jobs until ctx is done. It returns only after the last round
 // and the last sink call have returned.
 func (s *Scheduler) Run(ctx context.Context) {
-	sem := make(chan struct{}, s.workers)
-	var wg sync.WaitGroup
-	for _, j := range s.jobs {
-		wg.Go(func() { s.loop(ctx, j, sem) })
+	q := newSlots(s.jobs, time.Now())
+	due := make(chan int)                 // job indexes, to the workers; closed by Run
+	finished := make(chan int, s.workers) // from the workers: each holds one job at most
+	var wg sync.WaitGroup                 // workers and sink calls
+	for range s.workers {
+		wg.Go(func() { s.work(ctx, due, finished, &wg) })
 	}
-	wg.Wait()
-}
-
-func (s *Scheduler) loop(ctx context.Context, j Job, sem chan struct{}) {
-	off := Offset(j.ID, j.Interval)
-	next := nextSlot(time.Now(), j.Interval, off)
-	timer := time.NewTimer(time.Until(next))
+	defer wg.Wait()
+	defer close(due)
+	timer := time.NewTimer(time.Until(q.first()))
 	defer timer.Stop()
+	var ready []int // due jobs waiting for a worker, first due first
 	for {
+		var send chan<- int
+		next := -1
+		if len(ready) > 0 {
+			send, next = due, ready[0]
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+			ready = q.popDue(ready, time.Now())
+			timer.Reset(time.Until(q.first()))
+		case send <- next:
+			ready = ready[1:]
+		case i := <-finished:
+			if missed := q.reschedule(i, time.Now()); missed > 0 {
+				s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
+			}
+			timer.Reset(time.Until(q.first()))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case sem <- struct{}{}:
-		}
-		r := j.Run(ctx)
-		<-sem
-		if ctx.Err() != nil {
-			return // a round cut short by shutdown measured Constat, not the ENT
-		}
-		s.sink(ctx, r)
-		now := time.Now()
-		prev := next
-		next = nextSlot(now, j.Interval, off)
-		if missed := int(next.Sub(prev)/j.Interval) - 1; missed > 0 {
-			s.log.Warn("check overran its interval", "component", j.ID, "missed_rounds", missed)
-		}
-		timer.Reset(time.Until(next))
 	}
 }
 
+// work runs the rounds of the jobs it receives until due is closed.
+func (s *Scheduler) work(ctx context.Context, due <-chan int, finished chan<- int, sinks *sync.WaitGroup) {
+	for i := range due {
+		r := s.jobs[i].Run(ctx)
+		// A round cut short by shutdown measured Constat, not the ENT.
+		if ctx.Err() == nil {
+			sinks.Go(func() { s.sink(ctx, r) })
+		}
+		finished <- i
+	}
+}
+
+// slots is the scheduler's queue: each job not running, by its next slot,
+// in a binary min-heap.
+type slots struct {
+	jobs []Job
+	off  []time.Duration // each job's offset
+	at   []time.Time     // each job's next (or current) slot
+	heap []int           // job indexes, heap-ordered by at
+}
+
+func newSlots(jobs []Job, now time.Time) *slots {
+	q := &slots{jobs: jobs, off: make([]time.Duration, len(jobs)), at: make([]time.Time, len(jobs))}
+	for i, j := range jobs {
+		q.off[i] = Offset(j.ID, j.Interval)
+		q.at[i] = nextSlot(now, j.Interval, q.off[i])
+		q.heap = append(q.heap, i)
+	}
+	heap.Init(q)
+	return q
+}
+
+// first returns the earliest slot queued, or a day from now when none is.
+func (q *slots) first() time.Time {
+	if len(q.heap) == 0 {
+		return time.Now().Add(24 * time.Hour)
+	}
+	return q.at[q.heap[0]]
+}
+
+// popDue appends to ready the jobs whose slot is not after now.
+func (q *slots) popDue(ready []int, now time.Time) []int {
+	for len(q.heap) > 0 && !q.at[q.heap[0]].After(now) {
+		ready = append(ready, heap.Pop(q).(int))
+	}
+	return ready
+}
+
+// reschedule queues job i, whose round has just ended, for its next slot
+// after now, and returns how many of its slots it missed.
+func (q *slots) reschedule(i int, now time.Time) int {
+	prev := q.at[i]
+	q.at[i] = nextSlot(now, q.jobs[i].Interval, q.off[i])
+	heap.Push(q, i)
+	return int(q.at[i].Sub(prev)/q.jobs[i].Interval) - 1
+}
+
+func (q *slots) Len() int           { return len(q.heap) }
+func (q *slots) Less(a, b int) bool { return q.at[q.heap[a]].Before(q.at[q.heap[b]]) }
+func (q *slots) Swap(a, b int)      { q.heap[a], q.heap[b] = q.heap[b], q.heap[a] }
+func (q *slots) Push(x any)         { q.heap = append(q.heap, x.(int)) }
+func (q *slots) Pop() any {
+	i := q.heap[len(q.heap)-1]
+	q.heap = q.heap[:len(q.heap)-1]
+	return i
+}
+
 // Offset is the stable position of job id within its interval: an FNV-1a
-// hash of the ID, modulo the interval.
+// hash of the ID, modulo the interval, rounded down to a multiple of Tick
+// when the interval holds at least two ticks.
 func Offset(id string, interval time.Duration) time.Duration {
 	h := fnv.New64a()
 	h.Write([]byte(id))
-	return time.Duration(h.Sum64() % uint64(interval))
+	off := time.Duration(h.Sum64() % uint64(interval))
+	if interval >= 2*Tick {
+		off = off.Truncate(Tick)
+	}
+	return off
 }
 
 // nextSlot returns the first time strictly after now that lies off past a

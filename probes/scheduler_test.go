@@ -57,6 +57,7 @@ func TestSchedulerSpreadsAndNeverOverlaps(t *testing.T) {
 			}}
 		}
 		var sunk atomic.Int64
+		t0 := time.Now()
 		ctx, cancel := context.WithCancel(t.Context())
 		s := NewScheduler(jobs, workers, func(context.Context, Result) { sunk.Add(1) }, nil)
 		done := make(chan struct{})
@@ -78,6 +79,11 @@ func TestSchedulerSpreadsAndNeverOverlaps(t *testing.T) {
 				t.Fatalf("job %s never ran", id)
 			}
 			seconds[st[0].Unix()%int64(interval/time.Second)] = true
+			// Woken once per tick, each round still starts at its own slot.
+			off := Offset(id, interval)
+			if want := nextSlot(t0, interval, off); !st[0].Equal(want) || off%Tick != 0 {
+				t.Errorf("job %s first ran at %v, want its slot %v (offset %v, a multiple of %v)", id, st[0].Sub(t0), want.Sub(t0), off, Tick)
+			}
 			for k := 1; k < len(st); k++ {
 				if gap := st[k].Sub(st[k-1]); gap < interval-time.Second {
 					t.Errorf("job %s ran twice within %v, want >= %v apart", id, gap, interval)

@@ -106,6 +106,8 @@ func benchProbes(args []string) error {
 	bin := fs.String("constat", "", "constat binary (default: built from ./cmd/constat)")
 	keepAlive := fs.Bool("keep-alive", false, "set keep_alive: true (reuse connections between rounds)")
 	profile := fs.String("cpuprofile", "", "have serve write a CPU profile of its whole run to this file")
+	memProfile := fs.String("memprofile", "", "have serve write a heap profile to this file when it stops")
+	rssEvery := fs.Duration("rss-every", 0, "print the child's resident memory at this period during the window (0: never)")
 	baseline := fs.Bool("baseline", false, "measure a bare net/http client doing the same GETs instead of constat serve")
 	raw := fs.Bool("raw", false, "with -baseline: a client of raw sockets and http.ReadResponse instead of net/http's")
 	idle := fs.Bool("idle", false, "with -baseline: wake up on the schedule and fetch nothing")
@@ -127,6 +129,13 @@ func benchProbes(args []string) error {
 		return err
 	}
 	serveArgs = append(serveArgs, extra...)
+	if *memProfile != "" {
+		abs, err := filepath.Abs(*memProfile)
+		if err != nil {
+			return err
+		}
+		serveArgs = append(serveArgs, "-memprofile", abs)
+	}
 	name, what := *bin, "constat serve"
 	if *baseline {
 		self, err := os.Executable()
@@ -166,7 +175,7 @@ func benchProbes(args []string) error {
 		return err
 	}
 	t0 := time.Now()
-	time.Sleep(*measure)
+	sampleRSS(cmd.Process.Pid, t0, *measure, *rssEvery)
 	cpu1, err := cpuTicks(cmd.Process.Pid)
 	if err != nil {
 		return err
@@ -238,18 +247,50 @@ func cpuTicks(pid int) (uint64, error) {
 	return ut + st, errors.Join(err1, err2)
 }
 
-func peakRSS(pid int) (int64, error) {
+func peakRSS(pid int) (int64, error) { return procStatus(pid, "VmHWM") }
+
+// procStatus reads a memory field of /proc/PID/status ("VmRSS"), in bytes.
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, errors.New("no VmHWM")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// sampleRSS waits until t0+window, printing pid's resident memory every
+// period (never when period is 0), as "rss t=90s 212 MiB (anon 180 MiB,
+// file 32 MiB)": file pages are the timeline's mmap, anon the heap and stacks.
+func sampleRSS(pid int, t0 time.Time, window, period time.Duration) {
+	if period <= 0 {
+		time.Sleep(window)
+		return
+	}
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	end := time.NewTimer(window)
+	defer end.Stop()
+	for {
+		select {
+		case <-end.C:
+			return
+		case now := <-tick.C:
+			rss, err1 := procStatus(pid, "VmRSS")
+			anon, err2 := procStatus(pid, "RssAnon")
+			file, err3 := procStatus(pid, "RssFile")
+			if err := errors.Join(err1, err2, err3); err != nil {
+				fmt.Println("rss:", err)
+				continue
+			}
+			fmt.Printf("rss t=%.0fs %d MiB (anon %d MiB, file %d MiB)\n", now.Sub(t0).Seconds(), rss>>20, anon>>20, file>>20)
+		}
+	}
 }
 
 var recordsRe = regexp.MustCompile(`(?m)^constat_timeline_records (\S+)$`)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -42,8 +44,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.publishDir, "publish-dir", "", "also write the public site as static files into this directory, refreshed on every change")
 	fs.BoolVar(&o.trustProxy, "trust-proxy", false, "behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for the benchmarks)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file on exit (for the benchmarks)")
 	if done, code := parseFlags(fs, args); done {
 		return code
+	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile, stderr)
 	}
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
@@ -86,6 +92,19 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
+// writeHeapProfile writes the live heap to path, after a collection, so
+// that constat-bench can see what a long run keeps.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "constat serve: heap profile:", err)
+	}
+}
+
 // commitDelay lets results of the spread schedule share timeline commits:
 // with 1,000 checks at 30 s, about 8 results per fsync instead of 1. A
 // result reaches the page at most this much later.
@@ -103,6 +122,8 @@ type serveOptions struct {
 	trustProxy bool
 	publishDir string // static copy of the public site, "" for none
 	maxConns   int    // HTTP connections at once; 0: from the descriptor limit (connCap)
+	// commitDelay overrides the package's commitDelay when positive.
+	commitDelay time.Duration
 }
 
 // serve runs the scheduler, the timeline and the HTTP server until ctx is
@@ -214,7 +235,7 @@ func openStores(o serveOptions) (_ *stores, err error) {
 			err = errors.Join(err, st.Close())
 		}
 	}()
-	if st.tl, err = timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: commitDelay}); err != nil {
+	if st.tl, err = timeline.Open(filepath.Join(o.dataDir, "timeline.db"), timeline.Options{Logger: o.log, MaxDelay: cmp.Or(o.commitDelay, commitDelay)}); err != nil {
 		return st, err
 	}
 	// The start check: refuse to serve a timeline altered since it was signed.
