@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -80,9 +81,20 @@ func NewCheck(c *Component, opts Options) (*Check, error) {
 func (c *Check) Run(ctx context.Context) Result {
 	jar, _ := cookiejar.New(nil) // cookiejar.New never fails without options
 	res := Result{Component: c.Component.ID, Start: time.Now(), Steps: make([]StepResult, 0, len(c.Component.Steps))}
+	// The pages read live only until Run returns: their buffers go back to
+	// bodyBuffers then.
+	var bufs [4]*bytes.Buffer
+	used := bufs[:0]
+	defer func() {
+		for _, b := range used {
+			putBodyBuffer(b)
+		}
+	}()
 	var prev *page
 	for _, st := range c.Component.Steps {
-		sr, pg := c.step(ctx, st, jar, prev)
+		buf := bodyBuffers.Get().(*bytes.Buffer)
+		used = append(used, buf)
+		sr, pg := c.step(ctx, st, jar, prev, buf)
 		res.Steps = append(res.Steps, sr)
 		if sr.Outcome.Failed() {
 			break
@@ -117,8 +129,9 @@ type page struct {
 	body []byte
 }
 
-// step runs one step; the returned page is nil unless the step delivered.
-func (c *Check) step(ctx context.Context, st *Step, jar http.CookieJar, prev *page) (StepResult, *page) {
+// step runs one step, reading the body into buf; the returned page is nil
+// unless the step delivered.
+func (c *Check) step(ctx context.Context, st *Step, jar http.CookieJar, prev *page, buf *bytes.Buffer) (StepResult, *page) {
 	target, sr := c.target(st, prev)
 	if sr.Outcome != OutcomeUnknown {
 		return sr, nil
@@ -127,7 +140,7 @@ func (c *Check) step(ctx context.Context, st *Step, jar http.CookieJar, prev *pa
 	defer cancel()
 	tr := &tracer{}
 	start := time.Now()
-	body, n, resp, err := c.fetch(ctx, tr, jar, target)
+	body, n, resp, err := c.fetch(ctx, tr, jar, target, buf)
 	end := time.Now()
 
 	sr = StepResult{URL: target.String(), Phases: tr.phases(end), Duration: end.Sub(start), Addresses: tr.addrs(), BytesRead: n}
@@ -180,8 +193,9 @@ func (c *Check) target(st *Step, prev *page) (*url.URL, StepResult) {
 	return u, StepResult{}
 }
 
-// fetch GETs u and reads at most MaxBody bytes of its (decompressed) body.
-func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u *url.URL) ([]byte, int64, *http.Response, error) {
+// fetch GETs u and reads at most MaxBody bytes of its (decompressed) body
+// into buf.
+func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u *url.URL, buf *bytes.Buffer) ([]byte, int64, *http.Response, error) {
 	client := &http.Client{
 		Transport:     hopTransport{rt: c.rt, tr: tr},
 		Jar:           jar,
@@ -200,7 +214,7 @@ func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u *ur
 		return nil, 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, n, err := readBody(resp, c.Component.MaxBody)
+	body, n, err := readBody(resp, c.Component.MaxBody, buf)
 	return body, n, resp, err
 }
 
@@ -224,10 +238,27 @@ func (c *Check) redirectPolicy(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// readBody reads at most max bytes of the body, after gzip decoding, and
-// converts Latin-1 pages to UTF-8 so that the signatures match them; n is the
-// count of bytes read, before that conversion.
-func readBody(resp *http.Response, max int64) (body []byte, n int64, err error) {
+// bodyBuffers recycles the buffers pages are read into, across checks: a
+// page is read, judged and dropped within one round, and growing a fresh
+// buffer each time was a quarter of a check's allocations.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers bodyBuffers keeps, so that one huge page
+// does not stay pinned.
+const maxPooledBody = 256 << 10
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		b.Reset()
+		bodyBuffers.Put(b)
+	}
+}
+
+// readBody reads at most max bytes of the body into buf, after gzip
+// decoding, and converts Latin-1 pages to UTF-8 so that the signatures match
+// them; n is the count of bytes read, before that conversion. body is buf's
+// bytes (or their conversion), valid until buf is reused.
+func readBody(resp *http.Response, max int64, buf *bytes.Buffer) (body []byte, n int64, err error) {
 	var r io.Reader = resp.Body
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(resp.Body)
@@ -237,7 +268,7 @@ func readBody(resp *http.Response, max int64) (body []byte, n int64, err error) 
 		defer zr.Close()
 		r = zr
 	}
-	var buf bytes.Buffer
+	buf.Reset()
 	if cl := resp.ContentLength; cl > 0 && r == resp.Body { // one allocation for the usual page
 		buf.Grow(int(min(cl+1, max)))
 	}

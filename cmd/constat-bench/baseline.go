@@ -30,6 +30,7 @@ func netClient(args []string) error {
 	keepAlive := fs.Bool("keep-alive", false, "reuse connections (as Gatus does) instead of one per fetch (as the blackbox exporter does)")
 	raw := fs.Bool("raw", false, "skip net/http's client: dial (or reuse), write the request, http.ReadResponse")
 	idle := fs.Bool("idle", false, "fetch nothing: only wake up on the schedule (the Go runtime's own floor)")
+	tick := fs.Duration("tick", 0, "round each URL's offset down to a multiple of this, so that the fetches due in one tick share a wake-up as constat serve's do (0: spread evenly)")
 	fs.Parse(args)
 	if *target == "" {
 		return errors.New("netclient: -target is required")
@@ -43,6 +44,9 @@ func netClient(args []string) error {
 	for i := range *checks {
 		url := "http://" + *target + "/ent/" + strconv.Itoa(i)
 		offset := time.Duration(i) * *interval / time.Duration(*checks) // spread like the scheduler
+		if *tick > 0 {
+			offset = offset.Truncate(*tick)
+		}
 		wg.Go(func() {
 			var rc rawConn // this URL's connection, for -raw -keep-alive
 			defer rc.close()

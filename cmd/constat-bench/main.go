@@ -1,6 +1,7 @@
 // Command constat-bench measures Constat under load, on loopback only.
 //
 //	constat-bench probes [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive] [-cpuprofile FILE] [-baseline [-raw|-idle]]
+//	constat-bench pair [-checks 1000] [-interval 30s] [-measure 2m] [-keep-alive]
 //	constat-bench page [-conns 100] [-rate 0] [-components 100] [-duration 10s] [-path /] [-accept-encoding gzip]
 //	constat-bench push [-subs 100000] [-cpuprofile FILE]
 //	constat-bench flood [-slow 20000] [-components 20] [-interval 5s] [-measure 30s]
@@ -14,6 +15,11 @@
 // target's work is in this process. With -baseline the child is instead a
 // bare net/http client doing the same GETs on the same schedule (see
 // netclient): the floor under which no Go checker on the standard client goes.
+//
+// pair runs constat serve and the bare client at once, each with its own
+// loopback target, over the same window, and reports the CPU per check of
+// each from its own /proc entry: a ratio that the machine's other load
+// touches alike, as two runs one after the other do not.
 package main
 
 import (
@@ -37,10 +43,10 @@ import (
 )
 
 func main() {
-	cmds := map[string]func([]string) error{"probes": benchProbes, "page": benchPage, "push": benchPush, "flood": benchFlood,
+	cmds := map[string]func([]string) error{"probes": benchProbes, "pair": benchPair, "page": benchPage, "push": benchPush, "flood": benchFlood,
 		"bare": serveBare, "netclient": netClient, "slowclients": slowClients}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw|-idle]] [-cpuprofile FILE]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]\n       constat-bench push [-subs 100000] [-cpuprofile FILE]\n       constat-bench flood [-slow 20000] [-components 20] [-interval 5s] [-measure 30s]")
+		fmt.Fprintln(os.Stderr, "usage: constat-bench probes [-checks N] [-interval D] [-measure D] [-keep-alive] [-baseline [-raw|-idle]] [-cpuprofile FILE]\n       constat-bench pair [-checks N] [-interval D] [-measure D] [-keep-alive]\n       constat-bench page [-conns 100] [-rate R] [-components N] [-duration 10s] [-path /] [-accept-encoding gzip]\n       constat-bench push [-subs 100000] [-cpuprofile FILE]\n       constat-bench flood [-slow 20000] [-components 20] [-interval 5s] [-measure 30s]")
 		os.Exit(2)
 	}
 	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
@@ -193,11 +199,12 @@ func benchProbes(args []string) error {
 	return nil
 }
 
-// targetHits counts the requests the loopback target answered.
+// targetHits counts the requests the loopback target of benchEnv answered.
 var targetHits atomic.Int64
 
-// startTarget serves a small healthy ENT-like page on 127.0.0.1.
-func startTarget() (net.Listener, error) {
+// startTarget serves a small healthy ENT-like page on 127.0.0.1, counting
+// the requests it answers in hits.
+func startTarget(hits *atomic.Int64) (net.Listener, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -205,7 +212,7 @@ func startTarget() (net.Listener, error) {
 	page := []byte(`<!DOCTYPE html><html lang="fr"><head><title>ENT</title></head><body><h1>Bienvenue sur votre ENT</h1>` +
 		strings.Repeat("<p>Actualités de l'établissement.</p>", 100) + `<a href="/auth/login">Se connecter</a></body></html>`)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		targetHits.Add(1)
+		hits.Add(1)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	}), ReadHeaderTimeout: 5 * time.Second}
@@ -336,7 +343,7 @@ func newBenchEnv(bin string, build bool, n int, interval time.Duration, keepAliv
 			return nil, err
 		}
 	}
-	if e.target, err = startTarget(); err != nil {
+	if e.target, err = startTarget(&targetHits); err != nil {
 		return nil, err
 	}
 	e.cfg = filepath.Join(e.dir, "bench.yaml")
