@@ -68,13 +68,7 @@ func newBenchSite(b *testing.B, comps int, lastDay bool) (*Server, *probes.Confi
 		batch = batch[:0]
 	}
 	add := func(id string, at time.Time, n int) {
-		st := probes.Operational
-		step := probes.StepResult{URL: "https://" + id + ".test/", Outcome: probes.OK, StatusCode: 200, Addresses: []string{"192.0.2.1"},
-			Phases: probes.Phases{DNS: 3 * time.Millisecond, Connect: 8 * time.Millisecond, TLS: 20 * time.Millisecond, TTFB: 120 * time.Millisecond, Transfer: 15 * time.Millisecond}}
-		if n%97 == 0 {
-			st, step.Outcome, step.Detail = probes.MajorOutage, probes.SoftFailure, "ode_quota"
-		}
-		batch = append(batch, probes.Result{Component: id, Start: at, Status: st, Steps: []probes.StepResult{step}})
+		batch = append(batch, benchResult(id, at, n))
 		if len(batch) == 4096 {
 			flush()
 		}
@@ -94,4 +88,16 @@ func newBenchSite(b *testing.B, comps int, lastDay bool) (*Server, *probes.Confi
 	}
 	st := newTestStackWith(b, dir, stackOptions{yaml: "groups:\n  - id: g\n    name: G\n    components:\n" + yaml})
 	return st.s, st.cfg
+}
+
+// benchResult is a one-step round of component id at at, a soft failure
+// when n is a multiple of 97.
+func benchResult(id string, at time.Time, n int) probes.Result {
+	st := probes.Operational
+	step := probes.StepResult{URL: "https://" + id + ".test/", Outcome: probes.OK, StatusCode: 200, Addresses: []string{"192.0.2.1"},
+		Phases: probes.Phases{DNS: 3 * time.Millisecond, Connect: 8 * time.Millisecond, TLS: 20 * time.Millisecond, TTFB: 120 * time.Millisecond, Transfer: 15 * time.Millisecond}}
+	if n%97 == 0 {
+		st, step.Outcome, step.Detail = probes.MajorOutage, probes.SoftFailure, "ode_quota"
+	}
+	return probes.Result{Component: id, Start: at, Status: st, Steps: []probes.StepResult{step}}
 }
