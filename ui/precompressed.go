@@ -30,9 +30,19 @@ type renderedPage struct {
 // level 11 on these pages for a fraction of its time.
 func newRendered(gen uint64, body []byte, etag string) renderedPage {
 	p := renderedPage{gen: gen, at: time.Now(), body: body, etag: etag}
-	p.gz, p.br = compress(body, gzipWriters), compress(body, brotliWriters)
+	if len(body) > largeBody {
+		p.gz, p.br = compress(body, fastGzipWriters), compress(body, fastBrotliWriters)
+	} else {
+		p.gz, p.br = compress(body, gzipWriters), compress(body, brotliWriters)
+	}
 	return p
 }
+
+// largeBody is the size past which a document is compressed at fast
+// levels: the Statuspage documents of 10,000 components are 3.2 MB, which
+// gzip -9 and brotli 7 took ~200 ms to compress, against ~25 ms at gzip 6
+// and brotli 2 for 1 % more gzip bytes and 8 % more brotli bytes.
+const largeBody = 256 << 10
 
 // A resettable compressor: gzip's and brotli's writers both are.
 type compressor interface {
@@ -50,6 +60,12 @@ var (
 		return w
 	}}
 	brotliWriters = &sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 7) }}
+	// For bodies over largeBody.
+	fastGzipWriters = &sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression) // the level is valid
+		return w
+	}}
+	fastBrotliWriters = &sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 2) }}
 )
 
 func compress(body []byte, pool *sync.Pool) []byte {

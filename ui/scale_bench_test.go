@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/constat-ent/constat/incidents/timeline"
+	"github.com/constat-ent/constat/probes"
+)
+
+// newScaleSite builds a server over comps components in groups of 500 (one
+// per académie, as a deployment of one vie-scolaire per school has them),
+// with one round a day for 90 days: the home page and the Statuspage
+// documents read the daily rollups and the latest states, whose cost does
+// not depend on how many rounds a day held.
+func newScaleSite(b *testing.B, comps int) *Server {
+	b.Helper()
+	var yaml strings.Builder
+	yaml.WriteString("groups:\n")
+	for i := range comps {
+		if i%500 == 0 {
+			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/500, i/500)
+		}
+		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire du collège n° %d, operator: op-%d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i%7, i)
+	}
+	dir := b.TempDir()
+	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	batch := make([]probes.Result, 0, 4096)
+	flush := func() {
+		if _, err := tl.AppendAll(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	for d := 89; d >= 0; d-- {
+		for i := range comps {
+			batch = append(batch, benchResult(fmt.Sprintf("vs-%05d", i), now.Add(-time.Duration(d)*24*time.Hour-time.Minute), d+i))
+			if len(batch) == cap(batch) {
+				flush()
+			}
+		}
+	}
+	flush()
+	if err := tl.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return newTestStackWith(b, dir, stackOptions{yaml: yaml.String()}).s
+}
+
+// BenchmarkHomePage10000 renders and compresses the home page of 10,000
+// components (targets: < 50 ms, < 100 KB compressed).
+func BenchmarkHomePage10000(b *testing.B) {
+	s := newScaleSite(b, 10_000)
+	var p *renderedPage
+	cpu0 := processCPU(b)
+	for b.Loop() {
+		s.invalidate()
+		var err error
+		if p, err = s.page(french); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/render")
+	b.ReportMetric(float64(len(p.body)), "bytes")
+	b.ReportMetric(float64(len(p.gz)), "gzip-bytes")
+	b.ReportMetric(float64(len(p.br)), "br-bytes")
+}
+
+// BenchmarkStatuspage10000 builds the snapshot of 10,000 components and
+// renders /api/v2/summary.json and components.json from it, compressed, as
+// a change of state does (target: < 50 ms for the two).
+func BenchmarkStatuspage10000(b *testing.B) {
+	s := newScaleSite(b, 10_000)
+	var summary, components renderedPage
+	cpu0 := processCPU(b)
+	for b.Loop() {
+		s.pub.mu.Lock()
+		s.pub.snap = nil
+		s.pub.mu.Unlock()
+		var err error
+		if summary, err = s.pub.document("summary", func(v *spSnapshot) any { return v.summary() }); err != nil {
+			b.Fatal(err)
+		}
+		if components, err = s.pub.document("components", func(v *spSnapshot) any { return spComponentsDoc{v.page, v.components} }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/render")
+	b.ReportMetric(float64(len(summary.body)), "bytes")
+	b.ReportMetric(float64(len(summary.gz)), "gzip-bytes")
+	b.ReportMetric(float64(len(components.body)), "components-bytes")
+}
+
+// processCPU returns the CPU time this process used so far, which other
+// work on a shared machine inflates less than wall time; the collector's
+// work in the background counts too.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
