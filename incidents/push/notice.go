@@ -26,9 +26,14 @@ const (
 	// AdminUpdate: admins published an update on an incident the component
 	// is part of. Urgency normal, TTL 24 h.
 	AdminUpdate NoticeKind = 3
+	// Change: the component moved between two failing states (major to
+	// partial outage, or worse) inside an outage. Only webhooks get it, as
+	// a component_update: a Web Push subscriber already knows the
+	// component is down, and push services throttle chatty senders.
+	Change NoticeKind = 4
 )
 
-// String returns "start", "end" or "update".
+// String returns "start", "end", "update" or "change".
 func (k NoticeKind) String() string {
 	switch k {
 	case Start:
@@ -37,6 +42,8 @@ func (k NoticeKind) String() string {
 		return "end"
 	case AdminUpdate:
 		return "update"
+	case Change:
+		return "change"
 	}
 	return "notice(" + strconv.Itoa(int(k)) + ")"
 }
@@ -49,7 +56,7 @@ type Notice struct {
 	Component     string
 	ComponentName string
 	Incident      uint64
-	From, State   probes.Status // the component's state before and after (Start, End)
+	From, State   probes.Status // the component's state before and after (Start, End, Change)
 	// At is the measured time of the start or end, or when the update was
 	// published.
 	At time.Time
@@ -110,6 +117,8 @@ func (p *Push) eventNotice(seq uint64, e *timeline.Event) (Notice, bool) {
 	case kind == incidents.Resolved, kind == incidents.Updated && down(e.From) && !down(e.To):
 		n.Kind = End
 		n.Since = p.outageStart(e.Incident, e.Component, seq)
+	case kind == incidents.Updated && down(e.From) && down(e.To) && e.From != e.To:
+		n.Kind = Change
 	default:
 		return Notice{}, false
 	}

@@ -143,6 +143,33 @@ func (f *fanout) record(r timeline.Record) error {
 }
 
 func (f *fanout) notice(part uint16, n Notice, sent map[targetID]bool) error {
+	if n.Kind != Change { // webhooks only
+		if err := f.subscribers(part, n, sent); err != nil {
+			return err
+		}
+	}
+	for _, w := range f.p.webhooks {
+		if !w.wants(n.Component) {
+			continue
+		}
+		ok, err := f.allowHook(w.id, n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := f.put(w.lane, ref{n.Seq, part, variantWebhook}, w.id, n); err != nil {
+			return err
+		}
+		f.counts["webhook"]++
+	}
+	return nil
+}
+
+// subscribers enqueues n for the Web Push subscriptions of its component
+// that allow it.
+func (f *fanout) subscribers(part uint16, n Notice, sent map[targetID]bool) error {
 	c := f.tx.Bucket(bucketByComp).Cursor()
 	prefix := compKey(n.Component, targetID{})[:len(n.Component)+1]
 	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+idLen && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
@@ -177,47 +204,7 @@ func (f *fanout) notice(part uint16, n Notice, sent map[targetID]bool) error {
 		sent[id] = true
 		f.counts["webpush"]++
 	}
-	for _, w := range f.p.webhooks {
-		if w.wants(n.Component) {
-			if err := f.put(w.lane, ref{n.Seq, part, variantWebhook}, w.id, n); err != nil {
-				return err
-			}
-			f.counts["webhook"]++
-		}
-	}
 	return nil
-}
-
-// allow applies the flapping limit: one outage start per component per
-// subscriber per start interval, by measured time; an end only after an
-// announced start (the end of an outage that was announced is always sent,
-// the end of one that was not would be noise).
-func (f *fanout) allow(id targetID, n Notice) (bool, error) {
-	if n.Kind == AdminUpdate {
-		return true, nil
-	}
-	b := f.tx.Bucket(bucketAnnounced)
-	key := append(append([]byte(nil), id[:]...), n.Component...)
-	v := b.Get(key)
-	var last int64
-	announced := false
-	if len(v) == 9 {
-		last, announced = int64(binary.BigEndian.Uint64(v)), v[8] == 1
-	}
-	at := n.At.UnixMilli()
-	switch n.Kind {
-	case Start:
-		if len(v) == 9 && at-last < f.p.startInterval.Milliseconds() && at >= last {
-			return false, nil
-		}
-		return true, b.Put(key, append(binary.BigEndian.AppendUint64(nil, uint64(at)), 1))
-	case End:
-		if !announced {
-			return false, nil
-		}
-		return true, b.Put(key, append(binary.BigEndian.AppendUint64(nil, uint64(last)), 0))
-	}
-	return true, nil
 }
 
 // put stores the delivery of message r to target id in lane, and the

@@ -98,6 +98,8 @@ type env struct {
 	opts push.Options
 	pipe *incidents.Pipeline // the real engine: events come from measured rounds
 	stop func()
+	// sentinels counts the sentinel events appendEvents recorded.
+	sentinels int
 }
 
 // loopbackOnly is the dialer every test gives the guard: it fails the

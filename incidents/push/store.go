@@ -24,7 +24,7 @@ var (
 	bucketByComp    = []byte("bycomp")    // component 0x00 target ID → empty
 	bucketOutbox    = []byte("outbox")    // lane 0x00 ref(11) target ID(16) → delivery (1 byte: version)
 	bucketMessages  = []byte("messages")  // ref: seq(8) part(2) variant(1) → message JSON
-	bucketAnnounced = []byte("announced") // target ID(16) component → last start ms (8) announced (1)
+	bucketAnnounced = []byte("announced") // target ID(16) component → last start ms (8) announced (1) state (1, from version 2)
 	allBuckets      = [][]byte{bucketMeta, bucketSubs, bucketByComp, bucketOutbox, bucketMessages, bucketAnnounced}
 )
 

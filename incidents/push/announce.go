@@ -1,0 +1,106 @@
+package push
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/constat-ent/constat/probes"
+)
+
+// announcement is what one target (subscription or webhook) was told about
+// one component, kept in bucketAnnounced under target ID and component
+// and updated in the transaction that enqueues the delivery, so that a
+// restart decides as the live outbox would have.
+//
+// Version 1 was 9 bytes (start, announced); version 2 adds state. A
+// version 1 record reads with state unknown.
+type announcement struct {
+	start     int64         // measured time (Unix ms) of the last start sent
+	announced bool          // a start was sent and its end not yet
+	state     probes.Status // the last state sent to a webhook; 0: unknown
+	known     bool          // a record was found
+}
+
+const announcementLen = 8 + 1 + 1
+
+// announcement reads the record of target id and component comp, and
+// returns its key. A damaged record reads as none (and is logged): the
+// outbox must not stop for it, and the next decision rewrites it.
+func (f *fanout) announcement(id targetID, comp string) ([]byte, announcement) {
+	key := append(append(make([]byte, 0, idLen+len(comp)), id[:]...), comp...)
+	v := f.tx.Bucket(bucketAnnounced).Get(key)
+	switch len(v) {
+	case 0:
+		return key, announcement{}
+	case 9, announcementLen:
+		a := announcement{start: int64(binary.BigEndian.Uint64(v)), announced: v[8] == 1, known: true}
+		if len(v) == announcementLen {
+			a.state = probes.Status(v[9])
+		}
+		return key, a
+	}
+	f.p.log.Warn("push announcement record damaged, read as none", "target", fmt.Sprintf("%x", id), "component", comp, "len", len(v))
+	return key, announcement{}
+}
+
+func (f *fanout) putAnnouncement(key []byte, a announcement) error {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, announcementLen), uint64(a.start))
+	announced := byte(0)
+	if a.announced {
+		announced = 1
+	}
+	return f.tx.Bucket(bucketAnnounced).Put(key, append(v, announced, byte(a.state)))
+}
+
+// allow decides whether Web Push subscription id is told n:
+//   - an admin update, always;
+//   - a start, when no outage announced to it is outstanding and its last
+//     start sent is at least the start interval before n's (measured
+//     times): a flapping component sends at most one start per interval;
+//   - an end, when an announced start is outstanding; exactly one end per
+//     announced start, whichever event brings the component back first
+//     (an incident update while flapping, or the incident's resolution
+//     when it settles); the end of a start held back is never sent;
+//   - a change between two failing states, never (the person knows it is
+//     down; push services throttle chatty senders).
+func (f *fanout) allow(id targetID, n Notice) (bool, error) {
+	switch n.Kind {
+	case AdminUpdate:
+		return true, nil
+	case Start, End:
+	default:
+		return false, nil
+	}
+	key, a := f.announcement(id, n.Component)
+	at := n.At.UnixMilli()
+	switch {
+	case n.Kind == Start && (a.announced || a.known && at >= a.start && at-a.start < f.p.startInterval.Milliseconds()):
+		return false, nil
+	case n.Kind == Start:
+		a.start, a.announced = at, true
+	case !a.announced:
+		return false, nil
+	default:
+		a.announced = false
+	}
+	return true, f.putAnnouncement(key, a)
+}
+
+// allowHook decides whether webhook id is sent n. A webhook gets, like
+// Statuspage's, a component_update for every change of the component's
+// published state, flapping or not, and each change once: the resolution
+// that follows a flapping component's recovery repeats a change already
+// sent, so it is not sent again. A webhook with no record of the
+// component (new, or added during an outage) gets the change whatever it
+// is. Admin updates always go.
+func (f *fanout) allowHook(id targetID, n Notice) (bool, error) {
+	if n.Kind == AdminUpdate {
+		return true, nil
+	}
+	key, a := f.announcement(id, n.Component)
+	if a.state != 0 && n.State == a.state {
+		return false, nil
+	}
+	a.state = n.State
+	return true, f.putAnnouncement(key, a)
+}
