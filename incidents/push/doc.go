@@ -41,10 +41,42 @@
 // What is sent: for each subscribed component, the start of an outage
 // (Urgency high), its end (normal) and admins' updates on an incident it is
 // part of (normal), with Topic = the component ID so that an undelivered
-// "down" is replaced by the "back up" inside the push service. A flapping
-// component sends at most one start per subscriber per start interval (15
-// minutes by default); the end of an announced outage is always sent, the
-// end of one that was not announced never.
+// "down" is replaced by the "back up" inside the push service.
+//
+// # Announcements
+//
+// The engine publishes a flapping component's state as it follows its
+// rounds, while its incident stays open until it settles: coming back, it
+// gives an incident update to operational, and later the incident's
+// resolution for the same recovery. So the outbox decides per target
+// (subscription or webhook) and component, from what it told that target
+// before, kept in the push store (bucket "announced") and written in the
+// transaction that enqueues the delivery, so that a restart decides as
+// the live outbox would have. For a Web Push subscription:
+//   - a start ("down") when the component's published state goes to a
+//     failure, no outage announced to the subscriber is outstanding, and
+//     the last start sent is at least push.start_interval (15 minutes by
+//     default) before this one, by measured time: a flapping component
+//     sends at most one start per interval;
+//   - an end ("back") when the state returns to operational (or to
+//     maintenance) after an announced start: exactly once per announced
+//     start, whichever of the incident update or the resolution comes
+//     first, the other silent; never after a start held back, nor without
+//     a start;
+//   - nothing for a change between two failing states (major to partial
+//     outage) inside an outage: the person knows it is down, and push
+//     services throttle chatty senders;
+//   - every admin update.
+//
+// A webhook gets, as from Statuspage, a component_update for every change
+// of the component's published state carried by an incident event,
+// flapping or not, failing to failing included, each change once (the
+// resolution that repeats a flapping component's recovery is not sent
+// again), and every admin update.
+//
+// Caveat: a start held back by the interval is not sent later, even if the
+// component is still down once the interval has passed; its subscribers
+// learn of that outage from the pages only.
 //
 // # Addresses
 //
