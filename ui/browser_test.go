@@ -148,7 +148,7 @@ func TestStatusPageInBrowserAt360px(t *testing.T) {
 	t.Run("visible text", func(t *testing.T) {
 		text := visibleText(t, ctx)
 		for _, want := range []string{"Île-de-France", "monlycée.net", "Paris Classe Numérique",
-			"Indisponible", "Fonctionne", "Page de saturation ou d'attente", "ode_quota"} {
+			"Indisponible", "Fonctionne", "page d'attente : trop de connexions"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("visible text lacks %q; it is:\n%s", want, text)
 			}
@@ -230,12 +230,12 @@ func TestPublicPagesInBrowserAt360px(t *testing.T) {
 		h1         string // "" when it is the component's name
 		want       []string
 	}{
-		{"/", "fr", fr["site.title"], []string{"Un service au moins est indisponible", "Incidents en cours", "Disponibilité mesurée", "English"}},
+		{"/", "fr", fr["site.title"], []string{"Un service au moins est indisponible", "Incidents en cours", "1 incident en cours", "page d'attente : trop de connexions", "English"}},
 		{"/components/monlycee", "fr", "", []string{"Disponibilité mesurée", "24 dernières heures", "Temps de réponse par phase"}},
 		{"/history/monlycee/" + today, "fr", "", []string{"dont 3 en échec", "Page de saturation ou d'attente"}},
 		{fmt.Sprintf("/incidents/%d", id), "fr", "", []string{"Début mesuré", "Déclaration officielle", "Des attaques informatiques"}},
 		{"/methode", "fr", "Comment Constat mesure", []string{"soft_failure", "kosmos_restricted"}},
-		{"/en/", "en", en["site.title"], []string{"Service status", "At least one service is down", "Ongoing incidents", "Measured availability", "Français"}},
+		{"/en/", "en", en["site.title"], []string{"Service status", "At least one service is down", "Ongoing incidents", "1 ongoing incident", "waiting page: too many connections", "Français"}},
 		{"/en/components/monlycee", "en", "", []string{"Measured availability", "Last 24 hours", "Response time by phase"}},
 		{"/en/history/monlycee/" + today, "en", "", []string{"3 of them failing", "Overload or waiting page"}},
 		{fmt.Sprintf("/en/incidents/%d", id), "en", "", []string{"Measured start", "Official statement", "Des attaques informatiques"}},

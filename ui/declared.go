@@ -19,7 +19,8 @@ type incidentItem struct {
 	Measured   bool
 	Open       bool
 	Start      time.Time
-	Components []string // IDs, in the order they were affected or named
+	End        time.Time // when it was resolved: measured, or the admins' resolving update; zero while open
+	Components []string  // IDs, in the order they were affected or named
 	// Declared is, while the admins' status is not resolved, the impact
 	// their latest update naming components declares for each.
 	Declared map[string]probes.Status
@@ -32,6 +33,9 @@ func (p *publicAPI) incidentItems(l lang, names map[string]string) []incidentIte
 	for _, s := range p.s.pipe.History().Incidents() {
 		it := incidentItem{ID: s.ID, Title: autoName(l, s, names), Measured: true, Open: s.Open(), Start: s.Start,
 			Components: s.Components}
+		if !s.Open() {
+			it.End = s.End
+		}
 		p.withUpdates(&it, p.s.pipe.Admin().Updates(s.ID))
 		out = append(out, it)
 	}
@@ -43,6 +47,9 @@ func (p *publicAPI) incidentItems(l lang, names map[string]string) []incidentIte
 		it := incidentItem{ID: id, Start: ups[0].Published}
 		p.withUpdates(&it, ups)
 		it.Open = it.Status != incidents.StatusResolved
+		if !it.Open {
+			it.End = ups[len(ups)-1].Published
+		}
 		for _, u := range ups {
 			for _, a := range u.Components {
 				if !slices.Contains(it.Components, a.Component) {
@@ -105,6 +112,9 @@ func (it incidentItem) link(l lang) incidentLink {
 	}
 	if it.Status != incidents.StatusNone {
 		il.Status = l.t("incstatus." + it.Status.String())
+	}
+	if !it.Open && !it.End.IsZero() {
+		il.End, il.Duration = l.heure(it.End), l.span(it.End.Sub(it.Start))
 	}
 	return il
 }

@@ -149,10 +149,10 @@ func publicPages(t *testing.T) (*Server, []langPage) {
 	s, id, today := newIncidentSite(t)
 	return s, []langPage{
 		{"/", []string{"Service status", "At least one service is down", "Measured outage: monlycée.net", "Measured availability: 25.00% of 4 rounds since",
-			"Overload or waiting page", "Last 90 days: 0 without a measured outage, 1 with an outage"}},
-		{"/components/monlycee", []string{"Measured availability", "Last 24 hours</th><td>25.00%", "Status: <strong>Down</strong>", "Paris time"}},
+			"waiting page: too many connections", "Last 90 days: 0 without a measured outage, 1 with an outage"}},
+		{"/components/monlycee", []string{"Measured availability", `Last 24 hours</th><td>25.00%`, "Status: <strong>Down</strong>", "Paris time"}},
 		{"/history/monlycee/" + today, []string{"4 measurements that day, 3 of them failing.", "Overload or waiting page: 3",
-			`href="/history/monlycee/` + today + `.csv"`, "Step 1: https://ent.iledefrance.fr/", "no. "}},
+			`href="/history/monlycee/` + today + `.csv"`, `Step 1: <span class="url">https://ent.iledefrance.fr/</span>`, "no. "}},
 		{fmt.Sprintf("/incidents/%d", id), []string{"Measured start:", "Official statement", "monlycée.net: Working → Down", "Des attaques informatiques"}},
 		{"/methode", []string{"How Constat measures", "every 30 seconds", "at most 1 MiB", "2 consecutive measurements",
 			"“Quand le nombre d&#39;utilisateurs maximum est atteint…”"}},

@@ -240,13 +240,7 @@ func servePage(c echo.Context, body []byte, cacheControl string) error {
 // home serves the status page in l, rendered once per change of the
 // recorder's state and then served from memory with an ETag.
 func (s *Server) home(l lang) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		p, err := s.page(l)
-		if err != nil {
-			return err
-		}
-		return serveRendered(c, *p, echo.MIMETextHTMLCharsetUTF8, "public, max-age=10")
-	}
+	return func(c echo.Context) error { return s.homeStatus(c, l) }
 }
 
 func (s *Server) page(l lang) (*renderedPage, error) {
@@ -270,42 +264,26 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 }
 
 // enrich adds to the page what the engine and the rollups know: the
-// confirmed states, the overall sentence, the open incidents and the
-// 90-day bars.
-func (s *Server) enrich(l lang, v *statusView) error {
-	states := map[string]incidents.ComponentState{}
-	for _, st := range s.pipe.Components() {
-		states[st.ID] = st
-	}
+// confirmed states, the overall banner, the open incidents and the 90-day
+// bars.
+func (s *Server) enrich(l lang, v *statusView) error { return s.enrichFiltered(l, v, "") }
+
+// enrichFiltered is enrich, keeping only the services that match q ("":
+// all of them); the banner speaks of every service.
+func (s *Server) enrichFiltered(l lang, v *statusView, q string) error {
+	now := s.now()
 	names := s.names()
 	items := s.pub.incidentItems(l, names)
-	declared := declaredStatus(items)
-	worst := probes.Operational
-	today := timeline.DateOf(s.now())
+	s.applyStates(l, v, now, declaredStatus(items))
+	v.setBanner(l)
+	if q != "" {
+		v.filterRows(q)
+	}
+	today := timeline.DateOf(now)
 	var rollups []timeline.DayRollup
-	total, unmeasured := 0, 0
 	for gi := range v.Groups {
 		for ri := range v.Groups[gi].Rows {
 			row := &v.Groups[gi].Rows[ri]
-			total++
-			if !row.Measured {
-				unmeasured++
-			}
-			if st, ok := states[row.ID]; ok && st.Status.Valid() && row.Measured {
-				latest := row.Status
-				row.Pending = latest != st.Status.String() // the latest round says otherwise, not yet confirmed
-				row.Status = st.Status.String()
-				if st.Flapping {
-					row.Pending = false // said in words
-					row.Flapping = l.tf("home.flapping", st.Failures, l.duration(s.pipe.Thresholds().FlapWindow.Seconds()), l.t("home.now."+latest))
-				}
-			}
-			if d, ok := declared[row.ID]; ok && sev(d) > sev(worstOf(row.Status)) {
-				row.Status, row.Declared = d.String(), l.t("inc.origin.declared")
-			}
-			if st := worstOf(row.Status); sev(st) > sev(worst) {
-				worst = st
-			}
 			var err error // one buffer for every component: the bar keeps nothing of it
 			if rollups, err = s.tl.AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
 				return fmt.Errorf("rollups of %s: %w", row.ID, err)
@@ -313,10 +291,7 @@ func (s *Server) enrich(l lang, v *statusView) error {
 			row.Bars, row.Uptime = s.bars.historyBar(l, rollups, today)
 		}
 	}
-	v.Overall, v.Links = l.t("api.status."+overall(worst).Indicator), true
-	if unmeasured > 0 && worst == probes.Operational {
-		v.Overall = l.tf("home.starting", total-unmeasured, total)
-	}
+	v.Links = true
 	for _, sp := range s.pipe.Suspensions(s.now().Add(-24 * time.Hour)) {
 		v.Suspended = append(v.Suspended, suspendedView{Day: l.jour(sp.From), Text: l.tf("home.suspended", l.hm(sp.From), l.hm(sp.Until))})
 	}

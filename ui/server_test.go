@@ -132,7 +132,7 @@ func TestHomeShowsLatestAndCaches(t *testing.T) {
 	}
 	w := serveReq(s, http.MethodGet, "/", nil)
 	body := w.Body.String()
-	for _, want := range []string{`lang="fr"`, "Île-de-France", "Indisponible", "Page de saturation ou d&#39;attente", "ode_quota",
+	for _, want := range []string{`lang="fr"`, "Île-de-France", "Indisponible", "page d&#39;attente : trop de connexions",
 		"6 avril 2021 à 9 h 02", `datetime="2021-04-06T07:02:00Z"`, "Pas encore mesuré", `href="#contenu"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET / lacks %q", want)

@@ -17,7 +17,13 @@ import (
 // newPublicServer serves testConfig with the engine and the admin records.
 func newPublicServer(t *testing.T, now time.Time) (*Server, *incidents.Pipeline, *incidents.Admin) {
 	t.Helper()
-	st := newTestStackWith(t, t.TempDir(), stackOptions{now: func() time.Time { return now }})
+	return newPublicServerWith(t, now, testConfig)
+}
+
+// newPublicServerWith is newPublicServer over the config yaml.
+func newPublicServerWith(t *testing.T, now time.Time, yaml string) (*Server, *incidents.Pipeline, *incidents.Admin) {
+	t.Helper()
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: yaml, now: func() time.Time { return now }})
 	return st.s, st.pipe, st.pipe.Admin()
 }
 
@@ -273,7 +279,7 @@ func TestHomeWithEngine(t *testing.T) {
 	}
 	id := svc.History().Incidents()[0].ID
 	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
-	if strings.Contains(body, fr["home.pending"]) {
+	if strings.Contains(body, "à confirmer") {
 		t.Errorf("home says a confirmed state is pending")
 	}
 	for _, want := range []string{fr["api.status.critical"], fmt.Sprintf(`href="/incidents/%d"`, id), "Panne mesurée : monlycée.net",
@@ -295,7 +301,7 @@ func TestHomePendingConfirmation(t *testing.T) {
 		}
 	}
 	body := serveReq(s, http.MethodGet, "/", nil).Body.String()
-	if !strings.Contains(body, fr["home.pending"]) || !strings.Contains(body, "Fonctionne") {
+	if !strings.Contains(body, french.tf("home.pending", fr["status.major_outage"])) || !strings.Contains(body, "Fonctionne") {
 		t.Errorf("home after one failing round: want the confirmed state and the pending note")
 	}
 }
@@ -317,8 +323,8 @@ func TestComponentPage(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET component = %d", w.Code)
 	}
-	for _, want := range []string{"<h1>monlycée.net</h1>", "24 dernières heures</th><td>62,50 %", "7 derniers jours</th><td>62,50 %",
-		`<svg class="chart"`, "ttfb : 80,0 ms", "Page de saturation ou d&#39;attente</th><td>3", `href="/incidents/`,
+	for _, want := range []string{"<h1>monlycée.net</h1>", `24 dernières heures</th><td>62,50 %`, `7 derniers jours</th><td>62,50 %`,
+		`<svg class="chart"`, "ttfb : 80,0 ms", `Page de saturation ou d&#39;attente</th><td class="num">3`, `href="/incidents/`,
 		`href="/components/monlycee/history.atom"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("component page lacks %q", want)
