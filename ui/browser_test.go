@@ -43,13 +43,19 @@ func newBrowser(t *testing.T) context.Context {
 // newBrowserWith is newBrowser, with JavaScript enabled if js.
 func newBrowserWith(t *testing.T, js bool) context.Context {
 	t.Helper()
+	return newBrowserFor(t, js, browserTimeout)
+}
+
+// newBrowserFor is newBrowserWith with the tab bounded to timeout.
+func newBrowserFor(t *testing.T, js bool, timeout time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s: %v; CI must run the browser tests (.ci/run installs it)", chromiumPath, err)
 		}
 		t.Skipf("%s absent: apt-get install chromium to run the real-browser tests", chromiumPath)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromiumPath),
