@@ -333,7 +333,7 @@ func TestAdminDashboardOpenIncidents(t *testing.T) {
 	}
 	env.login(t)
 	_, body := env.do(t, http.MethodGet, "/admin", nil, nil)
-	for _, want := range []string{">" + strconv.FormatUint(id, 10) + "<", "monlycee", "6 avril 2021 à 9 h 02", "Indisponible"} {
+	for _, want := range []string{">" + strconv.FormatUint(id, 10) + "<", "monlycee", "6 avril 2021 à 9\u00a0h\u00a002", "Indisponible"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

@@ -29,7 +29,7 @@ func TestDayPage(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET day = %d", w.Code)
 	}
-	for _, want := range []string{"monlycée.net — 6 avril 2021", "3 mesures ce jour-là, dont 1 en échec", "9 h 03 min 00 s",
+	for _, want := range []string{"monlycée.net — 6 avril 2021", "3 mesures ce jour-là, dont 1 en échec", "9\u00a0h\u00a003\u00a0min\u00a000\u00a0s",
 		"Page de saturation ou d&#39;attente", "ode_quota", fmt.Sprintf("n° %d", failSeq),
 		`href="/history/monlycee/2021-04-06.csv"`,
 		`href="/history/monlycee/2021-04-05"`, `href="/history/monlycee/2021-04-07"`} {
@@ -122,8 +122,8 @@ func TestDayPagePeriods(t *testing.T) {
 		want []string
 	}{
 		{"/history/monlycee/2021-04-06", []string{"Périodes sans fonctionnement normal",
-			"de 9 h 03 min 00 s à 9 h 05 min 00 s", fmt.Sprintf("3 mesures, n° %d à n° %d", seqs[1], seqs[3]),
-			"Page de saturation ou d&#39;attente × 3", "mesure suivante, dans un autre état : 9 h 06 min 00 s",
+			"de 9\u00a0h\u00a003\u00a0min\u00a000\u00a0s à 9\u00a0h\u00a005\u00a0min\u00a000\u00a0s", fmt.Sprintf("3 mesures, n° %d à n° %d", seqs[1], seqs[3]),
+			"Page de saturation ou d&#39;attente × 3", "mesure suivante, dans un autre état : 9\u00a0h\u00a006\u00a0min\u00a000\u00a0s",
 			fmt.Sprintf("1 mesure, n° %d", seqs[5]),
 			`viewBox="0 0 1440 20"`, `aria-label="La journée minute par minute ; périodes sans fonctionnement normal : 2"`,
 			// 9 h 03 Paris is minute 543; the run lasts until the next round, at 9 h 06.

@@ -123,7 +123,7 @@ func TestLangFormats(t *testing.T) {
 		{"percent(0)", "0,00 %", "0.00%", func(l lang) string { return l.percent(0) }},
 		{"ms(80.5ms)", "80,5 ms", "80.5 ms", func(l lang) string { return l.ms(80500 * time.Microsecond) }},
 		{"jour", "6 avril 2021", "6 April 2021", func(l lang) string { return l.jour(time.Date(2021, 4, 5, 22, 30, 0, 0, time.UTC)) }},
-		{"clock", "9 h 02 min 13 s", "09:02:13", func(l lang) string { return l.clock(time.Date(2021, 4, 6, 7, 2, 13, 0, time.UTC)) }},
+		{"clock", "9\u00a0h\u00a002\u00a0min\u00a013\u00a0s", "09:02:13", func(l lang) string { return l.clock(time.Date(2021, 4, 6, 7, 2, 13, 0, time.UTC)) }},
 		{"duration(30)", "30 secondes", "30 seconds", func(l lang) string { return l.duration(30) }},
 		{"duration(300)", "5 minutes", "5 minutes", func(l lang) string { return l.duration(300) }},
 		{"size(1 MiB)", "1 Mio", "1 MiB", func(l lang) string { return l.size(1 << 20) }},
@@ -150,7 +150,7 @@ func publicPages(t *testing.T) (*Server, []langPage) {
 	return s, []langPage{
 		{"/", []string{"Service status", "At least one service is down", "Measured outage: monlycée.net", "Measured availability: 25.00% of 4 rounds since",
 			"waiting page: too many connections", "Last 90 days: 0 without a measured outage, 1 with an outage"}},
-		{"/components/monlycee", []string{"Measured availability", `Last 24 hours</th><td>25.00%`, "Status: <strong>Down</strong>", "Paris time"}},
+		{"/components/monlycee", []string{"Measured availability", `Last 24 hours</th><td>25.00%`, `Status: <strong class="s-major_outage">Down</strong>`, "Paris time"}},
 		{"/history/monlycee/" + today, []string{"4 measurements that day, 3 of them failing.", "Overload or waiting page: 3",
 			`href="/history/monlycee/` + today + `.csv"`, `Step 1: <span class="url">https://ent.iledefrance.fr/</span>`, "no. "}},
 		{fmt.Sprintf("/incidents/%d", id), []string{"Measured start:", "Official statement", "monlycée.net: Working → Down", "Des attaques informatiques"}},

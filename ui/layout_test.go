@@ -20,7 +20,7 @@ import (
 var layoutWidths = []int64{320, 360, 768, 1280}
 
 // brokenWordsJS lists the words the page breaks inside: a run of letters
-// and digits (joined by no-break spaces, as in "9 h 02") whose text is laid
+// and digits (joined by no-break spaces, as in "9\u00a0h\u00a002") whose text is laid
 // out on more than one line. Addresses and codes (.url, code) may break
 // anywhere, on purpose. It runs through DevTools: the page's own scripts
 // stay disabled.
@@ -93,7 +93,7 @@ func newLayoutSite(t *testing.T) (s *Server, id uint64, today string) {
 
 // Seen: "125" broken into "12 / 5" on a component page at 360 px,
 // "Indisponi / ble" and "Mesu / re" on the day page at 1280 px, a time
-// wrapping inside "22 h 21", and the regions' tables of the home page each
+// wrapping inside "22\u00a0h\u00a021", and the regions' tables of the home page each
 // with its own column widths. Every public page, at four widths: no word
 // broken inside, no sideways scrolling, and on the home page the same
 // columns in every region.

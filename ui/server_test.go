@@ -133,7 +133,7 @@ func TestHomeShowsLatestAndCaches(t *testing.T) {
 	w := serveReq(s, http.MethodGet, "/", nil)
 	body := w.Body.String()
 	for _, want := range []string{`lang="fr"`, "Île-de-France", "Indisponible", "page d&#39;attente : trop de connexions",
-		"6 avril 2021 à 9 h 02", `datetime="2021-04-06T07:02:00Z"`, "Pas encore mesuré", `href="#contenu"`} {
+		"6 avril 2021 à 9\u00a0h\u00a002", `datetime="2021-04-06T07:02:00Z"`, "Pas encore mesuré", `href="#contenu"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET / lacks %q", want)
 		}
@@ -215,8 +215,8 @@ func TestHeure(t *testing.T) {
 		in   time.Time
 		want string
 	}{
-		{french, time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 avril 2021 à 9 h 02"},   // summer time
-		{french, time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 mars 2020 à 9 h 30"}, // winter time
+		{french, time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 avril 2021 à 9\u00a0h\u00a002"},   // summer time
+		{french, time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 mars 2020 à 9\u00a0h\u00a030"}, // winter time
 		{french, time.Time{}, ""},
 		{english, time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC), "6 April 2021 at 09:02 Paris time"},
 		{english, time.Date(2020, 3, 16, 8, 30, 0, 0, time.UTC), "16 March 2020 at 09:30 Paris time"},

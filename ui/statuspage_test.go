@@ -252,7 +252,7 @@ func TestIncidentPage(t *testing.T) {
 	if !(statement < update) {
 		t.Errorf("statement at %d, update at %d: want the statement first on the time axis", statement, update)
 	}
-	for _, want := range []string{"6 avril 2021 à 9 h 00", "ode_quota", "▲ Mesuré", "❝ Déclaration officielle", "✎ Mise à jour", `href="https://www.europe1.fr/"`} {
+	for _, want := range []string{"6 avril 2021 à 9\u00a0h\u00a000", "ode_quota", "▲ Mesuré", "❝ Déclaration officielle", "✎ Mise à jour", `href="https://www.europe1.fr/"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("incident page lacks %q", want)
 		}

@@ -116,7 +116,7 @@ func (s *Server) applyStates(l lang, v *statusView, now time.Time, declared map[
 		}
 		latest := row.Status
 		if latest != st.Status.String() { // the latest round says otherwise, not yet confirmed
-			row.Pending, row.Reason = latest, ""
+			row.Pending = latest
 		}
 		row.Status = st.Status.String()
 		if !st.Since.IsZero() {

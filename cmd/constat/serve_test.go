@@ -118,7 +118,7 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 		}
 	}
 	code, page := get(t, base+"/")
-	if code != 200 || !strings.Contains(page, `lang="fr"`) || !strings.Contains(page, "Page de saturation ou d&#39;attente") || !strings.Contains(page, "Fonctionne") {
+	if code != 200 || !strings.Contains(page, `lang="fr"`) || !strings.Contains(page, "page « service indisponible »") || !strings.Contains(page, "Fonctionne") {
 		t.Errorf("/ = %d, want the French page showing the white page as saturation and the lycées up:\n%s", code, page)
 	}
 
