@@ -18,6 +18,12 @@ type probeCollector struct {
 	success, duration, phase, code, certExpiry, redirects, records, commitFailures *prometheus.Desc
 }
 
+// blackboxPhases are the phase label values of the blackbox exporter's
+// probe_http_duration_seconds, in probes.PhaseNames order (dns, connect,
+// tls, ttfb, transfer): dashboards built for the exporter select on these.
+// Constat's own names stay those of the CSV, the API and the pages.
+var blackboxPhases = [len(probes.PhaseNames)]string{"resolve", "connect", "tls", "processing", "transfer"}
+
 func newProbeCollector(cfg *probes.Config, pipe *incidents.Pipeline) *probeCollector {
 	l := []string{"component", "step"}
 	return &probeCollector{
@@ -57,7 +63,7 @@ func (p *probeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(p.success, prometheus.GaugeValue, ok, lv...)
 			ch <- prometheus.MustNewConstMetric(p.duration, prometheus.GaugeValue, st.Duration.Seconds(), lv...)
 			for k, d := range st.Phases.Each() {
-				ch <- prometheus.MustNewConstMetric(p.phase, prometheus.GaugeValue, d.Seconds(), append(lv, probes.PhaseNames[k])...)
+				ch <- prometheus.MustNewConstMetric(p.phase, prometheus.GaugeValue, d.Seconds(), append(lv, blackboxPhases[k])...)
 			}
 			ch <- prometheus.MustNewConstMetric(p.code, prometheus.GaugeValue, float64(st.StatusCode), lv...)
 			ch <- prometheus.MustNewConstMetric(p.redirects, prometheus.GaugeValue, float64(st.Redirects), lv...)
