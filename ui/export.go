@@ -36,17 +36,17 @@ func (s *Server) Export(dir string, days int) (files int, err error) {
 }
 
 // exportPaths lists the paths Export writes: the French-only documents,
-// then each page in every language.
+// then each page and feed in every language.
 func (s *Server) exportPaths(days int) []string {
-	paths := []string{"/style.css", "/history.atom",
+	paths := []string{"/style.css",
 		"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
 		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
 		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"}
-	pages := []string{"/", "/methode"}
+	pages := []string{"/", "/methode", "/history.atom"}
 	today := timeline.DateOf(s.now())
 	for _, c := range s.cfg.Components {
-		pages = append(pages, "/components/"+c.ID)
-		paths = append(paths, "/components/"+c.ID+"/history.atom", "/badge/"+c.ID+".svg")
+		pages = append(pages, "/components/"+c.ID, "/components/"+c.ID+"/history.atom")
+		paths = append(paths, "/badge/"+c.ID+".svg")
 		for d := 0; d < days; d++ {
 			day := "/history/" + c.ID + "/" + today.AddDays(-d).String()
 			pages = append(pages, day)

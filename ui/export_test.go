@@ -39,6 +39,7 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 		"history/monlycee/" + today + ".csv":               "/history/monlycee/" + today + ".csv",
 		"history/pcn/" + today + ".csv":                    "/history/pcn/" + today + ".csv",
 		"api/v2/summary.json":                              "/api/v2/summary.json",
+		"en/history.atom":                                  "/en/history.atom",
 		fmt.Sprintf("maintenances/%d/index.html", m.ID):    fmt.Sprintf("/maintenances/%d", m.ID),
 		fmt.Sprintf("en/maintenances/%d/index.html", m.ID): fmt.Sprintf("/en/maintenances/%d", m.ID),
 	}
@@ -56,10 +57,11 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 		t.Errorf("en/index.html is not the English home page")
 	}
 	// Per language 10 pages: the home, the method, 2 components, 2 × 2 days,
-	// 1 incident and 1 maintenance; in French only the 2 × 2 days' CSV, the stylesheet,
-	// the Atom feed, 8 JSON documents, and a feed and a badge per component;
-	// the evidence log's key and checkpoint (of an empty tree, so no tiles).
-	if want := 2*10 + 2*2 + 1 + 1 + 8 + 2*2 + 2; n != want {
+	// 1 incident and 1 maintenance, and 3 feeds (the site's, one per component);
+	// in French only the 2 × 2 days' CSV, the stylesheet, 8 JSON documents and
+	// a badge per component; the evidence log's key and checkpoint (of an
+	// empty tree, so no tiles).
+	if want := 2*(10+3) + 2*2 + 1 + 8 + 2 + 2; n != want {
 		t.Errorf("Export wrote %d files, want %d", n, want)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"html"
@@ -48,20 +49,25 @@ type (
 	}
 )
 
-// componentFeed serves /components/{id}/history.atom: the feed of one
-// component's incidents.
-func (p *publicAPI) componentFeed(c echo.Context) error {
-	id := c.Param("id")
-	if p.s.cfg.Component(id) == nil {
-		return echo.NewHTTPError(http.StatusNotFound)
+// componentFeed serves /components/{id}/history.atom in l: the feed of
+// one component's incidents.
+func (p *publicAPI) componentFeed(l lang) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("id")
+		if p.s.cfg.Component(id) == nil {
+			return echo.NewHTTPError(http.StatusNotFound)
+		}
+		return p.feed(l, id)(c)
 	}
-	return p.feed(id)(c)
 }
 
-// feed serves the Atom feed of the incidents of component (all if "").
-func (p *publicAPI) feed(component string) echo.HandlerFunc {
+// siteFeed serves /history.atom in l: the feed of every incident.
+func (p *publicAPI) siteFeed(l lang) echo.HandlerFunc { return p.feed(l, "") }
+
+// feed serves the Atom feed, in l, of the incidents of component (all if "").
+func (p *publicAPI) feed(l lang, component string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		doc, err := p.document("atom:"+component, func(v *spSnapshot) any { return v.atom(component) })
+		doc, err := p.document("atom:"+l.String()+":"+component, func(v *spSnapshot) any { return v.atom(l, component) })
 		if err != nil {
 			return err
 		}
@@ -69,13 +75,20 @@ func (p *publicAPI) feed(component string) echo.HandlerFunc {
 	}
 }
 
-func (v *spSnapshot) atom(component string) atomFeed {
-	f := atomFeed{Lang: "fr", ID: "tag:constat,2021:incidents", Title: "Constat — " + t("feed.title"),
+// atom is the feed in l: its titles, the automatic incidents' names and
+// the measured updates are in l; what admins wrote stays as written. The
+// feeds in each language are distinct feeds (their IDs differ).
+func (v *spSnapshot) atom(l lang, component string) atomFeed {
+	f := atomFeed{Lang: l.String(), ID: "tag:constat,2021:incidents", Title: "Constat — " + l.t("feed.title"),
 		Updated: v.page.UpdatedAt.Format(time.RFC3339), Author: atomAuthor{Name: "Constat"},
-		Link: []atomLink{{Href: v.base + "/history.atom", Rel: "self", Type: "application/atom+xml"}, {Href: v.base + "/", Rel: "alternate", Type: "text/html"}}}
+		Link: []atomLink{{Href: v.base + l.href("/history.atom"), Rel: "self", Type: "application/atom+xml"}, {Href: v.base + l.href("/"), Rel: "alternate", Type: "text/html"}}}
+	if l != french {
+		f.ID += ":" + l.String()
+	}
 	if component != "" {
 		f.ID += ":" + component
-		f.Link[0].Href = v.base + "/components/" + component + "/history.atom"
+		f.Link[0].Href = v.base + l.href("/components/", component, "/history.atom")
+		f.Link[1].Href = v.base + l.href("/components/", component)
 	}
 	for _, inc := range v.incidents {
 		if component != "" && !slices.ContainsFunc(inc.Components, func(c spComponent) bool { return c.ID == component }) {
@@ -83,11 +96,20 @@ func (v *spSnapshot) atom(component string) atomFeed {
 		}
 		var body strings.Builder
 		for _, u := range inc.IncidentUpdates {
-			fmt.Fprintf(&body, "<p><strong>%s</strong> — %s : %s</p>", html.EscapeString(u.Status), html.EscapeString(heure(u.DisplayAt)), html.EscapeString(u.Body))
+			text := cmp.Or(u.bodies[l], u.Body)
+			fmt.Fprintf(&body, "<p><strong>%s</strong> — %s%s%s</p>", html.EscapeString(u.Status), html.EscapeString(l.heure(u.DisplayAt)), html.EscapeString(l.t("colon")), html.EscapeString(text))
 		}
-		f.Entries = append(f.Entries, atomEntry{ID: "tag:constat,2021:incident/" + inc.ID, Title: inc.Name,
+		entryID := "tag:constat,2021:incident/" + inc.ID
+		if l != french {
+			entryID += ":" + l.String()
+		}
+		link := inc.Shortlink
+		if l != french {
+			link = v.base + l.href("/incidents/", inc.ID)
+		}
+		f.Entries = append(f.Entries, atomEntry{ID: entryID, Title: cmp.Or(inc.names[l], inc.Name),
 			Updated: inc.UpdatedAt.Format(time.RFC3339), Published: inc.StartedAt.Format(time.RFC3339),
-			Link: atomLink{Href: inc.Shortlink, Rel: "alternate", Type: "text/html"}, Content: atomContent{Type: "html", Body: body.String()}})
+			Link: atomLink{Href: link, Rel: "alternate", Type: "text/html"}, Content: atomContent{Type: "html", Body: body.String()}})
 	}
 	return f
 }

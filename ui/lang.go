@@ -103,15 +103,31 @@ func (l lang) versions(path string) []version {
 // absolute with base, the configured public URL ("" keeps it relative).
 func (l lang) funcs(base string) template.FuncMap {
 	return template.FuncMap{"t": l.t, "tf": l.tf, "markup": l.markup, "heure": l.heure, "href": l.href,
-		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }, "pageTop": pageTop}
+		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }, "pageTop": pageTop, "sourceURL": func() string { return sourceURL },
+		"feedLink": func(path, name string) feedView {
+			return feedView{Path: path, Title: name + " — " + l.t("feed.title")}
+		}}
 }
 
+// sourceURL is where Constat's source is published, linked from every page.
+const sourceURL = "https://github.com/constat-ent/constat"
+
 // topView is what the "top" partial opens a page with.
-type topView struct{ Path, Title, Class, Heading string }
+type topView struct{ Path, Title, Class, Heading, Feed string }
 
 // pageTop gathers the "top" partial's arguments: the page's French path
-// (for the language switch), its <title>, its body class and its <h1>.
-func pageTop(path, title, class, heading string) topView { return topView{path, title, class, heading} }
+// (for the language switch), its <title>, its body class and its <h1>;
+// and, for a page that has its own Atom feed, the feed's French path.
+func pageTop(path, title, class, heading string, feed ...string) topView {
+	v := topView{Path: path, Title: title, Class: class, Heading: heading}
+	if len(feed) > 0 {
+		v.Feed = feed[0]
+	}
+	return v
+}
+
+// feedView is an Atom feed a page links to: its French path and title.
+type feedView struct{ Path, Title string }
 
 // parseTemplates parses the templates once per language: the French set,
 // which the admin pages use too, then a clone of it per other language

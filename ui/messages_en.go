@@ -300,4 +300,9 @@ var en = map[string]string{
 	"fmt.dur.hm":                              "%d\u00a0h\u00a0%02d\u00a0min",
 	"fmt.dur.m":                               "%d\u00a0min",
 	"fmt.dur.s":                               "%d\u00a0s",
+	"foot.nav":                                "Further",
+	"foot.method":                             "How Constat measures",
+	"foot.feed":                               "Atom feed of incidents",
+	"foot.api":                                "JSON API (Statuspage format)",
+	"foot.source":                             "Source code",
 }

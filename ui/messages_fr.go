@@ -376,4 +376,9 @@ var fr = map[string]string{
 	"fmt.dur.hm":                              "%d\u00a0h\u00a0%02d\u00a0min",
 	"fmt.dur.m":                               "%d\u00a0min",
 	"fmt.dur.s":                               "%d\u00a0s",
+	"foot.nav":                                "Pour aller plus loin",
+	"foot.method":                             "Comment Constat mesure",
+	"foot.feed":                               "Flux Atom des incidents",
+	"foot.api":                                "API JSON (format Statuspage)",
+	"foot.source":                             "Code source",
 }

@@ -13,9 +13,9 @@ import (
 // routes registers every route Constat answers, public and admin, with its
 // middleware, top to bottom. Every answer, errors included, carries the
 // security headers (securityHeaders); the admin pages and API add
-// adminHeaders (nothing cached, a stricter policy). A public page answers
-// GET and HEAD at its path in French and under each language's prefix
-// (page); a document (style sheet, JSON, feed, badge, CSV) answers GET and
+// adminHeaders (nothing cached, a stricter policy). A public page or feed
+// answers GET and HEAD at its path in French and under each language's
+// prefix (page); a document (style sheet, JSON, badge, CSV) answers GET and
 // HEAD in French only (doc). Call it once, before serving: echo's router is
 // not safe to change while it serves.
 func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
@@ -59,8 +59,8 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	doc("/api/v2/scheduled-maintenances.json", p.handler("maintenances", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenances} }))
 	doc("/api/v2/scheduled-maintenances/upcoming.json", p.handler("upcoming", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("scheduled")} }))
 	doc("/api/v2/scheduled-maintenances/active.json", p.handler("active", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenancesIn("in_progress")} }))
-	doc("/history.atom", p.feed(""))
-	doc("/components/:id/history.atom", p.componentFeed)
+	page("/history.atom", p.siteFeed) // feeds are in every language, as pages
+	page("/components/:id/history.atom", p.componentFeed)
 	doc("/badge/:file", p.badge) // /badge/{id}.svg
 
 	// The raw measurements.

@@ -59,6 +59,8 @@ type (
 		DeliverNotifications bool         `json:"deliver_notifications"`
 		CustomTweet          *string      `json:"custom_tweet"`
 		TweetID              *string      `json:"tweet_id"`
+
+		bodies [numLangs]string // Body in each language, for the feeds; "" where Body is the same in all
 	}
 	spIncident struct {
 		ID              string        `json:"id"`
@@ -76,6 +78,8 @@ type (
 		Components      []spComponent `json:"components"`
 		ScheduledFor    *time.Time    `json:"scheduled_for,omitempty"`
 		ScheduledUntil  *time.Time    `json:"scheduled_until,omitempty"`
+
+		names [numLangs]string // Name in each language, for the feeds; "" where Name is the same in all
 	}
 	spStatusDoc struct {
 		Page   spPage   `json:"page"`
@@ -272,10 +276,16 @@ func (p *publicAPI) incidentDocs(names map[string]string) []spIncident {
 			inc.Components = append(inc.Components, spComponent{ID: c, Name: names[c], PageID: pageID, Showcase: true})
 		}
 		evs = shownEvents(evs)
+		for l := range numLangs {
+			inc.names[l] = autoName(l, s, names)
+		}
 		for i := len(evs) - 1; i >= 0; i-- {
 			inc.IncidentUpdates = append(inc.IncidentUpdates, autoUpdate(inc.ID, evs[i], names))
 		}
-		applyAdmin(&inc, adm.Updates(s.ID), names, p.oldStatus(evs))
+		if ups := adm.Updates(s.ID); len(ups) > 0 {
+			inc.names = [numLangs]string{} // the admins' title names it in every language
+			applyAdmin(&inc, ups, names, p.oldStatus(evs))
+		}
 		out = append(out, inc)
 	}
 	for _, id := range adm.ManualIncidents() {
@@ -385,18 +395,27 @@ func autoUpdate(incID string, e incidents.EventRecord, names map[string]string) 
 	if incidents.EventKind(e.EventKind) == incidents.Resolved {
 		status = "resolved"
 	}
-	body := secondTime(french, e.At) + " — " + eventText(french, e, names)
+	at := e.At.UTC()
+	up := spUpdate{ID: "e" + idString(e.Seq), Status: status, Body: autoBody(french, e, names), IncidentID: incID, CreatedAt: at, UpdatedAt: at, DisplayAt: at,
+		AffectedComponents: []spAffected{{Code: e.Component, Name: names[e.Component], OldStatus: e.From.String(), NewStatus: e.To.String()}}}
+	for l := range numLangs {
+		up.bodies[l] = autoBody(l, e, names)
+	}
+	return up
+}
+
+// autoBody says in l what an engine event measured: when, to the second,
+// which component went from which state to which, why, and the evidence.
+func autoBody(l lang, e incidents.EventRecord, names map[string]string) string {
+	body := secondTime(l, e.At) + " — " + eventText(l, e, names)
 	if e.Cause != nil {
-		body += fmt.Sprintf(" (%s", t("outcome."+e.Cause.Outcome.String()))
+		body += fmt.Sprintf(" (%s", l.t("outcome."+e.Cause.Outcome.String()))
 		if e.Cause.Detail != "" {
 			body += ", " + e.Cause.Detail
 		}
 		body += ")"
 	}
-	body += fmt.Sprintf(" — %s %d", t("api.evidence"), e.Evidence)
-	at := e.At.UTC()
-	return spUpdate{ID: "e" + idString(e.Seq), Status: status, Body: body, IncidentID: incID, CreatedAt: at, UpdatedAt: at, DisplayAt: at,
-		AffectedComponents: []spAffected{{Code: e.Component, Name: names[e.Component], OldStatus: e.From.String(), NewStatus: e.To.String()}}}
+	return body + fmt.Sprintf(" — %s %d", l.t("api.evidence"), e.Evidence)
 }
 
 // maintenanceDocs are the scheduled maintenances, with the status time
