@@ -48,7 +48,7 @@ func TestPublicPagesPassAxe(t *testing.T) {
 	url := serveLoopback(t, s.Handler())
 	ctx := newBrowserFor(t, false, 2*time.Minute) // axe-core takes seconds a page on a busy machine
 	paths := []string{"/", "/?q=paris", "/components/monlycee", "/history/monlycee/" + today, fmt.Sprintf("/incidents/%d", id), "/methode",
-		"/en/", "/en/components/monlycee", "/en/history/monlycee/" + today, fmt.Sprintf("/en/incidents/%d", id)}
+		"/en/", "/en/components/monlycee", "/en/history/monlycee/" + today, fmt.Sprintf("/en/incidents/%d", id), "/history", "/en/components/nope"}
 	for _, w := range []int64{360, 1280} {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, viewportHeight)); err != nil {
 			t.Fatal(err)

@@ -87,8 +87,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case c.Request().Method == http.MethodHead:
 		_ = c.NoContent(code)
+	case body != nil && pagePath(c.Request().URL.Path) && s.errorPage(c, code):
 	case body != nil:
 		_ = c.JSON(code, body)
+	case s.errorPage(c, code):
 	default:
 		_ = c.String(code, http.StatusText(code)+"\n")
 	}

@@ -305,4 +305,9 @@ var en = map[string]string{
 	"foot.feed":                               "Atom feed of incidents",
 	"foot.api":                                "JSON API (Statuspage format)",
 	"foot.source":                             "Source code",
+	"error.404":                               "Page not found",
+	"error.404.text":                          "No Constat page is at this address: the link may be incomplete, or the service is no longer measured under this name.",
+	"error.400":                               "Incorrect address",
+	"error.400.text":                          "This address is malformed (an impossible date, for instance): Constat cannot show the page asked for.",
+	"error.home":                              "See the status of every service",
 }

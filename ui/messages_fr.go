@@ -381,4 +381,9 @@ var fr = map[string]string{
 	"foot.feed":                               "Flux Atom des incidents",
 	"foot.api":                                "API JSON (format Statuspage)",
 	"foot.source":                             "Code source",
+	"error.404":                               "Page introuvable",
+	"error.404.text":                          "Aucune page de Constat ne se trouve à cette adresse : le lien est peut-être incomplet, ou le service n'est plus mesuré sous ce nom.",
+	"error.400":                               "Adresse incorrecte",
+	"error.400.text":                          "Cette adresse est mal formée (une date impossible, par exemple) : Constat ne peut pas afficher la page demandée.",
+	"error.home":                              "Voir l'état de tous les services",
 }
