@@ -218,8 +218,13 @@ func (l lang) phases(p probes.Phases) string {
 
 // duration writes an interval in words: "30 secondes", "5 minutes".
 func (l lang) duration(sec float64) string {
-	if sec >= 60 && int(sec)%60 == 0 {
+	switch {
+	case sec == 60:
+		return l.t("fmt.minute")
+	case sec >= 60 && int(sec)%60 == 0:
 		return l.tf("fmt.minutes", int(sec)/60)
+	case sec == 1:
+		return l.t("fmt.second")
 	}
 	return l.tf("fmt.seconds", l.decimal(strconv.FormatFloat(sec, 'g', -1, 64)))
 }

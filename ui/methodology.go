@@ -10,16 +10,21 @@ import (
 
 type methodologyView struct {
 	Interval, MaxBody string
+	Timeout, Slow     string // the common step timeout and slowness threshold, in words
+	Exceptions        []exceptionView
 	Confirm           int
 	FlapChanges       int
 	FlapWindow        string
 	FlapSettle        string
 	Correlation       string
-	Outcomes          []string
+	Outcomes          []outcomeDoc
 	Signatures        []probes.Signature
 	Columns           string
 	Key               string // the evidence log's verifier key; "" without one
 }
+
+// outcomeDoc is an outcome's code and what it means, with the figures in force.
+type outcomeDoc struct{ Code, Text string }
 
 // onceRendered is a page rendered at its first request and kept: the
 // page depends on the configuration only.
@@ -53,17 +58,27 @@ func (s *Server) methodology(l lang) echo.HandlerFunc {
 }
 
 func (s *Server) methodologyView(l lang) methodologyView {
-	v := methodologyView{Interval: l.duration(30), MaxBody: l.size(1 << 20), Confirm: 2,
+	v := methodologyView{Interval: l.duration(30), MaxBody: l.size(1 << 20), Confirm: 2, Timeout: l.duration(10), Slow: l.duration(3),
 		Columns: strings.ReplaceAll(measurementColumns, ",", ", ")}
 	if len(s.cfg.Components) > 0 { // the first component carries the defaults unless it overrides them
 		c := s.cfg.Components[0]
-		v.Interval, v.MaxBody, v.Confirm = l.duration(c.Interval.Seconds()), l.size(c.MaxBody), c.Confirm
+		v.MaxBody, v.Confirm = l.size(c.MaxBody), c.Confirm
+		common := commonValues(s.cfg)
+		v.Interval, v.Timeout, v.Slow = l.duration(common.Interval.Seconds()), l.duration(common.Timeout.Seconds()), l.duration(common.Slow.Seconds())
+		v.Exceptions = exceptions(l, s.cfg, common)
 	}
 	th := s.pipe.Thresholds()
 	v.FlapChanges, v.FlapWindow = th.FlapChanges, l.duration(th.FlapWindow.Seconds())
 	v.FlapSettle, v.Correlation = l.duration(th.FlapSettle.Seconds()), l.duration(th.CorrelationWindow.Seconds())
 	for o := probes.Outcome(1); o.Valid(); o++ {
-		v.Outcomes = append(v.Outcomes, o.String())
+		doc := outcomeDoc{Code: o.String(), Text: l.t("method.outcome." + o.String())}
+		switch o {
+		case probes.Slow:
+			doc.Text = l.tf("method.outcome.slow", v.Slow)
+		case probes.Timeout:
+			doc.Text = l.tf("method.outcome.timeout", v.Timeout)
+		}
+		v.Outcomes = append(v.Outcomes, doc)
 	}
 	v.Signatures = probes.Signatures()
 	if s.ev != nil {

@@ -51,3 +51,57 @@ func TestMethodologyCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// Seen: the page said "3 secondes par défaut" and "10 secondes par défaut"
+// while the demo ran other values. It states the figures in force, and
+// each service whose own differ.
+func TestMethodologyStatesValuesInForce(t *testing.T) {
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: `
+defaults:
+  interval: 10s
+  timeout: 3s
+  degraded_after: 1s
+groups:
+  - id: idf
+    name: Île-de-France
+    components:
+      - id: monlycee
+        name: monlycée.net
+        interval: 1m
+        steps:
+          - url: https://ent.iledefrance.fr/
+          - url: https://ent.iledefrance.fr/auth/login
+            timeout: 8s
+      - id: pcn
+        name: Paris Classe Numérique
+        steps:
+          - url: https://ent.parisclassenumerique.fr/
+      - id: educ
+        name: L'Educ de Normandie
+        degraded_after: 2s
+        steps:
+          - url: https://www.l-educdenormandie.fr/
+`})
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/methode", []string{"intervalle entre deux mesures, 10 secondes ; chaque étape a 3 secondes pour aboutir", "au-delà de 1 seconde, une réponse correcte compte comme lente",
+			"plus lentement que le seuil de lenteur (1 seconde)", "le délai (3 secondes) a expiré",
+			"monlycée.net : intervalle 1 minute, délai 8 secondes (étape 2)", "L&#39;Educ de Normandie : lent au-delà de 2 secondes"}},
+		{"/en/methode", []string{"interval between measurements, 10 seconds; each step has 3 seconds to complete", "slowness threshold (1 second)",
+			"monlycée.net: interval 1 minute, time limit 8 seconds (step 2)"}},
+	} {
+		body := serveReq(st.s, http.MethodGet, tt.path, nil).Body.String()
+		for _, want := range tt.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s lacks %q", tt.path, want)
+			}
+		}
+		for _, lack := range []string{"par défaut)", "by default)", "Paris Classe Numérique :"} {
+			if strings.Contains(body, lack) {
+				t.Errorf("GET %s has %q", tt.path, lack)
+			}
+		}
+	}
+}
