@@ -394,4 +394,5 @@ var fr = map[string]string{
 	"method.value.step":                       "étape %d",
 	"fmt.second":                              "1 seconde",
 	"fmt.minute":                              "1 minute",
+	"admin.dash.none_f":                       "Aucune",
 }
