@@ -150,6 +150,7 @@ type loader struct {
 	// path of that config, so that each config looks only at its own.
 	httpPaths map[string][]string
 	httpRoot  string // the http_client_config check is in, if any
+	data      []byte // the file, for errors yaml places on the wrong line
 }
 
 // report records err at path and line, unless path already has an error.
@@ -213,6 +214,7 @@ func (l *loader) load(data []byte) *Config {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc, extra yaml.Node
+	l.data = data
 	err := dec.Decode(&doc)
 	if err == nil {
 		if err2 := dec.Decode(&extra); err2 == nil && len(extra.Content) > 0 && !isNullNode(extra.Content[0]) {
@@ -261,7 +263,23 @@ func (l *loader) syntaxError(err error) {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
+	if strings.Contains(msg, "tab character") {
+		line = tabLine(l.data, line)
+	}
 	l.report(line, "", errors.New(msg))
+}
+
+// tabLine is the line of the first tab indenting a line, from line from
+// on (1-based): yaml reports a tab that breaks the indentation at the line
+// of the key before it, one line early.
+func tabLine(data []byte, from int) int {
+	for i, text := range strings.Split(string(data), "\n") {
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if i+1 >= from && strings.Contains(indent, "\t") {
+			return i + 1
+		}
+	}
+	return from
 }
 
 // decodeError reports what decoding the checked tree still found: the walk

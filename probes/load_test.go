@@ -59,6 +59,7 @@ var invalidFiles = []invalidFile{
 	{"invalid-http-tls-version.yaml", `:9: groups[0].components[0].http_client_config.tls_config.min_version: unknown TLS version: TLS14`},
 	{"invalid-ca-file.yaml", `:9: groups[0].components[0].http_client_config.tls_config.ca_file: stat testdata/missing-ca.pem: no such file or directory`},
 	{"invalid-syntax.yaml", `:4: did not find expected node content`},
+	{"invalid-tab.yaml", `:4: found a tab character that violates indentation`},
 	{"invalid-two-documents.yaml", `:9: more than one yaml document`},
 }
 

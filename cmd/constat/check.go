@@ -28,7 +28,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printConfigError(stderr, "check", err)
 		return exitUsage
 	}
 	comps, err := selectComponents(cfg.Config, fs.Args())
@@ -112,7 +112,27 @@ func printTable(w io.Writer, results []probes.Result) error {
 			comp, status = "", ""
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, summary(results))
+	return err
+}
+
+// summary is the table's last line: how many services were checked and
+// how many are not operational, "13 services, 3 en panne".
+func summary(results []probes.Result) string {
+	down := 0
+	for _, r := range results {
+		if r.Status != probes.Operational {
+			down++
+		}
+	}
+	noun := "services"
+	if len(results) == 1 {
+		noun = "service"
+	}
+	return fmt.Sprintf("%d %s, %d en panne", len(results), noun, down)
 }
 
 func msText(d time.Duration) string {

@@ -72,6 +72,23 @@ func TestCheckCommand(t *testing.T) {
 		if !strings.Contains(out.String(), "COMPONENT") || !strings.Contains(out.String(), "operational") || strings.Contains(out.String(), "queue") {
 			t.Errorf("table = %q, want a header and only the up component", out.String())
 		}
+		if !strings.HasSuffix(out.String(), "\n1 service, 0 en panne\n") {
+			t.Errorf("table = %q, want it to end with the summary line", out.String())
+		}
+	})
+	t.Run("table, one failing", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		run([]string{"check", "-config", cfg}, &out, &errb)
+		if !strings.HasSuffix(out.String(), "\n2 services, 1 en panne\n") {
+			t.Errorf("table = %q, want it to end with \"2 services, 1 en panne\"", out.String())
+		}
+	})
+	t.Run("missing config file", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		path := filepath.Join(t.TempDir(), "absent.yaml")
+		if code := run([]string{"check", "-config", path}, &out, &errb); code != exitUsage || !strings.HasPrefix(errb.String(), "constat check: open "+path) {
+			t.Errorf("check -config absent = %d, %q; want %d and \"constat check: open …\"", code, errb.String(), exitUsage)
+		}
 	})
 	t.Run("unknown component", func(t *testing.T) {
 		var out, errb bytes.Buffer

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+
 	"github.com/constat-ent/constat"
 	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/incidents/push"
@@ -40,4 +44,16 @@ func loadConfig(path string) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// printConfigError prints what loadConfig returned for command cmd: the
+// configuration's own errors as they are ("config.yaml:42: groups[3]…: …",
+// as compilers print theirs), anything else (the file cannot be read)
+// after "constat cmd:", as every other error of the command.
+func printConfigError(w io.Writer, cmd string, err error) {
+	if _, ok := errors.AsType[*probes.ConfigError](err); ok {
+		fmt.Fprintln(w, err)
+		return
+	}
+	fmt.Fprintf(w, "constat %s: %v\n", cmd, err)
 }

@@ -28,7 +28,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printConfigError(stderr, "export-site", err)
 		return exitUsage
 	}
 	o.cfg, o.log = cfg, slog.New(slog.DiscardHandler)

@@ -61,7 +61,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printConfigError(stderr, "serve", err)
 		return exitUsage
 	}
 	o.cfg = cfg
