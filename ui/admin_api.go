@@ -109,9 +109,14 @@ func (a *admin) apiPostUpdate(c echo.Context, incident uint64) error {
 		func(in incidents.UpdateInput) (incidents.Update, error) {
 			return a.records().PostUpdate(c.Request().Context(), tokenAccount(c), in)
 		},
-		func(u incidents.Update) any {
-			return updateResponse{Seq: u.Seq, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
-		})
+		updateAnswer)
+}
+
+// updateAnswer answers a posted or revised update; as for statements and
+// maintenance, root is the first revision's seq (the record's own on a
+// first revision).
+func updateAnswer(u incidents.Update) any {
+	return updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
 }
 
 // apiWrite is every write of the admin API: decode the JSON body into a
@@ -228,9 +233,7 @@ func (a *admin) apiReviseUpdate(c echo.Context) error {
 		func(in incidents.UpdateInput) (incidents.Update, error) {
 			return a.records().ReviseUpdate(c.Request().Context(), tokenAccount(c), seq, in)
 		},
-		func(u incidents.Update) any {
-			return updateResponse{Seq: u.Seq, Root: u.Root, Incident: u.Incident, Status: u.Status.String(), Published: u.Published}
-		})
+		updateAnswer)
 }
 
 func (a *admin) apiReviseStatement(c echo.Context) error {

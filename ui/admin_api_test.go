@@ -163,6 +163,15 @@ func seqOf(t *testing.T, out map[string]any) string {
 	return strconv.FormatFloat(f, 'f', 0, 64)
 }
 
+// firstRoot checks the answer to a first revision: its root is its own
+// seq, whatever the kind (seen: "root": 0 for an update).
+func firstRoot(t *testing.T, kind string, out map[string]any) {
+	t.Helper()
+	if root, ok := out["root"].(float64); !ok || strconv.FormatFloat(root, 'f', 0, 64) != seqOf(t, out) {
+		t.Errorf("%s answer %v: root is not its own seq", kind, out)
+	}
+}
+
 func TestAdminAPIRevisions(t *testing.T) {
 	env := newAdminEnv(t, envOptions{})
 	tok := env.token(t, accounts.ScopeIncidentsWrite, accounts.ScopeStatementsWrite, accounts.ScopeMaintenanceWrite)
@@ -174,10 +183,13 @@ func TestAdminAPIRevisions(t *testing.T) {
 
 	_, out := env.api(t, "/api/admin/v1/incidents", tok, validIncident)
 	upd := seqOf(t, out)
+	firstRoot(t, "update", out)
 	_, out = env.api(t, "/api/admin/v1/statements", tok, statement)
 	stmt := seqOf(t, out)
+	firstRoot(t, "statement", out)
 	_, out = env.api(t, "/api/admin/v1/maintenances", tok, maintenance)
 	maint := seqOf(t, out)
+	firstRoot(t, "maintenance", out)
 
 	// Each kind: a revision of the current revision is recorded; a second
 	// one naming the old seq is refused, field revises.
