@@ -207,6 +207,8 @@ input,select,textarea{font:inherit;width:100%;box-sizing:border-box;padding:.3re
 textarea{min-height:8rem}
 button{font:inherit;margin-top:1rem;padding:.35rem 1rem}
 .error{color:#b00020;border-left:4px solid #b00020;padding-left:.5rem}
+.notice{border-left:4px solid #1e6b2f;padding-left:.5rem}
+.notice code{overflow-wrap:anywhere;font-size:1.05rem}
 .inline{display:inline}
 `
 

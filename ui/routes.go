@@ -106,6 +106,9 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	sg.POST("/statements", a.postStatement)
 	sg.GET("/maintenances/new", a.maintenanceForm)
 	sg.POST("/maintenances", a.postMaintenance)
+	sg.GET("/accounts", a.accountsPage)
+	sg.POST("/accounts", a.invite)
+	sg.POST("/tokens", a.newToken)
 
 	// The admin API: a bearer token with the route's scope.
 	api := e.Group("/api/admin/v1", adminHeaders, s.wakePush)

@@ -29,7 +29,8 @@ const adminUsage = `usage:
   constat admin revoke [-data DIR] -label LABEL NAME
 The password is read from $` + passwordEnv + ` if set, else from the terminal,
 else from the first line of standard input. Accounts live in DIR/accounts.db;
-a running constat serve holds that file: stop it first.
+a running constat serve holds that file: while it runs, invite colleagues
+and create tokens on its admin page /admin/accounts instead.
 `
 
 // adminCmd runs constat admin. Its fields stand for the process's
@@ -254,7 +255,7 @@ func (c *adminCmd) with(dir string, create bool, fn func(*accounts.Store) error)
 		}
 		a, err := accounts.Open(path, accounts.Options{HashCost: c.cost})
 		if errors.Is(err, accounts.ErrInUse) {
-			return fmt.Errorf("%s is in use by a running constat serve or another constat admin: stop it and run this command again", path)
+			return fmt.Errorf("%s is in use by a running constat serve or another constat admin: invite colleagues and create tokens on the server's page /admin/accounts, or stop it and run this command again", path)
 		}
 		if err != nil {
 			return err

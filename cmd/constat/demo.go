@@ -120,7 +120,7 @@ func demo(ctx context.Context, o serveOptions, cycle time.Duration, stdout io.Wr
 	}
 	o.workers = 16
 	o.probe.Resolver = dns.Resolver()
-	password, err := demoAccount(o.dataDir)
+	password, token, err := demoAccount(o.dataDir)
 	if err != nil {
 		return err
 	}
@@ -128,6 +128,8 @@ func demo(ctx context.Context, o serveOptions, cycle time.Duration, stdout io.Wr
 		fmt.Fprintf(stdout, "constat demo: %d simulated services, config %s\nconstat demo: open http://%s/ (a morning lasts %v; Ctrl-C stops)\n",
 			len(portals), cfgFile, addr, cycle)
 		fmt.Fprintf(stdout, "constat demo: admin pages at http://%s/admin — account \"demo\", password %q\n", addr, password)
+		fmt.Fprintf(stdout, "constat demo: admin API token (every scope): %s\n  e.g. curl -H 'Authorization: Bearer %s' -d '{\"speaker\":\"Le ministre\",\"said_at\":\"%s\",\"quote\":\"Tout fonctionne.\",\"source_url\":\"https://example.org/\"}' http://%s/api/admin/v1/statements\n",
+			token, token, time.Now().UTC().Format(time.RFC3339), addr)
 	}
 	go cycleFleet(ctx, portals, cycle, o.log)
 	return serve(ctx, o)
@@ -194,19 +196,26 @@ func demoConfig(portals []*sim.Portal, caFile string) []byte {
 }
 
 // demoAccount creates the admin account "demo" with a random password in
-// dataDir, so that the demo's admin pages can be tried at once (the
-// accounts file is locked while the server runs). An existing account is
-// given a new password.
-func demoAccount(dataDir string) (string, error) {
+// dataDir, and an API token of it with every scope, labelled "demo", so
+// that the demo's admin pages and API can be tried at once. An existing
+// account is given a new password, and a new token replaces the old one.
+func demoAccount(dataDir string) (password, token string, err error) {
 	acc, err := accounts.Open(filepath.Join(dataDir, "accounts.db"), accounts.Options{})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer acc.Close()
-	password := rand.Text()
+	password = rand.Text()
 	err = acc.Add("demo", password)
 	if errors.Is(err, accounts.ErrExists) {
 		err = acc.SetPassword("demo", password)
 	}
-	return password, err
+	if err != nil {
+		return "", "", err
+	}
+	if err := acc.RevokeToken("demo", "demo"); err != nil && !errors.Is(err, accounts.ErrNotFound) {
+		return "", "", err
+	}
+	token, err = acc.NewToken("demo", accounts.Scopes(), "demo")
+	return password, token, err
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -97,5 +99,32 @@ func TestDemoConfigIsLikeTheExample(t *testing.T) {
 	}
 	if logins == 0 {
 		t.Errorf("demo config has no ODE login step")
+	}
+}
+
+// The demo prints an admin API token that works at once, with the curl
+// command to try it.
+func TestDemoPrintsAToken(t *testing.T) {
+	out := startDemo(t, t.TempDir())
+	addr := regexp.MustCompile(`open http://([^/]+)/`).FindStringSubmatch(out)
+	tok := regexp.MustCompile(`admin API token \(every scope\): (cst_\S+)`).FindStringSubmatch(out)
+	if addr == nil || tok == nil || !strings.Contains(out, "curl -H 'Authorization: Bearer "+tok[1]+"'") {
+		t.Fatalf("demo printed %q, want its address, a token and a curl example", out)
+	}
+	said := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr[1]+"/api/admin/v1/statements",
+		strings.NewReader(`{"speaker":"Le ministre","said_at":"`+said+`","quote":"Tout fonctionne.","source_url":"https://example.org/"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok[1])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("POST /api/admin/v1/statements with the demo's token = %d, want 201", resp.StatusCode)
 	}
 }
