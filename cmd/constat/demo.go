@@ -128,7 +128,7 @@ func demo(ctx context.Context, o serveOptions, cycle time.Duration, stdout io.Wr
 		fmt.Fprintf(stdout, "constat demo: %d simulated services, config %s\nconstat demo: open http://%s/ (a morning lasts %v; Ctrl-C stops)\n",
 			len(portals), cfgFile, addr, cycle)
 		fmt.Fprintf(stdout, "constat demo: admin pages at http://%s/admin — account \"demo\", password %q\n", addr, password)
-		fmt.Fprintf(stdout, "constat demo: admin API token (every scope): %s\n  e.g. curl -H 'Authorization: Bearer %s' -d '{\"speaker\":\"Le ministre\",\"said_at\":\"%s\",\"quote\":\"Tout fonctionne.\",\"source_url\":\"https://example.org/\"}' http://%s/api/admin/v1/statements\n",
+		fmt.Fprintf(stdout, "constat demo: admin API token (every scope): %s\n  e.g. curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"speaker\":\"Le ministre\",\"said_at\":\"%s\",\"quote\":\"Tout fonctionne.\",\"source_url\":\"https://example.org/\"}' http://%s/api/admin/v1/statements\n",
 			token, token, time.Now().UTC().Format(time.RFC3339), addr)
 	}
 	go cycleFleet(ctx, portals, cycle, o.log)

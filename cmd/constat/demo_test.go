@@ -108,7 +108,7 @@ func TestDemoPrintsAToken(t *testing.T) {
 	out := startDemo(t, t.TempDir())
 	addr := regexp.MustCompile(`open http://([^/]+)/`).FindStringSubmatch(out)
 	tok := regexp.MustCompile(`admin API token \(every scope\): (cst_\S+)`).FindStringSubmatch(out)
-	if addr == nil || tok == nil || !strings.Contains(out, "curl -H 'Authorization: Bearer "+tok[1]+"'") {
+	if addr == nil || tok == nil || !strings.Contains(out, "curl -H 'Authorization: Bearer "+tok[1]+"' -H 'Content-Type: application/json' -d '{") {
 		t.Fatalf("demo printed %q, want its address, a token and a curl example", out)
 	}
 	said := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
