@@ -10,22 +10,9 @@ import (
 	"github.com/constat-ent/constat/probes"
 )
 
-// homeConfig has three groups, so that the search and the region index
-// have something to choose from.
-const homeConfig = `
-groups:
-  - id: idf
-    name: Île-de-France
-    components:
-      - id: monlycee
-        name: monlycée.net
-        operator: Open Digital Education
-        steps:
-          - url: https://ent.iledefrance.fr/
-      - id: pcn
-        name: Paris Classe Numérique
-        steps:
-          - url: https://ent.parisclassenumerique.fr/
+// homeConfig is testConfig with two more groups, so that the search and
+// the region index have something to choose from.
+const homeConfig = testConfig + `
   - id: grand-est
     name: Grand Est
     components:
