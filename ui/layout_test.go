@@ -100,7 +100,7 @@ func newLayoutSite(t *testing.T) (s *Server, id uint64, today string) {
 func TestPagesLayoutAtFourWidths(t *testing.T) {
 	s, id, today := newLayoutSite(t)
 	url := serveLoopback(t, s.Handler())
-	ctx := newBrowserFor(t, 2*time.Minute) // 13 pages at 4 widths, on a busy machine
+	ctx := newBrowserFor(t, false, 2*time.Minute) // 13 pages at 4 widths, on a busy machine
 	paths := []string{"/", "/?q=paris", "/components/monlycee", "/components/pcn", "/history/monlycee/" + today,
 		"/history/pcn/" + today, fmt.Sprintf("/incidents/%d", id), "/methode",
 		"/en/", "/en/components/monlycee", "/en/history/monlycee/" + today, fmt.Sprintf("/en/incidents/%d", id), "/components/nope"}
