@@ -21,8 +21,9 @@ var layoutWidths = []int64{320, 360, 768, 1280}
 
 // brokenWordsJS lists the words the page breaks inside: a run of letters
 // and digits (joined by no-break spaces, as in "9\u00a0h\u00a002") whose text is laid
-// out on more than one line. Addresses and codes (.url, code) may break
-// anywhere, on purpose. It runs through DevTools: the page's own scripts
+// out on more than one line. Addresses and codes (.url, code), and the
+// signatures' sources on the methodology page (file paths such as
+// HTTP_SERVICE_UNAVAILABLE.html.var), may break anywhere, on purpose. It runs through DevTools: the page's own scripts
 // stay disabled.
 const brokenWordsJS = `(() => {
   const bad = [];
@@ -30,7 +31,7 @@ const brokenWordsJS = `(() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    if (n.parentElement.closest('code,.url,svg,.skip')) continue;
+    if (n.parentElement.closest('code,.url,svg,.skip,li.signature small')) continue;
     for (const m of n.data.matchAll(re)) {
       range.setStart(n, m.index);
       range.setEnd(n, m.index + m[0].length);
