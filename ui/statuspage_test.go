@@ -284,7 +284,7 @@ func TestHomeWithEngine(t *testing.T) {
 	}
 	for _, want := range []string{fr["api.status.critical"], fmt.Sprintf(`href="/incidents/%d"`, id), "Panne mesurée : monlycée.net",
 		`<svg class="bars"`, `aria-label="90 derniers jours : 0 sans panne mesurée, 1 avec panne, 89 sans mesure"`,
-		"6 avril 2021 : panne", "Disponibilité mesurée : 25,00 % des 4 mesures depuis le 6 avril 2021 à 9 h 00"} {
+		"6 avril 2021 : panne", "Disponibilité mesurée : 25,00 % des 4 mesures depuis le 6 avril 2021 à 9\u00a0h\u00a000"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home lacks %q", want)
 		}
