@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/constat-ent/constat/incidents/accounts"
-	"github.com/constat-ent/constat/internal/fulldisk"
+	"github.com/constat-ent/constat/incidents/timeline/fulldisk"
 )
 
 // Seen: with the disk full, /healthz said ok while every write failed, and

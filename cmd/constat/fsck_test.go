@@ -14,7 +14,7 @@ import (
 
 	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/incidents/timeline/evidence"
-	"github.com/constat-ent/constat/internal/tamper"
+	"github.com/constat-ent/constat/incidents/timeline/tamper"
 	"github.com/constat-ent/constat/probes"
 )
 

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/constat-ent/constat/internal/fulldisk"
+	"github.com/constat-ent/constat/incidents/timeline/fulldisk"
 )
 
 // Seen: with the disk full every write failed while /healthz said ok. The

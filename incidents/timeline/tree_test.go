@@ -10,7 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/constat-ent/constat/internal/tamper"
+	"github.com/constat-ent/constat/incidents/timeline/tamper"
 	"github.com/constat-ent/constat/probes"
 )
 

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/constat-ent/constat/incidents/timeline"
-	"github.com/constat-ent/constat/internal/tamper"
+	"github.com/constat-ent/constat/incidents/timeline/tamper"
 	"github.com/constat-ent/constat/probes"
 )
 
