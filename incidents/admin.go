@@ -174,6 +174,7 @@ type Admin struct {
 	onWindows func(ws []Maintenance) // the engine's, after each maintenance recorded
 	maintMax  time.Duration          // the longest window: incidents.maintenance_max
 	now       func() time.Time       // replaced by tests
+	published *notifier              // the pipeline's OnPublish; nil: none
 
 	write sync.Mutex // held from validation to the in-memory update of each write
 
@@ -282,11 +283,15 @@ func (a *Admin) commit(ctx context.Context, actor, action, detail string, e time
 		recs[0].Statement = &e
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for _, r := range recs {
 		if err := a.apply(r); err != nil {
+			a.mu.Unlock()
 			return 0, err // validated before: a broken invariant
 		}
+	}
+	a.mu.Unlock()
+	if a.published != nil {
+		a.published.notify()
 	}
 	return seqs[0], nil
 }

@@ -50,6 +50,8 @@ type Pipeline struct {
 	hist *History // every persisted event, for the pages and APIs
 	adm  *Admin   // the admins' records
 	susp suspensions
+
+	published *notifier // OnPublish's function, shared with adm
 }
 
 // NewPipeline builds the engine for comps with the thresholds of cfg, loads
@@ -69,10 +71,11 @@ func NewPipeline(tl *timeline.Timeline, comps []*probes.Component, cfg Config, l
 	if err != nil {
 		return nil, fmt.Errorf("load incident history: %w", err)
 	}
-	p := &Pipeline{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, comps), ecfg: ecfg, hist: hist}
+	p := &Pipeline{tl: tl, rec: rec, log: log, eng: NewEngine(ecfg, comps), ecfg: ecfg, hist: hist, published: &notifier{}}
 	if p.adm, err = newAdmin(tl, comps, hist, p.setMaintenance, ecfg.MaintenanceMax); err != nil {
 		return nil, err
 	}
+	p.adm.published = p.published
 	p.setMaintenance(p.adm.Windows())
 	if err := p.restore(ecfg.FlapWindow); err != nil {
 		return nil, fmt.Errorf("restore incident state: %w", err)
@@ -114,9 +117,18 @@ func (p *Pipeline) Record(ctx context.Context, res probes.Result) (uint64, error
 	}
 	if perr := p.persist(ctx, evs); perr != nil {
 		p.log.Error("incident events not recorded", "component", res.Component, "events", len(evs), "err", perr)
+	} else {
+		p.published.notify()
 	}
 	return seq, err
 }
+
+// OnPublish sets f to be called each time engine events or admin records
+// have been committed, so that what follows the timeline (the alert
+// outbox) reads them at once rather than at its next poll. f is called on
+// the committing goroutine and must not block (a non-blocking channel send,
+// as push.Push.Wake). Set it before the first Record; a later f replaces it.
+func (p *Pipeline) OnPublish(f func()) { p.published.set(f) }
 
 // Components returns every component's state, in config order.
 func (p *Pipeline) Components() []ComponentState {

@@ -3,6 +3,7 @@ package incidents
 import (
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +320,37 @@ func TestPipelineMaintenanceAddedLate(t *testing.T) {
 	record(15)
 	if n := len(h.events()); n != before {
 		t.Errorf("a round after the restart wrote %d events, want none (nothing changed)", n-before)
+	}
+}
+
+// OnPublish's function runs after each commit of engine events or admin
+// records, and not for a measurement that caused no event: the alert
+// outbox reads what was published at once, without a wake-up per result.
+func TestPipelineOnPublish(t *testing.T) {
+	h := newPipelineHarness(t)
+	var calls atomic.Int64
+	h.p.OnPublish(func() { calls.Add(1) })
+	if _, err := h.p.Record(t.Context(), round(0, true)); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("after a round without events: %d calls, want 0", n)
+	}
+	for i := 1; i <= 2; i++ { // confirm 2: the second failing round opens the incident
+		if _, err := h.p.Record(t.Context(), round(i, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("after the incident opened: %d calls, want 1", n)
+	}
+	h.p.adm.now = func() time.Time { return morning.Add(3 * time.Minute) }
+	_, err := h.p.Admin().RecordStatement(t.Context(), "admin", StatementInput{Speaker: "Le ministre",
+		SaidAt: morning.Add(2 * time.Minute), Quote: "Tout fonctionne.", SourceURL: "https://example.org/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("after a statement: %d calls, want 2", n)
 	}
 }

@@ -86,19 +86,6 @@ func (h *pushAPI) unsubscribe(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// wakePush tells the alert sender, after an admin's POST, that the timeline
-// may have an update to announce: it goes out at once rather than at the
-// sender's next poll. Waking is cheap and never blocks.
-func (s *Server) wakePush(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if s.push != nil && c.Request().Method == http.MethodPost {
-			s.push.p.Wake()
-		}
-		return err
-	}
-}
-
 // addrLimiter allows n requests per window per address (IPv6 by /64),
 // remembering at most maxKeys addresses (the oldest window is dropped).
 type addrLimiter struct {

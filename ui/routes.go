@@ -94,7 +94,7 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	// The admin pages: the login form, then a session (and, on POST, its
 	// CSRF token) for the rest.
 	e.GET("/admin/style.css", adminStyle)
-	g := e.Group("/admin", adminHeaders, s.wakePush)
+	g := e.Group("/admin", adminHeaders)
 	g.GET("/login", a.loginForm)
 	g.POST("/login", a.login)
 	sg := g.Group("", a.requireSession)
@@ -111,7 +111,7 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	sg.POST("/tokens", a.newToken)
 
 	// The admin API: a bearer token with the route's scope.
-	api := e.Group("/api/admin/v1", adminHeaders, s.wakePush)
+	api := e.Group("/api/admin/v1", adminHeaders)
 	api.POST("/incidents", a.apiCreateIncident, a.requireToken(accounts.ScopeIncidentsWrite))
 	api.POST("/incidents/:id/updates", a.apiIncidentUpdate, a.requireToken(accounts.ScopeIncidentsWrite))
 	api.POST("/statements", a.apiStatement, a.requireToken(accounts.ScopeStatementsWrite))

@@ -173,7 +173,6 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		if _, err := st.pipe.Record(context.WithoutCancel(ctx), r); err != nil && !errors.Is(err, timeline.ErrCommit) {
 			o.log.Error("result not recorded", "component", r.Component, "err", err)
 		}
-		st.push.Wake() // the events Record persisted, if any, go out now
 	}
 	sched := probes.NewScheduler(checks, o.workers, sink, o.log)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -293,7 +292,13 @@ func (st *stores) openPush(o serveOptions) (err error) {
 	st.push, err = push.New(push.Options{Store: st.pushDB, Timeline: st.tl, History: st.pipe.History(), Config: o.cfg.Config,
 		Settings: o.cfg.push, Webhooks: o.cfg.webhooks, PublicURL: publicURL,
 		Keys: keys, Words: ui.PushWords{}, TLS: tlsCfg, Registry: st.registry, Log: o.log})
-	return err
+	if err != nil {
+		return err
+	}
+	// What the pipeline commits (engine events, admin updates) goes out at
+	// once rather than at the sender's next poll.
+	st.pipe.OnPublish(st.push.Wake)
+	return nil
 }
 
 // Close closes what was opened; the timeline last but for the accounts, so
