@@ -58,11 +58,19 @@
 //     the last start sent is at least push.start_interval (15 minutes by
 //     default) before this one, by measured time: a flapping component
 //     sends at most one start per interval;
+//   - a start held back by the interval is sent later, once: when a
+//     measured round of the component reaches the interval's end and the
+//     component's published state (as the events the outbox has read
+//     recorded it) is still a failure, dated by the measured start of
+//     that failure; if it is no longer failing then, it is forgotten. The
+//     held start lives in the push store (bucket "held") and the state in
+//     bucket "components", both written in the enqueue transaction, so a
+//     restart releases it as the live outbox would have;
 //   - an end ("back") when the state returns to operational (or to
 //     maintenance) after an announced start: exactly once per announced
 //     start, whichever of the incident update or the resolution comes
-//     first, the other silent; never after a start held back, nor without
-//     a start;
+//     first, the other silent; never after a start held back and not
+//     released, nor without a start;
 //   - nothing for a change between two failing states (major to partial
 //     outage) inside an outage: the person knows it is down, and push
 //     services throttle chatty senders;
@@ -74,9 +82,9 @@
 // resolution that repeats a flapping component's recovery is not sent
 // again), and every admin update.
 //
-// Caveat: a start held back by the interval is not sent later, even if the
-// component is still down once the interval has passed; its subscribers
-// learn of that outage from the pages only.
+// Caveat: the interval and a held start's due time are measured time (the
+// rounds' Start), not the server's clock: a component whose rounds stop
+// keeps its held start until a round comes.
 //
 // # Addresses
 //

@@ -105,6 +105,9 @@ func (p *Push) enqueue(from, upTo uint64, recs []timeline.Record, touched map[st
 				return fmt.Errorf("record %d: %w", r.Seq, err)
 			}
 		}
+		if err := f.release(upTo); err != nil {
+			return fmt.Errorf("release held starts: %w", err)
+		}
 		if err := f.gc(); err != nil {
 			return err
 		}
@@ -133,6 +136,11 @@ type fanout struct {
 }
 
 func (f *fanout) record(r timeline.Record) error {
+	if r.Event != nil {
+		if err := f.track(r.Seq, r.Event); err != nil {
+			return err
+		}
+	}
 	sent := map[targetID]bool{} // one notification per subscriber per record
 	for i, n := range f.p.notices(r) {
 		if err := f.notice(uint16(i), n, sent); err != nil {
@@ -190,15 +198,15 @@ func (f *fanout) subscribers(part uint16, n Notice, sent map[targetID]bool) erro
 			f.counts["suppressed"]++
 			continue
 		}
-		u, err := url.Parse(s.Endpoint)
-		if err != nil {
+		lane, ok := laneOf(s)
+		if !ok {
 			continue
 		}
 		variant := variantFrench
 		if s.Lang == "en" {
 			variant = variantEnglish
 		}
-		if err := f.put(strings.ToLower(u.Host), ref{n.Seq, part, variant}, id, n); err != nil {
+		if err := f.put(lane, ref{n.Seq, part, variant}, id, n); err != nil {
 			return err
 		}
 		sent[id] = true
@@ -207,11 +215,28 @@ func (f *fanout) subscribers(part uint16, n Notice, sent map[targetID]bool) erro
 	return nil
 }
 
+// laneOf is the lane of a subscription: its push service host.
+func laneOf(s *subscription) (string, bool) {
+	u, err := url.Parse(s.Endpoint)
+	if err != nil {
+		return "", false
+	}
+	return strings.ToLower(u.Host), true
+}
+
 // put stores the delivery of message r to target id in lane, and the
-// message if this transaction has not yet.
+// message if this transaction has not yet. A released start's message
+// may have been stored by an earlier transaction: it is kept while its
+// TTL lasts.
 func (f *fanout) put(lane string, r ref, id targetID, n Notice) error {
 	if f.msgs == nil {
 		f.msgs = map[ref]bool{}
+	}
+	if !f.msgs[r] && later(r.variant) {
+		var m message
+		if v := f.tx.Bucket(bucketMessages).Get(r.append(nil)); v != nil && json.Unmarshal(v, &m) == nil && !m.expired(f.now) {
+			f.msgs[r] = true
+		}
 	}
 	if !f.msgs[r] {
 		m, err := f.p.message(r.variant, n, f.now)
@@ -236,10 +261,10 @@ func (p *Push) message(variant byte, n Notice, now time.Time) (*message, error) 
 	}
 	var err error
 	switch variant {
-	case variantFrench:
+	case variantFrench, variantFrenchLater:
 		m.Topic = topic(n.Component)
 		m.Payload, err = p.payload("fr", n)
-	case variantEnglish:
+	case variantEnglish, variantEnglishLater:
 		m.Topic = topic(n.Component)
 		m.Payload, err = p.payload("en", n)
 	case variantWebhook:

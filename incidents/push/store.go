@@ -19,13 +19,15 @@ const StoreFile = "push.db"
 const storeFormat = "constat-push 1"
 
 var (
-	bucketMeta      = []byte("meta")      // "format", "cursor" (8-byte next timeline seq)
-	bucketSubs      = []byte("subs")      // target ID (16) → subscription JSON
-	bucketByComp    = []byte("bycomp")    // component 0x00 target ID → empty
-	bucketOutbox    = []byte("outbox")    // lane 0x00 ref(11) target ID(16) → delivery (1 byte: version)
-	bucketMessages  = []byte("messages")  // ref: seq(8) part(2) variant(1) → message JSON
-	bucketAnnounced = []byte("announced") // target ID(16) component → last start ms (8) announced (1) state (1, from version 2)
-	allBuckets      = [][]byte{bucketMeta, bucketSubs, bucketByComp, bucketOutbox, bucketMessages, bucketAnnounced}
+	bucketMeta      = []byte("meta")       // "format", "cursor" (8-byte next timeline seq)
+	bucketSubs      = []byte("subs")       // target ID (16) → subscription JSON
+	bucketByComp    = []byte("bycomp")     // component 0x00 target ID → empty
+	bucketOutbox    = []byte("outbox")     // lane 0x00 ref(11) target ID(16) → delivery (1 byte: version)
+	bucketMessages  = []byte("messages")   // ref: seq(8) part(2) variant(1) → message JSON
+	bucketAnnounced = []byte("announced")  // target ID(16) component → last start ms (8) announced (1) state (1, from version 2) held due ms (8, from version 3)
+	bucketHeld      = []byte("held")       // component 0x00 due ms(8, sign bit flipped) target ID(16) → empty: starts held back
+	bucketComps     = []byte("components") // component → compState: its published state as of the cursor
+	allBuckets      = [][]byte{bucketMeta, bucketSubs, bucketByComp, bucketOutbox, bucketMessages, bucketAnnounced, bucketHeld, bucketComps}
 )
 
 // ErrVersion is returned by OpenStore when the file is not a push store
@@ -145,16 +147,29 @@ func deleteSub(tx *bolt.Tx, id targetID) error {
 			return err
 		}
 	}
-	ann := tx.Bucket(bucketAnnounced).Cursor()
-	for k, _ := ann.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = ann.Seek(id[:]) {
-		if err := ann.Delete(); err != nil {
-			return err
-		}
+	if err := deleteAnnounced(tx, id); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bucketSubs).Delete(id[:]); err != nil {
 		return err
 	}
 	return addSubs(tx, -1)
+}
+
+// deleteAnnounced removes what target id was told, with its held starts.
+func deleteAnnounced(tx *bolt.Tx, id targetID) error {
+	ann := tx.Bucket(bucketAnnounced).Cursor()
+	for k, v := ann.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, v = ann.Seek(id[:]) {
+		if a, ok := decodeAnnouncement(v); ok && a.heldDue != 0 {
+			if err := tx.Bucket(bucketHeld).Delete(heldKey(string(k[idLen:]), a.heldDue, id)); err != nil {
+				return err
+			}
+		}
+		if err := ann.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countSubs returns the number of subscriptions, kept in meta "subs":
@@ -176,7 +191,14 @@ const (
 	variantFrench  byte = 0 // Web Push payload, French
 	variantEnglish byte = 1 // Web Push payload, English
 	variantWebhook byte = 2 // webhook body
+	// A start held back by the start interval and released later (see
+	// release), keyed by the component's last event: its own message, so
+	// that its TTL runs from the release.
+	variantFrenchLater  byte = 3
+	variantEnglishLater byte = 4
 )
+
+func later(variant byte) bool { return variant == variantFrenchLater || variant == variantEnglishLater }
 
 // message is a stored message (version 1): what every delivery of one
 // event in one variant carries.
