@@ -119,7 +119,8 @@ func TestAnnouncements(t *testing.T) {
 		push: nil,
 		hook: []string{"major_outage>operational@30"},
 	}, {
-		// An outage that ends in maintenance ends the announced one.
+		// An outage that ends in maintenance ends the announced one; the
+		// webhook is also told when the maintenance ends.
 		name: "maintenance ends the outage",
 		events: []timeline.Event{
 			ev(incidents.Opened, 1, op, major, 0),
@@ -127,7 +128,7 @@ func TestAnnouncements(t *testing.T) {
 			ev(incidents.MaintenanceEnded, 0, maint, op, 50),
 		},
 		push: []string{"major_outage@0", "under_maintenance@10"},
-		hook: []string{"operational>major_outage@0", "major_outage>under_maintenance@10"},
+		hook: []string{"operational>major_outage@0", "major_outage>under_maintenance@10", "under_maintenance>operational@50"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			hook := newHookReceiver(t, "s3cret")

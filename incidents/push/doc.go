@@ -77,10 +77,11 @@
 //   - every admin update.
 //
 // A webhook gets, as from Statuspage, a component_update for every change
-// of the component's published state carried by an incident event,
-// flapping or not, failing to failing included, each change once (the
-// resolution that repeats a flapping component's recovery is not sent
-// again), and every admin update.
+// of the component's published state: those carried by an incident
+// event, flapping or not, failing to failing included, and those into and
+// out of a maintenance window (maintenance_started, maintenance_ended);
+// each change once (the resolution that repeats a flapping component's
+// recovery is not sent again), and every admin update.
 //
 // Caveat: the interval and a held start's due time are measured time (the
 // rounds' Start), not the server's clock: a component whose rounds stop

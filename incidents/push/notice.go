@@ -27,9 +27,13 @@ const (
 	// is part of. Urgency normal, TTL 24 h.
 	AdminUpdate NoticeKind = 3
 	// Change: the component moved between two failing states (major to
-	// partial outage, or worse) inside an outage. Only webhooks get it, as
-	// a component_update: a Web Push subscriber already knows the
-	// component is down, and push services throttle chatty senders.
+	// partial outage, or worse) inside an outage, or into or out of a
+	// maintenance window with no incident event to carry the change
+	// (maintenance_started from operational, maintenance_ended to
+	// operational). Only webhooks get it, as a component_update: a Web
+	// Push subscriber already knows the component is down, or was told by
+	// the page of the scheduled maintenance, and push services throttle
+	// chatty senders.
 	Change NoticeKind = 4
 )
 
@@ -117,7 +121,12 @@ func (p *Push) eventNotice(seq uint64, e *timeline.Event) (Notice, bool) {
 	case kind == incidents.Resolved, kind == incidents.Updated && down(e.From) && !down(e.To):
 		n.Kind = End
 		n.Since = p.outageStart(e.Incident, e.Component, seq)
-	case kind == incidents.Updated && down(e.From) && down(e.To) && e.From != e.To:
+	case kind == incidents.Updated && down(e.From) && down(e.To) && e.From != e.To,
+		// Into or out of maintenance: a change to or from a failure comes
+		// with its incident event (Updated, Resolved, Opened), which carries
+		// it with the incident.
+		kind == incidents.MaintenanceStarted && !down(e.From) && e.From != e.To,
+		kind == incidents.MaintenanceEnded && !down(e.To) && e.From != e.To:
 		n.Kind = Change
 	default:
 		return Notice{}, false

@@ -199,8 +199,14 @@ func (e *env) record(comp string, ok bool, minutes ...int) {
 
 func recordRounds(t testing.TB, pipe *incidents.Pipeline, comp string, ok bool, minutes ...int) {
 	t.Helper()
+	recordRoundsFrom(t, pipe, t0, comp, ok, minutes...)
+}
+
+// recordRoundsFrom is recordRounds with minutes after base.
+func recordRoundsFrom(t testing.TB, pipe *incidents.Pipeline, base time.Time, comp string, ok bool, minutes ...int) {
+	t.Helper()
 	for _, m := range minutes {
-		r := probes.Result{Component: comp, Start: t0.Add(time.Duration(m) * time.Minute), Status: probes.Operational,
+		r := probes.Result{Component: comp, Start: base.Add(time.Duration(m) * time.Minute), Status: probes.Operational,
 			Steps: []probes.StepResult{{URL: "https://" + comp + ".test/", Outcome: probes.OK, StatusCode: 200}}}
 		if !ok {
 			r.Status = probes.MajorOutage

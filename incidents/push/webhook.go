@@ -159,6 +159,9 @@ func (p *Push) webhookBody(n Notice) ([]byte, error) {
 	at := n.At.UTC().Truncate(time.Second)
 	incID := strconv.FormatUint(n.Incident, 10)
 	if n.Kind != AdminUpdate {
+		if n.Incident == 0 {
+			incID = "" // a maintenance's change, outside any incident
+		}
 		b.Meta.Event = "component_update"
 		b.Component = &hookComponent{ID: n.Component, Name: n.ComponentName, Status: n.State.String(), CreatedAt: at}
 		b.ComponentUpdate = &hookComponentUpdate{ID: strconv.FormatUint(n.Seq, 10), ComponentID: n.Component,

@@ -168,3 +168,60 @@ func TestFlappingLimit(t *testing.T) {
 		t.Errorf("messages = %v, want %v", kinds, want)
 	}
 }
+
+// TestWebhookMaintenance: a component going into a maintenance window and
+// out of it, driven through the real engine, gives a webhook one signed
+// component_update each way, maintenance_ended included; one still failing
+// after the window gives one, with the incident it opens.
+func TestWebhookMaintenance(t *testing.T) {
+	// A maintenance is announced, not declared afterwards: the window is
+	// in the admins' future, and so are the rounds.
+	base := time.Now().UTC().Truncate(time.Minute).Add(time.Hour)
+	for _, tc := range []struct {
+		name    string
+		afterOK bool
+		want    []string // old>new incident_id (INC: the incident opened after the window)
+	}{
+		{"back after the window", true, []string{"operational>under_maintenance ", "under_maintenance>operational "}},
+		{"down after the window", false, []string{"operational>under_maintenance ", "under_maintenance>major_outage INC"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hook := newHookReceiver(t, "s3cret")
+			e := newEnv(t, fmt.Sprintf("webhooks:\n  - url: %s/constat\n    secret: s3cret\n    components: [pcn]\n", hook.srv.URL), nil)
+			if _, err := e.pipe.Admin().ScheduleMaintenance(t.Context(), "camille", incidents.MaintenanceInput{Title: "Migration",
+				Components: []string{"pcn"}, Start: base.Add(10 * time.Minute), End: base.Add(40 * time.Minute), Status: incidents.StatusScheduled}); err != nil {
+				t.Fatal(err)
+			}
+			recordRoundsFrom(t, e.pipe, base, "pcn", true, 0, 1)
+			recordRoundsFrom(t, e.pipe, base, "pcn", false, 12, 20, 30)
+			recordRoundsFrom(t, e.pipe, base, "pcn", tc.afterOK, 41, 42, 43)
+			appendEvents(t, e)
+			delivered(t, e, hook)
+			want := strings.Join(tc.want, ", ")
+			if open := e.pipe.OpenIncidents(); len(open) > 0 {
+				want = strings.ReplaceAll(want, "INC", fmt.Sprint(open[0].ID))
+			}
+			hook.mu.Lock()
+			defer hook.mu.Unlock()
+			var got []string
+			for i, b := range hook.bodies {
+				meta, _ := b["meta"].(map[string]any)
+				page, _ := b["page"].(map[string]any)
+				comp, _ := b["component"].(map[string]any)
+				cu, _ := b["component_update"].(map[string]any)
+				if meta["event"] != "component_update" || page["status_indicator"] == nil || comp["id"] != "pcn" ||
+					comp["status"] != cu["new_status"] || cu["component_id"] != "pcn" || b["incident"] != nil {
+					t.Errorf("webhook %d is not a Statuspage component_update of pcn: %v", i, b)
+				}
+				inc := ""
+				if id, ok := cu["incident_id"]; ok {
+					inc = fmt.Sprint(id)
+				}
+				got = append(got, fmt.Sprintf("%v>%v %s", cu["old_status"], cu["new_status"], inc))
+			}
+			if strings.Join(got, ", ") != want {
+				t.Errorf("webhook component_updates = %s\nwant %s", strings.Join(got, ", "), want)
+			}
+		})
+	}
+}
