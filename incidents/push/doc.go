@@ -81,7 +81,9 @@
 // event, flapping or not, failing to failing included, and those into and
 // out of a maintenance window (maintenance_started, maintenance_ended);
 // each change once (the resolution that repeats a flapping component's
-// recovery is not sent again), and every admin update.
+// recovery is not sent again), and every admin update. A webhook taken
+// out of the configuration loses, at the next start, what it was told and
+// its pending deliveries: added again, it is a new webhook.
 //
 // Caveat: the interval and a held start's due time are measured time (the
 // rounds' Start), not the server's clock: a component whose rounds stop

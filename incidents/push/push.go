@@ -94,7 +94,8 @@ type Push struct {
 
 // New builds the alert sender. It sets the outbox's cursor to the end of
 // the timeline when the store is new, so that a first start sends nothing
-// about the past.
+// about the past, and deletes what the store keeps of webhooks no longer
+// configured (what they were told, their pending deliveries).
 func New(o Options) (*Push, error) {
 	if o.Store == nil || o.Timeline == nil || o.Config == nil || o.Words == nil {
 		return nil, errors.New("push: Store, Timeline, Config and Words are required")
@@ -144,6 +145,9 @@ func New(o Options) (*Push, error) {
 	}
 	p.metrics = newMetrics(p, o.Registry)
 	if err := p.initCursor(); err != nil {
+		return nil, err
+	}
+	if err := p.forgetWebhooks(); err != nil {
 		return nil, err
 	}
 	return p, nil

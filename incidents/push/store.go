@@ -27,7 +27,8 @@ var (
 	bucketAnnounced = []byte("announced")  // target ID(16) component → last start ms (8) announced (1) state (1, from version 2) held due ms (8, from version 3)
 	bucketHeld      = []byte("held")       // component 0x00 due ms(8, sign bit flipped) target ID(16) → empty: starts held back
 	bucketComps     = []byte("components") // component → compState: its published state as of the cursor
-	allBuckets      = [][]byte{bucketMeta, bucketSubs, bucketByComp, bucketOutbox, bucketMessages, bucketAnnounced, bucketHeld, bucketComps}
+	bucketWebhooks  = []byte("webhooks")   // target ID(16) → empty: the webhooks configured at the last start
+	allBuckets      = [][]byte{bucketMeta, bucketSubs, bucketByComp, bucketOutbox, bucketMessages, bucketAnnounced, bucketHeld, bucketComps, bucketWebhooks}
 )
 
 // ErrVersion is returned by OpenStore when the file is not a push store
