@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/constat-ent/constat/incidents/push"
+	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 )
 
@@ -133,7 +134,8 @@ func langOf(code string) lang {
 
 // Notice writes "monlycée.net : panne mesurée" / "monlycée.net : page de
 // saturation ou d'attente depuis 9 h 02", and for the end "rétabli à 9 h
-// 47, 45 min de panne mesurée".
+// 47, 45 min de panne mesurée", or when the outage ends in maintenance
+// "en maintenance depuis 9 h 30, après 28 min de panne mesurée".
 func (PushWords) Notice(code string, n push.Notice) (title, body string) {
 	l := langOf(code)
 	switch n.Kind {
@@ -144,11 +146,17 @@ func (PushWords) Notice(code string, n push.Notice) (title, body string) {
 		}
 		return l.tf("push.start.title", n.ComponentName), l.tf("push.start.body", n.ComponentName, lowerFirst(cause), l.hourMinute(n.At))
 	case push.End:
-		title = l.tf("push.end.title", n.ComponentName)
-		if n.Since.IsZero() || n.At.Before(n.Since) {
-			return title, l.tf("push.end.body_nostart", l.hourMinute(n.At))
+		// An outage ended by a maintenance window is not "back": the
+		// parent reads that the service is under maintenance, since when.
+		key := "push.end"
+		if n.State == probes.UnderMaintenance {
+			key = "push.maintenance"
 		}
-		return title, l.tf("push.end.body", l.hourMinute(n.At), l.outage(n.At.Sub(n.Since)))
+		title = l.tf(key+".title", n.ComponentName)
+		if n.Since.IsZero() || n.At.Before(n.Since) {
+			return title, l.tf(key+".body_nostart", l.hourMinute(n.At))
+		}
+		return title, l.tf(key+".body", l.hourMinute(n.At), l.outage(n.At.Sub(n.Since)))
 	}
 	return l.tf("push.update.title", n.ComponentName, n.Title), l.tf("push.update.body", l.t("push.status."+n.UpdateStatus.String()))
 }

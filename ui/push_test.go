@@ -130,18 +130,38 @@ func TestPushAPIFull(t *testing.T) {
 	}
 }
 
-// TestPushWords: the notification texts the issue gives as examples.
+// TestPushWords: the notification texts the issue gives as examples, and
+// an outage that ends in maintenance, which is not "rétabli".
 func TestPushWords(t *testing.T) {
 	start := time.Date(2021, 4, 6, 7, 2, 0, 0, time.UTC) // 9 h 02 in Paris
-	n := push.Notice{Kind: push.Start, ComponentName: "monlycée.net", State: probes.MajorOutage, At: start, Cause: probes.SoftFailure}
-	if title, body := (PushWords{}).Notice("fr", n); title != "monlycée.net : panne mesurée" || body != "monlycée.net : page de saturation ou d'attente depuis 9 h 02" {
-		t.Errorf("Notice(fr, start) = %q, %q", title, body)
+	end := func(state probes.Status, since time.Time) push.Notice {
+		return push.Notice{Kind: push.End, ComponentName: "monlycée.net", State: state, At: start.Add(28 * time.Minute), Since: since}
 	}
-	n = push.Notice{Kind: push.End, ComponentName: "monlycée.net", State: probes.Operational, At: start.Add(45 * time.Minute), Since: start}
-	if title, body := (PushWords{}).Notice("fr", n); title != "monlycée.net : rétabli" || body != "rétabli à 9 h 47, 45 min de panne mesurée" {
-		t.Errorf("Notice(fr, end) = %q, %q", title, body)
-	}
-	if _, body := (PushWords{}).Notice("en", n); body != "back at 09:47, 45 min of measured outage" {
-		t.Errorf("Notice(en, end) body = %q", body)
+	for _, tt := range []struct {
+		name        string
+		lang        string
+		n           push.Notice
+		title, body string
+	}{
+		{"start", "fr", push.Notice{Kind: push.Start, ComponentName: "monlycée.net", State: probes.MajorOutage, At: start, Cause: probes.SoftFailure},
+			"monlycée.net : panne mesurée", "monlycée.net : page de saturation ou d'attente depuis 9 h 02"},
+		{"end", "fr", push.Notice{Kind: push.End, ComponentName: "monlycée.net", State: probes.Operational, At: start.Add(45 * time.Minute), Since: start},
+			"monlycée.net : rétabli", "rétabli à 9 h 47, 45 min de panne mesurée"},
+		{"end", "en", push.Notice{Kind: push.End, ComponentName: "monlycée.net", State: probes.Operational, At: start.Add(45 * time.Minute), Since: start},
+			"monlycée.net: back", "back at 09:47, 45 min of measured outage"},
+		{"end in maintenance", "fr", end(probes.UnderMaintenance, start),
+			"monlycée.net : en maintenance", "en maintenance depuis 9 h 30, après 28 min de panne mesurée"},
+		{"end in maintenance", "en", end(probes.UnderMaintenance, start),
+			"monlycée.net: under maintenance", "under maintenance since 09:30, after 28 min of measured outage"},
+		{"end in maintenance, start unknown", "fr", end(probes.UnderMaintenance, time.Time{}),
+			"monlycée.net : en maintenance", "en maintenance depuis 9 h 30"},
+		{"end in maintenance, start unknown", "en", end(probes.UnderMaintenance, time.Time{}),
+			"monlycée.net: under maintenance", "under maintenance since 09:30"},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			if title, body := (PushWords{}).Notice(tt.lang, tt.n); title != tt.title || body != tt.body {
+				t.Errorf("Notice(%s, %s) = %q, %q\nwant %q, %q", tt.lang, tt.name, title, body, tt.title, tt.body)
+			}
+		})
 	}
 }

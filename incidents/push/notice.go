@@ -21,7 +21,9 @@ const (
 	// Start: an outage of the component began (it opened or joined an
 	// incident, or returned to one). Urgency high, TTL 1 h.
 	Start NoticeKind = 1
-	// End: the component is back. Urgency normal, TTL 24 h.
+	// End: the component is back, or under maintenance (State says
+	// which: an outage ended by a maintenance window, whose words say
+	// "en maintenance depuis", not "rétabli"). Urgency normal, TTL 24 h.
 	End NoticeKind = 2
 	// AdminUpdate: admins published an update on an incident the component
 	// is part of. Urgency normal, TTL 24 h.
