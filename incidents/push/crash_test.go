@@ -91,6 +91,10 @@ func TestCrashMidFanOut(t *testing.T) {
 	}
 
 	h = openCrashFiles(t, dir, cfgPath, caPath, false)
+	walked, err := h.st.WalkOutbox()
+	if pending, perr := h.st.Pending(); err != nil || perr != nil || pending != walked || walked == 0 {
+		t.Errorf("after the kill: Pending() = %d (%v), outbox walked = %d (%v); want equal, not 0", pending, perr, walked, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { h.p.Run(ctx) })

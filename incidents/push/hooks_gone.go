@@ -56,6 +56,9 @@ func (p *Push) forgetWebhooks() error {
 			return err
 		}
 		removed = n
+		if err := addOutboxDepth(tx, -n); err != nil {
+			return err
+		}
 		for id := range configured {
 			if err := known.Put(id[:], nil); err != nil {
 				return err

@@ -108,6 +108,9 @@ func (p *Push) enqueue(from, upTo uint64, recs []timeline.Record, touched map[st
 		if err := f.release(upTo); err != nil {
 			return fmt.Errorf("release held starts: %w", err)
 		}
+		if err := addOutboxDepth(tx, f.added); err != nil {
+			return err
+		}
 		if err := f.gc(); err != nil {
 			return err
 		}
@@ -133,6 +136,7 @@ type fanout struct {
 	counts map[string]int // channel or "suppressed" → deliveries
 	now    time.Time
 	msgs   map[ref]bool // messages put in this transaction
+	added  int          // deliveries put in this transaction
 }
 
 func (f *fanout) record(r timeline.Record) error {
@@ -250,7 +254,11 @@ func (f *fanout) put(lane string, r ref, id targetID, n Notice) error {
 		f.msgs[r] = true
 	}
 	f.lanes[lane] = true
-	return f.tx.Bucket(bucketOutbox).Put(outboxKey(lane, r, id), []byte{1})
+	key, b := outboxKey(lane, r, id), f.tx.Bucket(bucketOutbox)
+	if b.Get(key) == nil {
+		f.added++
+	}
+	return b.Put(key, []byte{1})
 }
 
 // message builds the stored message of n in a variant.

@@ -295,9 +295,13 @@ func (p *Push) commit(done []result) {
 	}
 	err := p.store.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
+		removed := 0
 		for _, res := range done {
-			if err := b.Delete(res.d.key); err != nil {
-				return err
+			if b.Get(res.d.key) != nil {
+				if err := b.Delete(res.d.key); err != nil {
+					return err
+				}
+				removed++
 			}
 			if res.outcome == "gone" && res.d.sub != nil {
 				if err := deleteSub(tx, res.d.id); err != nil {
@@ -305,7 +309,7 @@ func (p *Push) commit(done []result) {
 				}
 			}
 		}
-		return nil
+		return addOutboxDepth(tx, -removed)
 	})
 	if err != nil {
 		p.log.Error("push outbox not updated", "deliveries", len(done), "err", err)

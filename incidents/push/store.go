@@ -75,9 +75,14 @@ func OpenStore(path string, o StoreOptions) (*Store, error) {
 		meta := tx.Bucket(bucketMeta)
 		switch f := meta.Get([]byte("format")); {
 		case f == nil:
-			return meta.Put([]byte("format"), []byte(storeFormat))
+			if err := meta.Put([]byte("format"), []byte(storeFormat)); err != nil {
+				return err
+			}
 		case string(f) != storeFormat:
 			return fmt.Errorf("format %q: %w", f, ErrVersion)
+		}
+		if len(meta.Get(keyOutboxDepth)) != 8 { // a store from before the counter: count once
+			return putOutboxDepth(tx, tx.Bucket(bucketOutbox).Stats().KeyN)
 		}
 		return nil
 	})
@@ -252,11 +257,44 @@ func (s *Store) lanes() ([]string, error) {
 	return out, err
 }
 
-// Depth returns the number of pending deliveries and the enqueue time of
-// the oldest one's message (zero when none or when it is gone).
+// keyOutboxDepth in bucketMeta is the number of keys in bucketOutbox (8
+// bytes), kept by every transaction that puts or deletes one, so that
+// /metrics reads it without walking the outbox.
+var keyOutboxDepth = []byte("outbox")
+
+func outboxDepth(tx *bolt.Tx) int {
+	v := tx.Bucket(bucketMeta).Get(keyOutboxDepth)
+	if len(v) != 8 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint64(v))
+}
+
+func putOutboxDepth(tx *bolt.Tx, n int) error {
+	return tx.Bucket(bucketMeta).Put(keyOutboxDepth, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// addOutboxDepth adds d (negative: removed deliveries) to the counter.
+func addOutboxDepth(tx *bolt.Tx, d int) error {
+	if d == 0 {
+		return nil
+	}
+	return putOutboxDepth(tx, max(0, outboxDepth(tx)+d))
+}
+
+// Pending returns the number of pending deliveries, from the counter the
+// outbox's transactions keep: it reads one key.
+func (s *Store) Pending() (n int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { n = outboxDepth(tx); return nil })
+	return n, err
+}
+
+// Depth returns the number of pending deliveries (as Pending) and the
+// enqueue time of the oldest one's message (zero when none or when it is
+// gone), which it finds by reading the first delivery of each lane.
 func (s *Store) Depth() (n int, oldest time.Time, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		n = outboxDepth(tx)
 		c, msgs := tx.Bucket(bucketOutbox).Cursor(), tx.Bucket(bucketMessages)
 		for k, _ := c.First(); k != nil; {
 			_, r, _, err := parseOutboxKey(k)
