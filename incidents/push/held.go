@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/constat-ent/constat/incidents/timeline"
@@ -117,6 +118,12 @@ func (f *fanout) release(upTo uint64) error {
 		k, _ = c.Seek(append([]byte(comp), 1))
 	}
 	for _, comp := range comps {
+		if f.p.names[comp] == "" { // no longer configured: forget its held starts
+			if err := f.releaseComp(comp, math.MaxInt64); err != nil {
+				return err
+			}
+			continue
+		}
 		m, ok, err := f.p.tl.Last(comp)
 		if err != nil {
 			return fmt.Errorf("last measurement of %s: %w", comp, err)
@@ -152,7 +159,7 @@ func (f *fanout) releaseComp(comp string, now int64) error {
 			continue // an entry the record no longer names
 		}
 		a.heldDue = 0
-		send := !a.announced && down(cs.state) && f.subscribed(id, comp)
+		send := !a.announced && down(cs.state) && f.p.names[comp] != "" && f.subscribed(id, comp)
 		if send {
 			a.start, a.announced = now, true
 		}
@@ -178,8 +185,8 @@ func (f *fanout) subscribed(id targetID, comp string) bool {
 // released while the state holds.
 func (f *fanout) releaseTo(id targetID, comp string, cs compState) error {
 	s, err := getSub(f.tx, id)
-	if err != nil || s == nil || f.p.names[comp] == "" {
-		return nil // gone, damaged, or no longer configured: nothing to send
+	if err != nil || s == nil {
+		return nil // gone, or damaged: nothing to send
 	}
 	lane, ok := laneOf(s)
 	if !ok {

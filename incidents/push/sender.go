@@ -357,6 +357,11 @@ func (p *Push) send(ctx context.Context, l *lane, d delivery) result {
 func (p *Push) sendPush(ctx context.Context, l *lane, d delivery) (*http.Response, error) {
 	ttl := int((d.msg.Created+int64(d.msg.TTL)*1000-p.now().UnixMilli())/1000) + 1
 	sub := &webpush.Subscription{Endpoint: d.sub.Endpoint, Keys: webpush.Keys{Auth: d.sub.Auth, P256dh: d.sub.P256dh}}
+	// webpush-go (v1.4.0) derives the VAPID public point and signs a new
+	// JWT on every call, before it calls HTTPClient.Do: a RoundTripper
+	// could swap in a cached Authorization header, but not save that work,
+	// so the JWT is left to it (the fan-out profile's top entry).
+	//
 	// webpush-go appends its padding to the slice it is given: hand it one
 	// without spare capacity, or concurrent sends of one message would
 	// write into the shared payload.
