@@ -37,7 +37,8 @@ type Config struct {
 	// MaxSubscriptions caps the stored subscriptions (default 1,000,000).
 	MaxSubscriptions int
 	// StartInterval: at most one outage-start message per component per
-	// subscriber within it (default 15m).
+	// subscriber within it (default 15m), by measured time; a start held
+	// back is sent when it ends if the component is still failing then.
 	StartInterval time.Duration
 }
 
