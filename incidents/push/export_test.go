@@ -10,3 +10,17 @@ func (s *Store) WalkOutbox() (n int, err error) {
 	})
 	return n, err
 }
+
+// DropWebhookRegistry makes the store look as it did before bucket
+// webhooks: no registry, no marker that the one-time scan was done.
+func (s *Store) DropWebhookRegistry() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketWebhooks); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucketWebhooks); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Delete([]byte("webhooks"))
+	})
+}

@@ -19,7 +19,15 @@ import (
 // recovers, then configured again: it gets the next outage's start, which
 // its stale record (pcn major_outage) would have held back as a change
 // already sent.
+// With old store, the store is from before the registry of configured
+// webhooks: the one-time scan finds the records.
 func TestRemovedWebhookForgotten(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		t.Run(fmt.Sprintf("old store=%v", old), func(t *testing.T) { testRemovedWebhookForgotten(t, old) })
+	}
+}
+
+func testRemovedWebhookForgotten(t *testing.T, oldStore bool) {
 	hook := newHookReceiver(t, "s3cret")
 	withHook := fmt.Sprintf("webhooks:\n  - url: %s/constat\n    secret: s3cret\n    components: [pcn]\n", hook.srv.URL)
 	e := newEnv(t, withHook, nil)
@@ -45,6 +53,11 @@ func TestRemovedWebhookForgotten(t *testing.T) {
 	st, err := push.OpenStore(filepath.Join(e.dir, push.StoreFile), push.StoreOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if oldStore {
+		if err := st.DropWebhookRegistry(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n, _, _ := st.Depth(); n != 2 {
 		t.Errorf("before the restart: Depth() = %d, want 2 (the webhook's pending changes)", n)
