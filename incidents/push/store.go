@@ -19,7 +19,9 @@ const StoreFile = "push.db"
 const storeFormat = "constat-push 1"
 
 var (
-	bucketMeta      = []byte("meta")       // "format", "cursor" (8-byte next timeline seq)
+	// "format", "cursor" (8-byte next timeline seq), the counters "subs" and
+	// "outbox" (8 bytes each), "webhooks" (the registry was filled once).
+	bucketMeta      = []byte("meta")
 	bucketSubs      = []byte("subs")       // target ID (16) → subscription JSON
 	bucketByComp    = []byte("bycomp")     // component 0x00 target ID → empty
 	bucketOutbox    = []byte("outbox")     // lane 0x00 ref(11) target ID(16) → delivery (1 byte: version)
