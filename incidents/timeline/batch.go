@@ -32,7 +32,8 @@ type batch struct {
 	admin      *bolt.Bucket
 	rollups    *bolt.Bucket
 	tree       *bolt.Bucket
-	edge       edge // the tree's right edge, a copy of t.edge grown by this batch
+	chunks     *bolt.Bucket // the edge bucket
+	edge       edge         // the tree's right edge, a copy of t.edge grown by this batch
 }
 
 // newBatch returns the writer's batch, emptied. Its maps and arenas are
@@ -60,7 +61,10 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 	b.admin = tx.Bucket(bucketAdmin)
 	b.admin.FillPercent = 1
 	b.rollups = tx.Bucket(bucketRollups)
-	b.tree = tx.Bucket(bucketTree)
+	b.tree, b.chunks = tx.Bucket(bucketTree), tx.Bucket(bucketEdge)
+	// Chunk keys only grow within a level, and the levels above 0 hold
+	// few: fill pages completely.
+	b.chunks.FillPercent = 1
 	for _, req := range reqs {
 		req.seqs = make([]uint64, 0, req.len())
 		for i := range req.rs {
@@ -78,7 +82,7 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 			req.seqs = append(req.seqs, seq)
 		}
 	}
-	if err := b.edge.flush(b.tree); err != nil {
+	if err := b.edge.flush(b.chunks); err != nil {
 		return err
 	}
 	if b.next-b.t.checkpointed >= b.t.checkpointEvery {
@@ -152,7 +156,7 @@ func (b *batch) put(rec []byte) (uint64, error) {
 		return 0, err
 	}
 	h := tlog.RecordHash(rec)
-	if err := b.edge.add(b.tree, 0, &h); err != nil {
+	if err := b.edge.add(b.chunks, 0, &h); err != nil {
 		return 0, err
 	}
 	b.next++
@@ -211,8 +215,11 @@ func (b *batch) indexEntry(comp uint32, seq uint64, ms int64) error {
 }
 
 // writeCheckpoint writes the index tails and the rollups changed since the
-// last checkpoint.
+// last checkpoint, and moves the tree's full groups out of the edge bucket.
 func (b *batch) writeCheckpoint(tx *bolt.Tx) error {
+	if err := b.edge.settle(tx.Bucket(bucketTree), tx.Bucket(bucketEdge)); err != nil {
+		return err
+	}
 	if err := b.writeTails(tx); err != nil {
 		return err
 	}

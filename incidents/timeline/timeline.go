@@ -27,6 +27,7 @@ var (
 	bucketAdmin   = []byte("admin")
 	bucketRollups = []byte("rollups")
 	bucketTree    = []byte("tree")
+	bucketEdge    = []byte("edge")
 	keyFormat     = []byte("format")
 	keyTails      = []byte("tails")
 	keyRollups    = []byte("rollups")
@@ -157,6 +158,16 @@ func Open(path string, opts Options) (_ *Timeline, err error) {
 	if err == nil {
 		err = db.Update(initBuckets)
 	}
+	migrated := false
+	if err == nil {
+		err = db.Update(func(tx *bolt.Tx) (err error) {
+			migrated, err = migrateEdge(tx)
+			return err
+		})
+	}
+	if err == nil && migrated {
+		t.log.Info("timeline tree: unfinished groups moved to the edge bucket", "path", path)
+	}
 	if err == nil {
 		err = db.View(t.load)
 	}
@@ -207,7 +218,7 @@ func initBuckets(tx *bolt.Tx) error {
 		if !empty {
 			return fmt.Errorf("bbolt file without a %q bucket: %w", bucketMeta, ErrVersion)
 		}
-		for _, name := range append(names, bucketAdmin, bucketRollups, bucketTree) {
+		for _, name := range append(names, bucketAdmin, bucketRollups, bucketTree, bucketEdge) {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}

@@ -29,64 +29,6 @@ func treeKey(L int, g uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{byte(L)}, g)
 }
 
-// edge is the right edge of the tree: for each tile level, how many hashes
-// it holds and those of its last, incomplete value. Only the writer uses it;
-// a batch works on a copy, which shares buf with the committed edge and only
-// appends beyond its length (as blocks do), so that a failed transaction
-// leaves the committed edge intact.
-type edge [maxTileLevels]edgeLevel
-
-type edgeLevel struct {
-	n     uint64 // hashes at this level: hash i is the tree's node (8L, i)
-	buf   []byte // hashes n - len(buf)/32 to n - 1, the start of an unfinished group
-	dirty bool   // buf grew since it was last put
-}
-
-// add appends h to tile level L, and the root of each tile it completes to
-// the level above. A value that becomes full is put at once; the others are
-// put by flush.
-func (e *edge) add(tree *bolt.Bucket, L int, h *tlog.Hash) error {
-	l := &e[L]
-	if l.buf == nil {
-		l.buf = make([]byte, 0, groupBytes)
-	}
-	l.buf = append(l.buf, h[:]...)
-	l.n++
-	l.dirty = true
-	if l.n%TileWidth == 0 {
-		root := tileRoot(l.buf[len(l.buf)-tileBytes:])
-		if err := e.add(tree, L+1, &root); err != nil {
-			return err
-		}
-	}
-	if l.n%groupHashes == 0 {
-		// bbolt keeps buf until the transaction ends: start a new one.
-		if err := tree.Put(treeKey(L, l.n/groupHashes-1), l.buf); err != nil {
-			return fmt.Errorf("put tree level %d group %d: %w", L, l.n/groupHashes-1, err)
-		}
-		l.buf, l.dirty = make([]byte, 0, groupBytes), false
-	}
-	return nil
-}
-
-// flush puts the unfinished values that grew since they were last put.
-// Their bytes must stay unchanged until the transaction ends: the next
-// add appends beyond them.
-func (e *edge) flush(tree *bolt.Bucket) error {
-	for L := range e {
-		l := &e[L]
-		if !l.dirty {
-			continue
-		}
-		g := (l.n - 1) / groupHashes
-		if err := tree.Put(treeKey(L, g), l.buf); err != nil {
-			return fmt.Errorf("put tree level %d group %d: %w", L, g, err)
-		}
-		l.dirty = false
-	}
-	return nil
-}
-
 // tileRoot returns the Merkle tree hash of a full tile's 256 hashes.
 func tileRoot(tile []byte) tlog.Hash {
 	var hs [TileWidth / 2]tlog.Hash
@@ -101,56 +43,33 @@ func tileRoot(tile []byte) tlog.Hash {
 	return hs[0]
 }
 
-// loadEdge reads the right edge of the tree from tx and checks that the
-// levels agree with one another: level L+1 holds one hash per full tile
-// of level L.
-func loadEdge(tx *bolt.Tx) (edge, error) {
-	var e edge
-	c := tx.Bucket(bucketTree).Cursor()
-	for L := range e {
-		k, v := c.Seek(treeKey(L+1, 0))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		if k == nil || k[0] != byte(L) {
-			break // an empty level: so are those above
-		}
-		if len(k) != treeKeyLen || len(v) == 0 || len(v) > groupBytes || len(v)%tlog.HashSize != 0 {
-			return e, fmt.Errorf("tree key %x: value of %d bytes: %w", k, len(v), ErrCorrupt)
-		}
-		g := binary.BigEndian.Uint64(k[1:])
-		l := &e[L]
-		l.n = g*groupHashes + uint64(len(v)/tlog.HashSize)
-		l.buf = make([]byte, 0, groupBytes)
-		if len(v) < groupBytes {
-			l.buf = append(l.buf, v...)
-		}
-	}
-	for L := 1; L < len(e); L++ {
-		if want := e[L-1].n / TileWidth; e[L].n != want {
-			return e, fmt.Errorf("tree level %d holds %d hashes, want %d for %d at level %d: %w",
-				L, e[L].n, want, e[L-1].n, L-1, ErrCorrupt)
-		}
-	}
-	return e, nil
-}
-
 // readLevel appends to dst the hashes from to end of tile level L, read
-// from tx. It returns an error wrapping ErrNotFound if the level holds
-// fewer.
+// from tx: from the full groups in the tree bucket, and from the chunks
+// in the edge bucket for the unfinished group. It returns an error
+// wrapping ErrNotFound if the level holds fewer.
 func readLevel(tx *bolt.Tx, dst []byte, L int, from, end uint64) ([]byte, error) {
-	tree := tx.Bucket(bucketTree)
+	tree, edge := tx.Bucket(bucketTree), tx.Bucket(bucketEdge)
 	for from < end {
 		g := from / groupHashes
-		v := tree.Get(treeKey(L, g))
-		lo, hi := (from-g*groupHashes)*tlog.HashSize, min(end-g*groupHashes, groupHashes)*tlog.HashSize
-		if uint64(len(v)) < hi {
-			return dst, fmt.Errorf("tree level %d hash %d: %w", L, (g*groupHashes)+uint64(len(v))/tlog.HashSize, ErrNotFound)
+		stop := min(end, (g+1)*groupHashes)
+		if v := tree.Get(treeKey(L, g)); v != nil {
+			if len(v) != groupBytes {
+				return dst, fmt.Errorf("tree level %d group %d: value of %d bytes: %w", L, g, len(v), ErrCorrupt)
+			}
+			dst = append(dst, v[(from-g*groupHashes)*tlog.HashSize:(stop-g*groupHashes)*tlog.HashSize]...)
+			from = stop
+			continue
 		}
-		dst = append(dst, v[lo:hi]...)
-		from = g*groupHashes + hi/tlog.HashSize
+		for from < stop {
+			c := from / chunkHashes
+			v := edge.Get(treeKey(L, c))
+			lo, hi := (from-c*chunkHashes)*tlog.HashSize, (min(stop, (c+1)*chunkHashes)-c*chunkHashes)*tlog.HashSize
+			if uint64(len(v)) < hi {
+				return dst, fmt.Errorf("tree level %d hash %d: %w", L, c*chunkHashes+uint64(len(v))/tlog.HashSize, ErrNotFound)
+			}
+			dst = append(dst, v[lo:hi]...)
+			from = c*chunkHashes + hi/tlog.HashSize
+		}
 	}
 	return dst, nil
 }
@@ -259,7 +178,7 @@ func (t *Timeline) buildTree() error {
 	for t.edge[0].n < t.next {
 		e := t.edge
 		err := t.db.Update(func(tx *bolt.Tx) error {
-			tree := tx.Bucket(bucketTree)
+			tree, chunks := tx.Bucket(bucketTree), tx.Bucket(bucketEdge)
 			c := tx.Bucket(bucketRecords).Cursor()
 			from := e[0].n
 			end := min(t.next, from+buildChunk)
@@ -269,7 +188,7 @@ func (t *Timeline) buildTree() error {
 					return fmt.Errorf("record %d missing (found key %x): %w", seq, k, ErrCorrupt)
 				}
 				h := tlog.RecordHash(v)
-				if err := e.add(tree, 0, &h); err != nil {
+				if err := e.add(chunks, 0, &h); err != nil {
 					return err
 				}
 				seq++
@@ -277,7 +196,10 @@ func (t *Timeline) buildTree() error {
 			if seq < end {
 				return fmt.Errorf("record %d missing: %w", seq, ErrCorrupt)
 			}
-			return e.flush(tree)
+			if err := e.flush(chunks); err != nil {
+				return err
+			}
+			return e.settle(tree, chunks)
 		})
 		if err != nil {
 			return fmt.Errorf("build tree from record %d: %w", t.edge[0].n, err)

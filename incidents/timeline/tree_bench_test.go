@@ -50,7 +50,8 @@ func BenchmarkProveRecord100M(b *testing.B) {
 
 // synthesize writes a timeline file of size records whose tree levels 1
 // and above are complete and whose level 0 holds only the given groups and
-// the last one, all random hashes.
+// the last two (the last one unfinished), all random hashes. The groups
+// must be full ones.
 func synthesize(b *testing.B, path string, size uint64, groups []uint64, rng *rand.Rand) {
 	b.Helper()
 	tl, err := Open(path, Options{NoSync: true})
@@ -72,20 +73,34 @@ func synthesize(b *testing.B, path string, size uint64, groups []uint64, rng *ra
 		return v
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		tree := tx.Bucket(bucketTree)
-		last := (size - 1) / groupHashes
-		for _, g := range append(groups, last) {
-			n := min(uint64(groupHashes), size-g*groupHashes)
-			if err := tree.Put(treeKey(0, g), random(n)); err != nil {
+		tree, chunks := tx.Bucket(bucketTree), tx.Bucket(bucketEdge)
+		// put puts hashes from to end of level L: full groups in tree,
+		// the unfinished one in chunks.
+		put := func(L int, from, end uint64) error {
+			for ; from < end && from+groupHashes <= end; from += groupHashes {
+				if err := tree.Put(treeKey(L, from/groupHashes), random(groupHashes)); err != nil {
+					return err
+				}
+			}
+			for ; from < end; from += chunkHashes {
+				if err := chunks.Put(treeKey(L, from/chunkHashes), random(min(chunkHashes, end-from))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		last := (size - 1) / groupHashes // Open finds the edge after the last full group
+		for _, g := range append(groups, last-1) {
+			if err := put(0, g*groupHashes, (g+1)*groupHashes); err != nil {
 				return err
 			}
 		}
+		if err := put(0, last*groupHashes, size); err != nil {
+			return err
+		}
 		for L := 1; levelLen(size, L) > 0; L++ {
-			have := levelLen(size, L)
-			for g := uint64(0); g*groupHashes < have; g++ {
-				if err := tree.Put(treeKey(L, g), random(min(groupHashes, have-g*groupHashes))); err != nil {
-					return err
-				}
+			if err := put(L, 0, levelLen(size, L)); err != nil {
+				return err
 			}
 		}
 		rec, _ := EncodeString(nil, "the last record")

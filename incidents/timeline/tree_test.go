@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -166,25 +167,35 @@ func TestTreeErrors(t *testing.T) {
 }
 
 // TestTreeMigration opens files written before the tree existed (no tree
-// bucket), or whose tree stops short, and checks that Open hashes their
-// records into the same tree a new file has.
+// bucket), whose tree stops short, or whose unfinished groups are in the
+// tree bucket (before the edge bucket existed), and checks that Open gives
+// them the same tree a new file has.
 func TestTreeMigration(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		cut  func(tx *bolt.Tx) error
 	}{
-		{"no tree bucket", func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTree) }},
+		{"no tree bucket", func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketTree); err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketEdge)
+		}},
 		{"tree stops at a group boundary", func(tx *bolt.Tx) error {
 			// As a migration interrupted after its first transactions
 			// would leave it (1,024 leaves).
-			tree := tx.Bucket(bucketTree)
-			for _, k := range [][]byte{treeKey(0, 1), treeKey(0, 2)} {
-				if err := tree.Delete(k); err != nil {
+			if err := tx.Bucket(bucketTree).Delete(treeKey(0, 1)); err != nil {
+				return err
+			}
+			chunks := tx.Bucket(bucketEdge)
+			for c := uint64(2 * groupHashes / chunkHashes); c < 3*groupHashes/chunkHashes; c++ {
+				if err := chunks.Delete(treeKey(0, c)); err != nil {
 					return err
 				}
 			}
-			return tree.Put(treeKey(1, 0), bytes.Clone(tree.Get(treeKey(1, 0))[:4*tlog.HashSize]))
+			return chunks.Put(treeKey(1, 0), bytes.Clone(chunks.Get(treeKey(1, 0))[:4*tlog.HashSize]))
 		}},
+		{"unfinished groups in the tree bucket", oldLayout},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "old.db")
@@ -255,7 +266,7 @@ func TestVerifyTree(t *testing.T) {
 	}
 	// Undo, then flip a byte of the level-1 hashes (tile roots).
 	corrupt(t, path, bucketRecords, seqKey(nil, victim), 4)
-	corrupt(t, path, bucketTree, treeKey(1, 0), 33)
+	corrupt(t, path, bucketEdge, treeKey(1, 0), 33) // level 1 is one unfinished group: its first chunk
 	tl, err = Open(path, Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -264,6 +275,33 @@ func TestVerifyTree(t *testing.T) {
 	if err := tl.VerifyTree(0); !errors.Is(err, ErrCorrupt) || errors.As(err, &re) || !bytes.Contains([]byte(err.Error()), []byte("tile 0/1 (records 256 to 511)")) {
 		t.Errorf("VerifyTree(0) after flipping tile root 0/1 = %v, want the tile named", err)
 	}
+}
+
+// oldLayout rewrites the tree of a file as versions before the edge bucket
+// wrote it: each level's unfinished group as one shorter value of the tree
+// bucket, after its full groups, and no edge bucket.
+func oldLayout(tx *bolt.Tx) error {
+	groups := map[int][]byte{}
+	chunks := tx.Bucket(bucketEdge)
+	err := chunks.ForEach(func(k, v []byte) error {
+		groups[int(k[0])] = append(groups[int(k[0])], v...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	tree := tx.Bucket(bucketTree)
+	for L, v := range groups {
+		k, _ := lastGroup(tree.Cursor(), L)
+		g := uint64(0)
+		if k != nil {
+			g = binary.BigEndian.Uint64(k[1:]) + 1
+		}
+		if err := tree.Put(treeKey(L, g), v); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteBucket(bucketEdge)
 }
 
 // corrupt flips the low bit of byte i of the value at key in bucket.

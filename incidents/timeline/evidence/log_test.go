@@ -162,7 +162,9 @@ func TestStartCheck(t *testing.T) {
 		{"record after the last checkpoint", func(_, total []uint64) uint64 { return total[len(total)-3] },
 			"records", seqKeyOf, func(uint64) int { return 4 }, "record %d: stored leaf"},
 		{"leaf before the last checkpoint", func(signed, _ []uint64) uint64 { return signed[5] },
-			"tree", func(uint64) []byte { return append([]byte{0}, seqKeyOf(0)...) }, func(seq uint64) int { return int(seq) * 32 },
+			// 120 records: level 0's unfinished group, in chunks of 16
+			// leaf hashes in the edge bucket (package timeline, "The tree").
+			"edge", func(seq uint64) []byte { return append([]byte{0}, seqKeyOf(seq/16)...) }, func(seq uint64) int { return int(seq%16) * 32 },
 			"checkpoint of size 103 signed root"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
