@@ -173,7 +173,7 @@ func (s *Server) dayView(l lang, comp *probes.Component, d, today timeline.Date)
 	v := dayView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Date: d.String(), Day: l.jour(d.Start()),
 		Prev: d.AddDays(-1).String(), CSV: fmt.Sprintf("/history/%s/%s.csv", comp.ID, d)}
 	if s.ev != nil {
-		v.Bundle = fmt.Sprintf("/evidence/bundles/day/%s/%s", comp.ID, d)
+		v.Bundle = dayBundlePath(comp.ID, d)
 	}
 	if d.Compare(today) < 0 {
 		v.Next = d.AddDays(1).String()

@@ -18,8 +18,10 @@ import (
 // pages (the API's shortlinks), and the day
 // pages of the last days days with each day's CSV beside its page
 // (history/{id}/{day}.csv), and the evidence log's tiles, key and
-// checkpoint (evidence/…) when the server has one. It renders each through the server's own
-// handlers, so the files are byte for byte what the server sends.
+// checkpoint (evidence/…) and the "preuve" bundles those day and incident
+// pages link (exportBundles) when the server has one. It renders each
+// through the server's own handlers, so the files are byte for byte what
+// the server sends.
 func (s *Server) Export(dir string, days int) (files int, err error) {
 	s.invalidate() // the files must show the data as of now, not the last cached render
 	for _, p := range s.exportPaths(days) {
@@ -29,7 +31,12 @@ func (s *Server) Export(dir string, days int) (files int, err error) {
 		files++
 	}
 	if s.ev != nil {
-		n, err := s.exportEvidence(dir)
+		n, err := s.exportBundles(dir, days)
+		if files += n; err != nil {
+			return files, err
+		}
+		// The checkpoint after the bundles: they may have signed a newer one.
+		n, err = s.exportEvidence(dir)
 		return files + n, err
 	}
 	return files, nil

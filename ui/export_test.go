@@ -59,9 +59,10 @@ func TestExportWritesBothLanguagesAndDayCSV(t *testing.T) {
 	// Per language 10 pages: the home, the method, 2 components, 2 × 2 days,
 	// 1 incident and 1 maintenance, and 3 feeds (the site's, one per component);
 	// in French only the 2 × 2 days' CSV, the stylesheet, 8 JSON documents and
-	// a badge per component; the evidence log's key and checkpoint (of an
-	// empty tree, so no tiles).
-	if want := 2*(10+3) + 2*2 + 1 + 8 + 2 + 2; n != want {
+	// a badge per component; the "preuve" bundles of the 2 × 2 days and of
+	// the incident, which sign a checkpoint of the tree: its partial tile,
+	// entry bundle, key and checkpoint.
+	if want := 2*(10+3) + 2*2 + 1 + 8 + 2 + 5 + 4; n != want {
 		t.Errorf("Export wrote %d files, want %d", n, want)
 	}
 }

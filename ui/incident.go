@@ -85,7 +85,7 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 		}
 		v.Title = autoName(l, sum, names)
 		if p.s.ev != nil {
-			v.Bundle = fmt.Sprintf("/evidence/bundles/incident/%d", id)
+			v.Bundle = incidentBundlePath(id)
 		}
 	}
 	v.Origin = l.t("inc.origin.declared")
