@@ -430,7 +430,10 @@
 //
 // Open does not verify the whole log; VerifyTree checks the tree against
 // the records, and tests check the rest (decode every record, compare the
-// index with the measurements, bbolt's tx.Check).
+// index with the measurements). Open does walk every page of the file
+// (bbolt's tx.Check), to refuse a damaged file rather than crash on it
+// later: that reads the whole file, about 146 ms for 1,000,000 records
+// (120 MB) with a warm page cache, and grows with it.
 //
 // Options.NoSync skips fsync: a crash may then lose or corrupt committed
 // records. It is for tests only.

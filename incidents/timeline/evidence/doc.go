@@ -7,7 +7,8 @@
 //
 // # Sections
 //
-// Checkpoints, Keys, Tiles, Bundles, Verifying a bundle, Caveats.
+// Checkpoints, The start check, Keys, Tiles, Bundles, Verifying a bundle,
+// Caveats.
 //
 // # Checkpoints
 //
@@ -27,9 +28,45 @@
 //
 // Log.Sign signs one when the tree grew, at most every
 // evidence.checkpoint_interval (Log.Run), and keeps every one in the
-// timeline file (timeline.PutHead). At start, Open checks the stored tree
-// against the last checkpoint's root, and every record after it against
-// its leaf; it refuses to start (ErrAltered) on a mismatch.
+// timeline file (timeline.PutHead). At start, Open checks the tail of the
+// log since the last checkpoint and refuses to start (ErrAltered) on a
+// mismatch (The start check).
+//
+// # The start check
+//
+// With s the size of the last stored checkpoint and n the timeline's
+// length, Open (serve's start) checks, in this order:
+//
+//  1. that checkpoint: the log's signature and its origin;
+//  2. that the stored tree gives its root at size s: tlog.TreeHash reads
+//     about log₂(s) stored hashes, the roots of the complete subtrees
+//     along the tree's right edge at size s (the tile roots of the levels
+//     above, and the hashes of the partial tiles), and nothing below them;
+//  3. that records s to n-1 hash to their stored leaves;
+//  4. that each full tile ending after leaf s, at every tile level, has the
+//     stored root one level up (timeline.VerifyTree(s)), so that the next
+//     checkpoint signs the tail's records as they are.
+//
+// It reads n - s records and their leaves, about log₂(s) hashes and a few
+// tiles: its cost does not grow with the log (BenchmarkStartCheck: 1.1 ms
+// for a tail of 2,000 records in a log of 200,000, 1.7 ms in a log of
+// 1,000,000). Only constat fsck (Fsck), which reads the whole file,
+// checks:
+//
+//   - the records before s against their leaves: a record changed there,
+//     leaf untouched, is served by a started server; an inclusion proof of
+//     it fails for whoever checks it, since its bytes no longer hash to the
+//     leaf the proof starts from;
+//   - the leaves and hashes inside the complete subtrees before s, below
+//     the roots step 2 reads: a change there alone breaks the proofs that
+//     use it, not the start;
+//   - every earlier checkpoint: its signature, origin and root.
+//
+// timeline.Open, before the start check, walks every page of the bbolt
+// file (bbolt's consistency check, which refuses a damaged file rather
+// than crash on it later): that walk reads the whole file, about 52 ms at
+// 200,000 records and 146 ms at 1,000,000 with a warm page cache, and
+// grows with the file (the open-ms of BenchmarkStartCheck).
 //
 // # Keys
 //
@@ -109,9 +146,9 @@
 // rank, which the entry bundles (tile/entries) show to whoever reads the
 // log from its start.
 //
-// The start check reads only the records after the last checkpoint: a
-// record before it changed together with nothing else is found by
-// constat fsck (Fsck), which reads every record. Whoever holds the key can
+// The start check reads only the tail since the last checkpoint: a record
+// before it changed together with nothing else is found by constat fsck
+// (Fsck), which reads every record (The start check). Whoever holds the key can
 // sign a second, different history: only witnesses that remember what they
 // cosigned, and readers who compare checkpoints, catch that.
 package evidence
