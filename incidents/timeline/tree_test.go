@@ -109,7 +109,7 @@ func mustRoot(t *testing.T, ref refTree, n uint64) tlog.Hash {
 // TestTree checks the stored tree against x/mod's tlog over the same
 // records: root hashes, tiles and proofs, across tile and value boundaries
 // (2,100 results; with -timeline.big 66,000, so that level 2 holds a hash),
-// and again after reopening.
+// and again after a crash and after reopening.
 func TestTree(t *testing.T) {
 	tl, path := openTest(t, Options{})
 	g := newGen(7, 50)
@@ -122,12 +122,41 @@ func TestTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAgainst(t, tl, reference(t, tl))
+	// A copy taken now is what a crash would leave: full groups still in
+	// chunks, which Open reads as they are and the next checkpoint moves.
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if err := tl.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(crashed, 0o600) }); err != nil {
+		t.Fatal(err)
+	}
 	if err := tl.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tl = openPath(t, path, Options{NoSync: true})
-	appendN(t, tl, g, n, 700)
-	checkAgainst(t, tl, reference(t, tl))
+	for _, p := range []string{crashed, path} {
+		tl = openPath(t, p, Options{NoSync: true})
+		// (With -timeline.big, a checkpoint came shortly before the copy.)
+		if chunks := levelChunks(t, tl, 0); p == crashed && !*big && chunks <= groupHashes/chunkHashes {
+			t.Errorf("the crashed copy holds %d chunks of level 0, want a full group's and more", chunks)
+		}
+		appendN(t, tl, g, n, 700)
+		checkAgainst(t, tl, reference(t, tl))
+	}
+}
+
+// levelChunks counts the chunks of tile level L in the edge bucket.
+func levelChunks(t *testing.T, tl *Timeline, L int) int {
+	n := 0
+	err := tl.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEdge).ForEach(func(k, _ []byte) error {
+			if k[0] == byte(L) {
+				n++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestTreeErrors checks the errors of Tile and TreeHash beyond the tree.
@@ -309,5 +338,55 @@ func corrupt(t *testing.T, path string, bucket, key []byte, i int) {
 	t.Helper()
 	if err := tamper.FlipBit(path, bucket, key, i); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTreeEdgeDamaged checks that Open refuses, with ErrCorrupt, a tree
+// whose chunks or groups do not follow one another as the writer puts them.
+func TestTreeEdgeDamaged(t *testing.T) {
+	const mid = groupHashes/chunkHashes + 3 // a chunk of group 1, the unfinished one
+	for _, tt := range []struct {
+		name string
+		cut  func(tx *bolt.Tx) error
+	}{
+		{"a chunk missing", func(tx *bolt.Tx) error { return tx.Bucket(bucketEdge).Delete(treeKey(0, mid)) }},
+		{"a short chunk before the last", func(tx *bolt.Tx) error {
+			chunks := tx.Bucket(bucketEdge)
+			return chunks.Put(treeKey(0, mid), bytes.Clone(chunks.Get(treeKey(0, mid))[:tlog.HashSize]))
+		}},
+		{"a short group", func(tx *bolt.Tx) error {
+			tree := tx.Bucket(bucketTree)
+			return tree.Put(treeKey(0, 0), bytes.Clone(tree.Get(treeKey(0, 0))[:groupBytes-tlog.HashSize]))
+		}},
+		{"a chunk of a settled group left", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketEdge).Put(treeKey(0, 0), make([]byte, chunkHashes*tlog.HashSize))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tl.db")
+			tl, err := Open(path, Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendN(t, tl, newGen(2, 10), 0, 1500) // a group in tree, 30-odd chunks
+			if err := tl.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(tt.cut)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tl, err := Open(path, Options{NoSync: true}); !errors.Is(err, ErrCorrupt) {
+				if err == nil {
+					tl.Close()
+				}
+				t.Errorf("Open() with %s = %v, want ErrCorrupt", tt.name, err)
+			}
+		})
 	}
 }
