@@ -136,6 +136,19 @@ func TestServeRecordsAndPublishes(t *testing.T) {
 			t.Errorf("export lacks %s: %v", f, err)
 		}
 	}
+	// The day pages' "preuve" bundles are in the copy, and constat verify
+	// accepts each with the copy's key.
+	key, _ := os.ReadFile(filepath.Join(out, "evidence", "key"))
+	bundles, _ := filepath.Glob(filepath.Join(out, "evidence", "bundles", "day", "*", "*"))
+	if len(bundles) != 2*2 {
+		t.Errorf("export holds day bundles %v, want 2 components × 2 days", bundles)
+	}
+	for _, f := range bundles {
+		var stdout, stderr strings.Builder
+		if code := runVerify([]string{"-key", strings.TrimSpace(string(key)), f}, &stdout, &stderr); code != exitOK {
+			t.Errorf("constat verify %s = %d: %s", f, code, stderr.String())
+		}
+	}
 	// Everything shown was committed: the timeline has both components after restart.
 	tl, err := timeline.Open(filepath.Join(dataDir, "timeline.db"), timeline.Options{})
 	if err != nil {
