@@ -30,11 +30,12 @@ type evidenceAPI struct {
 	s    *Server
 	ev   *evidence.Log
 	tl   *timeline.Timeline
-	busy chan struct{} // a bundle being built; capacity 1
+	busy chan struct{}       // a bundle being built; capacity 1
+	wit  *evidence.Witnessed // the witnesses' cosignatures; nil without witnesses
 }
 
 func (h *evidenceAPI) checkpoint(c echo.Context) error {
-	msg, _ := h.ev.Checkpoint()
+	msg := h.witnessedCheckpoint()
 	c.Response().Header().Set("Cache-Control", cacheCheckpoint)
 	return writeOK(c, echo.MIMETextPlainCharsetUTF8, msg)
 }

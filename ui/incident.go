@@ -43,6 +43,7 @@ type axisEntry struct {
 	SaidAt   string
 	Evidence uint64
 	DayHref  string // the evidence's day page, anchored at its row
+	Recorded string // by when an independent witness had seen the measurement, in words; "" if none has
 	Detail   string
 }
 
@@ -97,7 +98,8 @@ func (p *publicAPI) incidentView(l lang, id uint64) (incidentView, bool) {
 	}
 	for _, e := range shownEvents(events) {
 		ent := axisEntry{at: e.At, Kind: "measure", Text: eventText(l, e, names), Evidence: e.Evidence,
-			DayHref: l.href("/history/", e.Component, "/", timeline.DateOf(e.At).String()) + fmt.Sprintf("#m%d", e.Evidence)}
+			DayHref:  l.href("/history/", e.Component, "/", timeline.DateOf(e.At).String()) + fmt.Sprintf("#m%d", e.Evidence),
+			Recorded: p.s.recordedBy(l, e.Evidence, e.At)}
 		if e.Cause != nil {
 			ent.Detail = l.t("outcome."+e.Cause.Outcome.String()) + detailSuffix(e.Cause.Detail) + " — " + l.phases(e.Cause.Phases)
 		}

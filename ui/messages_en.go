@@ -321,4 +321,14 @@ var en = map[string]string{
 	"method.value.step":                       "step %d",
 	"fmt.second":                              "1 second",
 	"fmt.minute":                              "1 minute",
+	// The witnesses (issue 13).
+	"method.witness.heading":         "Witnesses",
+	"method.witness.text":            "Independent witnesses (a newsroom, a union…) run <code>constat witness</code> on their own machines: at each poll a witness reads the checkpoint, checks the log's signature and, from the tiles, a consistency proof with the last checkpoint it saw, then cosigns it with its own key and the time (C2SP tlog-cosignature). <code>/evidence/checkpoint</code> carries the cosignatures of the witnesses that cosigned exactly that checkpoint. A witness that sees the log contradict itself (a record removed, moved or changed) keeps both signed checkpoints as proof and stops cosigning. A measurement inside a checkpoint cosigned at 09:03 was recorded no later than 09:03: the incident page says so.",
+	"method.witness.none":            "No witness is configured for this log.",
+	"method.witness.none_yet":        "has not cosigned any checkpoint of this log yet.",
+	"method.witness.vouches":         "vouches for the first %d records (checkpoint cosigned on %s).",
+	"method.witness.vouches_untimed": "vouches for the first %d records (its key does not date its signatures).",
+	"method.witness.down":            "No valid answer since %s.",
+	"inc.recorded_by":                "recorded no later than %s (independent witness %s)",
+	"inc.recorded_by_day":            "recorded no later than %s (independent witness %s)",
 }

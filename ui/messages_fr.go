@@ -420,4 +420,14 @@ var fr = map[string]string{
 	"admin.accounts.exists":                   "ce nom est déjà pris",
 	"admin.accounts.bad_name":                 "nom refusé : 2 à 64 minuscules, chiffres, point, tiret ou soulignement, commençant par une lettre ou un chiffre",
 	"admin.accounts.bad_scope":                "cochez au moins un droit",
+	// The witnesses (issue 13).
+	"method.witness.heading":         "Témoins",
+	"method.witness.text":            "Des témoins indépendants (une rédaction, un syndicat…) font tourner <code>constat witness</code> sur leur propre machine : à chaque passage, un témoin lit le point de contrôle, vérifie la signature du journal et, à partir des tuiles, une preuve de cohérence avec le dernier point qu'il a vu, puis le cosigne avec sa propre clé en le datant (format C2SP tlog-cosignature). <code>/evidence/checkpoint</code> porte les cosignatures des témoins qui ont cosigné exactement ce point de contrôle. Un témoin qui voit le journal se contredire (un enregistrement retiré, déplacé ou modifié) garde les deux points de contrôle signés comme preuve et cesse de cosigner. Une mesure comprise dans un point de contrôle cosigné à 9 h 03 était enregistrée au plus tard à 9 h 03 : la page de l'incident le dit.",
+	"method.witness.none":            "Aucun témoin n'est configuré pour ce journal.",
+	"method.witness.none_yet":        "n'a encore cosigné aucun point de contrôle de ce journal.",
+	"method.witness.vouches":         "se porte garant des %d premiers enregistrements (point de contrôle cosigné le %s).",
+	"method.witness.vouches_untimed": "se porte garant des %d premiers enregistrements (sa clé ne date pas ses signatures).",
+	"method.witness.down":            "Sans réponse valable depuis le %s.",
+	"inc.recorded_by":                "enregistrée au plus tard à %s (témoin indépendant %s)",
+	"inc.recorded_by_day":            "enregistrée au plus tard le %s (témoin indépendant %s)",
 }

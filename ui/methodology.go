@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
@@ -21,39 +20,36 @@ type methodologyView struct {
 	Signatures        []probes.Signature
 	Columns           string
 	Key               string // the evidence log's verifier key; "" without one
+	Witnesses         []witnessView
 }
 
 // outcomeDoc is an outcome's code and what it means, with the figures in force.
 type outcomeDoc struct{ Code, Text string }
 
-// onceRendered is a page rendered at its first request and kept: the
-// page depends on the configuration only.
-type onceRendered struct {
-	once sync.Once
-	page *renderedPage
-	err  error
-}
-
 // methodology serves /methode in l: how, where from and how often Constat
 // measures and what each outcome means, with the figures of the running
 // configuration: what a journalist needs to cite it. It is rendered once
-// per language, at the first request.
+// per language, at the first request, and again when what the witnesses
+// vouch for changed.
 func (s *Server) methodology(l lang) echo.HandlerFunc {
 	m := &s.method[l]
 	return func(c echo.Context) error {
-		m.once.Do(func() {
+		key := s.witnessKey()
+		p, err := m.get(key, func() (renderedPage, error) {
 			body, err := s.render(l, "methodology.html", s.methodologyView(l))
 			if err != nil {
-				m.err = err
-				return
+				return renderedPage{}, err
 			}
-			p := newRendered(1, body, l.etag("method-1"))
-			m.page = &p
+			return newRendered(1, body, l.etag("method-1"+key)), nil
 		})
-		if m.err != nil {
-			return m.err
+		if err != nil {
+			return err
 		}
-		return serveRendered(c, *m.page, echo.MIMETextHTMLCharsetUTF8, "public, max-age=3600")
+		cache := "public, max-age=3600"
+		if key != "" {
+			cache = "public, max-age=60"
+		}
+		return serveRendered(c, p, echo.MIMETextHTMLCharsetUTF8, cache)
 	}
 }
 
@@ -83,6 +79,7 @@ func (s *Server) methodologyView(l lang) methodologyView {
 	v.Signatures = probes.Signatures()
 	if s.ev != nil {
 		v.Key = s.ev.ev.VerifierKey()
+		v.Witnesses = s.witnessViews(l)
 	}
 	return v
 }

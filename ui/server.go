@@ -62,7 +62,7 @@ type Server struct {
 	days dayCache     // the past days' pages
 	ev   *evidenceAPI // the transparency log; nil without Options.Evidence
 
-	method [numLangs]onceRendered // the methodology page, a render per language
+	method [numLangs]keyedRender // the methodology page, a render per language and state of the witnesses
 }
 
 // pageCache holds a rendered page. Requests read it without locking; when
@@ -157,6 +157,10 @@ type Options struct {
 	// Evidence is the transparency log served under /evidence/ (C2SP
 	// tlog-tiles and JSON proofs); nil serves none.
 	Evidence *evidence.Log
+	// Witnessed, with Evidence, adds the witnesses' cosignatures to
+	// /evidence/checkpoint, what they vouch for to /methode and by when a
+	// measurement was recorded to the incident page; nil: no witnesses.
+	Witnessed *evidence.Witnessed
 }
 
 // New builds the server over p, registers the probe metrics and every
@@ -193,7 +197,7 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 		s.push = newPushAPI(s, o.Push)
 	}
 	if o.Evidence != nil {
-		s.ev = &evidenceAPI{s: s, ev: o.Evidence, tl: o.Evidence.Timeline(), busy: make(chan struct{}, 1)}
+		s.ev = &evidenceAPI{s: s, ev: o.Evidence, tl: o.Evidence.Timeline(), busy: make(chan struct{}, 1), wit: o.Witnessed}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
