@@ -10,6 +10,8 @@
 //	constat fsck  [-data DIR] [-key VKEY]                      check every record against the evidence log and its checkpoints
 //	constat bundle -component ID -from T -to T -o FILE         the evidence for a component's measurements, in one file
 //	constat verify [-key VKEY] FILE                            check such a file offline
+//	constat witness -log URL -key VKEY -state DIR [-listen ADDR]
+//	                                                           witness a log: check, keep and cosign its checkpoints
 //
 // Without -config, the embedded config.example.yaml (the real endpoints) is
 // used. The configuration is read by probes' loader, each top-level section
@@ -60,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBundle(args[1:], stdout, stderr)
 	case "verify":
 		return runVerify(args[1:], stdout, stderr)
+	case "witness":
+		return runWitness(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -80,6 +84,7 @@ func usage(w io.Writer) {
   constat fsck [-data DIR] [-key VKEY]
   constat bundle [-data DIR] -component ID -from T -to T -o FILE
   constat verify [-key VKEY] FILE
+  constat witness -log URL -key VKEY -state DIR [-listen ADDR] [-once]
 Run "constat COMMAND -h" for a command's flags.
 `)
 }

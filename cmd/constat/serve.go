@@ -182,6 +182,9 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	wg.Go(func() { st.push.Run(runCtx) })
 	wg.Go(func() { vantage.Run(runCtx) })
 	wg.Go(func() { st.ev.Run(runCtx) })
+	if st.wit != nil {
+		wg.Go(func() { st.wit.Run(runCtx) })
+	}
 	if o.publishDir != "" {
 		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
 	}
@@ -215,6 +218,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 type stores struct {
 	tl     *timeline.Timeline
 	ev     *evidence.Log
+	wit    *evidence.Witnessed // the witnesses' cosignatures; nil without evidence.witnesses
 	acc    *accounts.Store
 	pipe   *incidents.Pipeline
 	pushDB *push.Store
@@ -249,6 +253,13 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	}
 	if err != nil {
 		return st, err
+	}
+	if ws := o.cfg.evidence.Witnesses; len(ws) > 0 {
+		st.wit, err = evidence.OpenWitnessed(st.ev, filepath.Join(o.dataDir, evidence.WitnessedFile), ws,
+			evidence.WitnessedOptions{Interval: witnessInterval(o.cfg.evidence.CheckpointInterval), Logger: o.log})
+		if err != nil {
+			return st, err
+		}
 	}
 	if st.acc, err = accounts.Open(filepath.Join(o.dataDir, "accounts.db"), accounts.Options{Logger: o.log}); err != nil {
 		return st, err
@@ -311,6 +322,9 @@ func (st *stores) Close() error {
 		_, err := st.ev.Sign()
 		errs = append(errs, err)
 	}
+	if st.wit != nil {
+		errs = append(errs, st.wit.Close())
+	}
 	if st.tl != nil {
 		errs = append(errs, st.tl.Close())
 	}
@@ -325,5 +339,13 @@ func (st *stores) Close() error {
 
 // newServer builds the HTTP side: public pages, metrics and the admin.
 func newServer(o serveOptions, st *stores) (*ui.Server, error) {
-	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: st.registry, Push: st.push, TrustProxy: o.trustProxy, Log: o.log, Evidence: st.ev})
+	return ui.New(o.cfg.Config, st.pipe, ui.Options{Site: o.cfg.site, Accounts: st.acc, Registry: st.registry, Push: st.push, TrustProxy: o.trustProxy, Log: o.log, Evidence: st.ev, Witnessed: st.wit})
+}
+
+// witnessInterval is how often serve reads the witnesses' cosignatures:
+// a quarter of the checkpoint interval, between 1 s and 15 s, so that a
+// witness's cosignature of the latest checkpoint is served soon after it
+// is made.
+func witnessInterval(checkpoint time.Duration) time.Duration {
+	return min(max(checkpoint/4, time.Second), 15*time.Second)
 }

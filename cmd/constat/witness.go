@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/constat-ent/constat/incidents/timeline/evidence/witness"
+)
+
+const witnessUsage = `usage: constat witness -log URL -key VKEY -state DIR [-name NAME] [-listen ADDR] [-interval D] [-once]
+
+  -log is the log's evidence base, the URL its /evidence/checkpoint is under:
+  https://statut.example.org/evidence (the witness reads URL/checkpoint and
+  URL/tile/…). -key is the log's verifier key, from its /evidence/key or
+  its methodology page, obtained once and kept.`
+
+type witnessOptions struct {
+	cfg    witness.Config
+	listen string
+	once   bool
+	ready  func(addr string) // called once the listener is bound
+	ln     net.Listener      // a listener already bound (tests), instead of listen
+}
+
+func runWitness(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("witness", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, witnessUsage); fs.PrintDefaults() }
+	var o witnessOptions
+	fs.StringVar(&o.cfg.LogURL, "log", "", "the log's evidence base URL, https://host/evidence (required)")
+	fs.StringVar(&o.cfg.LogKey, "key", "", "the log's verifier key, name+hash+base64 (required)")
+	fs.StringVar(&o.cfg.StateDir, "state", "", "directory of the witness's key, last checkpoint and conflicts (created; required)")
+	fs.StringVar(&o.cfg.Name, "name", "", "name of the witness's key at first start, a schema-less URL such as redaction.example.org/temoin (default: the host name + /constat-witness)")
+	fs.StringVar(&o.listen, "listen", "", "serve /checkpoint, /healthz and /metrics on this address")
+	fs.DurationVar(&o.cfg.Interval, "interval", time.Minute, "time between two polls of the log")
+	fs.BoolVar(&o.once, "once", false, "poll once and exit: 0 when the log checks out, 1 otherwise")
+	if done, code := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 || o.cfg.LogURL == "" || o.cfg.LogKey == "" || o.cfg.StateDir == "" || o.cfg.Interval <= 0 {
+		fmt.Fprintln(stderr, witnessUsage)
+		return exitUsage
+	}
+	o.cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := runWitnessWith(ctx, o, stdout); err != nil {
+		fmt.Fprintln(stderr, "constat witness:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// runWitnessWith opens the witness and polls: once, or until ctx is done
+// or the log contradicts itself. Serving, it keeps serving the last good
+// checkpoint after an alarm until ctx is done, and still returns the
+// alarm.
+func runWitnessWith(ctx context.Context, o witnessOptions, stdout io.Writer) error {
+	if err := os.MkdirAll(o.cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	if o.cfg.Name == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "localhost"
+		}
+		o.cfg.Name = host + "/constat-witness"
+	}
+	if _, err := os.Stat(filepath.Join(o.cfg.StateDir, witness.KeyFile)); err == nil {
+		o.cfg.Name = "" // the stored key's name stands
+	}
+	w, err := witness.Open(o.cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "constat witness: verifier key, for the log's evidence.witnesses[].key: %s\n", w.VerifierKey())
+	if o.once {
+		cosigned, err := w.Poll(ctx)
+		if err != nil {
+			return err
+		}
+		msg, _ := w.Cosigned()
+		fmt.Fprintf(stdout, "constat witness: log checked (new checkpoint cosigned: %t)\n%s", cosigned, msg)
+		return nil
+	}
+	if o.listen == "" && o.ln == nil {
+		return w.Run(ctx)
+	}
+	ln := o.ln
+	if ln == nil {
+		if ln, err = net.Listen("tcp", o.listen); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	hs := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	var wg sync.WaitGroup
+	httpErr := make(chan error, 1)
+	wg.Go(func() { httpErr <- hs.Serve(ln) })
+	if o.ready != nil {
+		o.ready(ln.Addr().String())
+	}
+	fmt.Fprintf(stdout, "constat witness: serving http://%s/checkpoint\n", ln.Addr())
+	runErr := w.Run(ctx)
+	if runErr != nil {
+		o.cfg.Logger.Error("cosigning stopped; serving the last good checkpoint, /healthz reports the alarm", "err", runErr)
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-httpErr:
+	}
+	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	shutErr := hs.Shutdown(shutCtx)
+	wg.Wait()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(runErr, serveErr, shutErr)
+}
