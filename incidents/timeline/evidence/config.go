@@ -27,8 +27,8 @@ type Settings struct {
 	// CheckpointInterval is the least time between two signed checkpoints
 	// (default 1m); one is signed only when the tree grew.
 	CheckpointInterval time.Duration
-	// Witnesses cosign the log's checkpoints. They are parsed and checked;
-	// serve does not fetch their cosignatures yet (see Caveats).
+	// Witnesses cosign the log's checkpoints (package witness); serve
+	// reads their cosignatures through Witnessed.
 	Witnesses []Witness
 }
 

@@ -8,7 +8,7 @@
 // # Sections
 //
 // Checkpoints, The start check, Keys, Tiles, Bundles, Verifying a bundle,
-// Caveats.
+// Witnesses, Caveats.
 //
 // # Checkpoints
 //
@@ -134,12 +134,37 @@
 // one: keep the bundle, and compare its checkpoint with the log's later
 // ones (a consistency proof, /evidence/proof/consistency, or the tiles).
 //
+// # Witnesses
+//
+// A witness (package witness, constat witness) is run by someone else, a
+// union or a newsroom: it polls /evidence/checkpoint, checks the log's
+// signature and a consistency proof from the last checkpoint it stored,
+// computed from the tiles, and cosigns it (C2SP tlog-cosignature,
+// cosignature/v1: Cosigner, CosignatureVerifier). It serves its latest
+// cosigned checkpoint at its /checkpoint. On a fork or a rewrite it keeps
+// both signed checkpoints and stops cosigning for good.
+//
+// serve reads each evidence.witnesses entry (Witnessed) and keeps a
+// cosignature only when it signs exactly a checkpoint the log signed
+// (same text: origin, size, root). /evidence/checkpoint is the log's
+// latest checkpoint with the cosignatures of the witnesses that cosigned
+// exactly it, each a further signature line:
+//
+//	— witness.example.org/w1 base64(key ID || timestamp || signature)
+//
+// A witness polls on its own schedule, so it often vouches for an earlier
+// size than the latest: /methode says which size each vouches for, and
+// when. A record inside a checkpoint a witness cosigned at time T was in
+// the log no later than T, by that witness's clock (Witnessed.RecordedBy,
+// shown on the incident page). Cosignatures are kept in WitnessedFile
+// beside the timeline, the first of each size from each witness.
+//
 // # Caveats
 //
-// Witnesses are not run yet: Cosigner and CosignatureVerifier make and
-// check C2SP tlog-cosignature (cosignature/v1) signatures, for the witness
-// command and for serve to append the witnesses' cosignatures to its
-// checkpoint, neither of which exists yet.
+// A witness vouches for consistency from the first checkpoint it saw:
+// what the log held before, it takes as given. Bundles carry the log's
+// checkpoint without cosignatures; check them against a witness's
+// checkpoint of a size at least theirs with a consistency proof.
 //
 // A string's ID is the rank of its definition among the log's string
 // definitions: the bundle proves the definition is in the log, not its
