@@ -155,7 +155,7 @@ func TestWitnessAlarmsOnRewrite(t *testing.T) {
 			// Both checkpoints kept, each signed by the log's key.
 			lv, _ := note.NewVerifier(honest.ev.VerifierKey())
 			for f, want := range map[string][]byte{"old.checkpoint": goodMsg, "new.checkpoint": liarMsg} {
-				data, err := os.ReadFile(filepath.Join(state, a.Dir, f))
+				data, err := os.ReadFile(filepath.Join(a.Dir, f))
 				if err != nil {
 					t.Fatal(err)
 				}

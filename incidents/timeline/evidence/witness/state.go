@@ -26,7 +26,7 @@ const (
 	// signed it, with the witness's cosignature: what /checkpoint serves.
 	CheckpointFile = "checkpoint"
 	// AlarmFile exists once the witness saw the log contradict itself; it
-	// names the conflict directory. While it exists the witness cosigns
+	// holds the alarm and names the conflict directory. While it exists the witness cosigns
 	// nothing: move it away only after the conflict is understood.
 	AlarmFile = "alarm"
 )
@@ -149,12 +149,12 @@ func saveConflict(dir string, a *Alarm, at time.Time) (string, error) {
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{"old.checkpoint", a.OldNote}, {"new.checkpoint", a.NewNote}, {"alarm.txt", []byte(a.Error() + "\n")}} {
+	}{{"old.checkpoint", a.OldNote}, {"new.checkpoint", a.NewNote}, {"alarm.txt", []byte(a.Error() + "; kept here\n")}} {
 		if err := writeFile(sub, f.name, f.data); err != nil {
 			return "", fmt.Errorf("keep conflict: %w", err)
 		}
 	}
-	if err := writeFile(dir, AlarmFile, []byte(name+"\n"+a.Error()+"\n")); err != nil {
+	if err := writeFile(dir, AlarmFile, []byte(a.Error()+"; kept in "+name+"\n")); err != nil {
 		return "", fmt.Errorf("keep conflict: %w", err)
 	}
 	return name, nil

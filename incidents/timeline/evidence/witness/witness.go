@@ -104,7 +104,7 @@ type Alarm struct {
 	Reason           string // "fork", "inconsistent", "shrink"
 	Old, New         evidence.Checkpoint
 	OldNote, NewNote []byte // as the log signed them (the old with the witness's cosignature)
-	Dir              string // the conflict directory in the state directory, once kept
+	Dir              string // the path of the conflict directory, once kept
 }
 
 func (a *Alarm) Error() string {
@@ -113,8 +113,12 @@ func (a *Alarm) Error() string {
 		"inconsistent": "the log's new tree does not extend the old one (a record was removed, reordered or changed)",
 		"shrink":       "the log signed a smaller tree than before",
 	}[a.Reason]
-	return fmt.Sprintf("witness alarm (%s): %s: size %d root %s, then size %d root %s", a.Reason, what,
+	s := fmt.Sprintf("witness alarm (%s): %s: size %d root %s, then size %d root %s", a.Reason, what,
 		a.Old.Size, b64(a.Old.Hash), a.New.Size, b64(a.New.Hash))
+	if a.Dir != "" {
+		s += "; both signed checkpoints kept in " + a.Dir
+	}
+	return s
 }
 
 func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
@@ -318,28 +322,25 @@ func (w *Witness) accept(n *note.Note, cp evidence.Checkpoint) error {
 	return nil
 }
 
-// conflict keeps a's checkpoints, logs the alarm once and returns a.
+// conflict keeps a's checkpoints and returns a, for the caller to report
+// once. A conflict that could not be kept comes back joined with why.
 func (w *Witness) conflict(a *Alarm) error {
 	dir, err := saveConflict(w.cfg.StateDir, a, w.cfg.Now())
 	if err != nil {
-		// Not kept: report it, and do not pretend the proof is on disk.
-		w.log.Error("witness alarm, conflict not kept", "err", err)
 		return errors.Join(a, err)
 	}
-	a.Dir = dir
+	a.Dir = filepath.Join(w.cfg.StateDir, dir)
 	w.mu.Lock()
-	w.alarm = dir + "\n" + a.Error()
+	w.alarm = a.Error()
 	w.mu.Unlock()
 	w.m.alarm.Set(1)
-	w.log.Error("witness alarm: the log contradicts a checkpoint it signed", "reason", a.Reason,
-		"old_size", a.Old.Size, "old_root", b64(a.Old.Hash), "new_size", a.New.Size, "new_root", b64(a.New.Hash),
-		"kept", filepath.Join(w.cfg.StateDir, dir))
 	return a
 }
 
 // Run polls every Interval until ctx is done or a conflict is found, and
-// returns the conflict (*Alarm, or ErrAlarmed for an earlier one) or nil.
-// Other failures are logged, once until the next success, and retried.
+// returns the conflict (*Alarm, or ErrAlarmed for an earlier one), which
+// it does not log, or nil. Other failures are logged, once until the next
+// success, and retried.
 func (w *Witness) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.Interval)
 	defer tick.Stop()

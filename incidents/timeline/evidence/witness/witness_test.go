@@ -237,8 +237,8 @@ func TestWitnessRunStopsOnAlarm(t *testing.T) {
 	if !errors.As(err, &a) || a.Reason != "shrink" || a.Old.Size != size || a.New.Size != olderSize {
 		t.Fatalf("Run() = %v, want a shrink alarm from %d to %d", err, size, olderSize)
 	}
-	for _, f := range []string{AlarmFile, filepath.Join(a.Dir, "old.checkpoint"), filepath.Join(a.Dir, "new.checkpoint")} {
-		if _, err := os.Stat(filepath.Join(state, f)); err != nil {
+	for _, f := range []string{filepath.Join(state, AlarmFile), filepath.Join(a.Dir, "old.checkpoint"), filepath.Join(a.Dir, "new.checkpoint")} {
+		if _, err := os.Stat(f); err != nil {
 			t.Errorf("conflict file: %v", err)
 		}
 	}
