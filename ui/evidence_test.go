@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,16 +48,11 @@ func appendRounds(t *testing.T, tl *timeline.Timeline, from, n int) {
 // fetch GETs url and returns its body, failing the test on any status but 200.
 func fetch(t *testing.T, url string) []byte {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	code, body := getStatus(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s = %d", url, code)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
-	}
-	return body
+	return []byte(body)
 }
 
 // tileFetcher is a tlog.TileReader over the C2SP tiles served at base: the

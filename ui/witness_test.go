@@ -46,6 +46,7 @@ func newWitness(t *testing.T, base, logKey, name string) (*witness.Witness, stri
 	return w, state, serveLoopback(t, w.Handler())
 }
 
+// getStatus GETs url and returns its status and body.
 func getStatus(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
