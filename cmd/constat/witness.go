@@ -30,8 +30,7 @@ type witnessOptions struct {
 	cfg    witness.Config
 	listen string
 	once   bool
-	ready  func(addr string) // called once the listener is bound
-	ln     net.Listener      // a listener already bound (tests), instead of listen
+	ln     net.Listener // a listener already bound (tests), instead of listen
 }
 
 func runWitness(args []string, stdout, stderr io.Writer) int {
@@ -65,8 +64,8 @@ func runWitness(args []string, stdout, stderr io.Writer) int {
 
 // runWitnessWith opens the witness and polls: once, or until ctx is done
 // or the log contradicts itself. Serving, it keeps serving the last good
-// checkpoint after an alarm until ctx is done, and still returns the
-// alarm.
+// checkpoint after an alarm until ctx is done (or the listener fails),
+// and then returns the alarm.
 func runWitnessWith(ctx context.Context, o witnessOptions, stdout io.Writer) error {
 	if err := os.MkdirAll(o.cfg.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state directory: %w", err)
@@ -106,22 +105,24 @@ func runWitnessWith(ctx context.Context, o witnessOptions, stdout io.Writer) err
 	}
 	hs := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	httpErr := make(chan error, 1)
 	wg.Go(func() { httpErr <- hs.Serve(ln) })
-	if o.ready != nil {
-		o.ready(ln.Addr().String())
-	}
 	fmt.Fprintf(stdout, "constat witness: serving http://%s/checkpoint\n", ln.Addr())
-	runErr := w.Run(ctx)
-	if runErr != nil {
-		o.cfg.Logger.Error("cosigning stopped; serving the last good checkpoint, /healthz reports the alarm", "err", runErr)
-	}
+	var runErr error // read after wg.Wait
+	wg.Go(func() {
+		if runErr = w.Run(runCtx); runErr != nil {
+			o.cfg.Logger.Error("cosigning stopped; serving the last good checkpoint, /healthz reports the alarm", "err", runErr)
+		}
+	})
 	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-httpErr:
+	case serveErr = <-httpErr: // the listener failed on its own
 	}
+	cancel()
 	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	shutErr := hs.Shutdown(shutCtx)
