@@ -31,7 +31,7 @@ func openTimeline(t *testing.T, dir string) *timeline.Timeline {
 }
 
 // appendResults appends n one-step results of two components.
-func appendResults(t *testing.T, tl *timeline.Timeline, from, n int) []uint64 {
+func appendResults(t testing.TB, tl *timeline.Timeline, from, n int) []uint64 {
 	t.Helper()
 	rs := make([]probes.Result, n)
 	for i := range rs {

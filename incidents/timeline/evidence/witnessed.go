@@ -210,9 +210,20 @@ func (w *Witnessed) fetch(ctx context.Context, s *witnessState) error {
 	if len(msg) > maxCheckpointLen {
 		return fmt.Errorf("answer over %d bytes", maxCheckpointLen)
 	}
+	size, sig, err := w.check(s, msg)
+	if err != nil {
+		return err
+	}
+	return w.keep(s, size, sig)
+}
+
+// check returns the size msg is a checkpoint of and s's signature on it,
+// if msg is a checkpoint the log signed (its text that of the log's
+// checkpoint of that size) with s's valid signature.
+func (w *Witnessed) check(s *witnessState, msg []byte) (uint64, *note.Signature, error) {
 	n, err := note.Open(msg, note.VerifierList(w.l.verifier, s.v))
 	if err != nil {
-		return fmt.Errorf("not a checkpoint signed by the log and the witness: %w", err)
+		return 0, nil, fmt.Errorf("not a checkpoint signed by the log and the witness: %w", err)
 	}
 	var sig *note.Signature
 	for i := range n.Sigs {
@@ -221,16 +232,16 @@ func (w *Witnessed) fetch(ctx context.Context, s *witnessState) error {
 		}
 	}
 	if sig == nil {
-		return errors.New("checkpoint without the witness's signature")
+		return 0, nil, errors.New("checkpoint without the witness's signature")
 	}
 	cp, err := w.l.OpenCheckpoint(msg)
 	if err != nil {
-		return fmt.Errorf("not a checkpoint of this log: %w", err)
+		return 0, nil, fmt.Errorf("not a checkpoint of this log: %w", err)
 	}
 	if err := w.signedByLog(cp.Size, n.Text); err != nil {
-		return err
+		return 0, nil, err
 	}
-	return w.keep(s, cp.Size, sig)
+	return cp.Size, sig, nil
 }
 
 // signedByLog checks that text is that of the checkpoint the log signed

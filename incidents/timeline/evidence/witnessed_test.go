@@ -141,3 +141,40 @@ func TestWitnessed(t *testing.T) {
 		t.Errorf("RecordedBy(%d) after a restart = %v, %v", firstSize+1, at, ok)
 	}
 }
+
+// FuzzWitnessAnswer feeds anything as a witness's answer: an error, or a
+// checkpoint the log signed with the witness's signature; never a panic.
+func FuzzWitnessAnswer(f *testing.F) {
+	dir := f.TempDir()
+	tl, err := openBench(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer tl.Close()
+	l, err := Open(tl, testConfig(dir))
+	if err != nil {
+		f.Fatal(err)
+	}
+	appendResults(f, tl, 0, 300)
+	if _, err := l.Sign(); err != nil {
+		f.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	c, _ := NewCosigner("temoin.test/a", key, nil)
+	wd, err := OpenWitnessed(l, filepath.Join(dir, WitnessedFile), []Witness{{URL: "http://127.0.0.1:9/", Key: c.VerifierKey()}}, WitnessedOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer wd.Close()
+	msg, _ := l.Checkpoint()
+	n, _ := note.Open(msg, note.VerifierList(l.verifier))
+	good, _ := note.Sign(n, c)
+	f.Add(good)
+	f.Add(msg)
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		size, sig, err := wd.check(wd.ws[0], msg)
+		if err == nil && (size > tl.Len() || sig == nil || sig.Name != "temoin.test/a") {
+			t.Errorf("check(%q) = %d, %v", msg, size, sig)
+		}
+	})
+}
