@@ -17,10 +17,11 @@ import (
 
 // Bounds on what the witness reads from the log.
 const (
-	maxNote       = 1 << 16 // a checkpoint note, signatures included
-	tileHeight    = 8       // Constat's tiles (C2SP tlog-tiles)
-	fetchTimeout  = 20 * time.Second
-	maxTileFetchs = 64 // tiles one consistency proof may read: ~2 per level
+	maxNote      = 1 << 16          // a checkpoint note, signatures included
+	tileHeight   = 8                // Constat's tiles (C2SP tlog-tiles)
+	fetchTimeout = 20 * time.Second // one request
+	pollTimeout  = 2 * time.Minute  // one poll, every request included
+	maxTileReads = 64               // tiles one consistency proof may read: a few per level
 )
 
 // ErrFetch is returned (wrapped) when the log could not be read: a network
@@ -75,7 +76,7 @@ func (f *fetcher) get(ctx context.Context, path string, limit int64) ([]byte, er
 type tileReader struct {
 	ctx   context.Context
 	f     *fetcher
-	reads int // tiles read, bounded by maxTileFetchs
+	reads int // tiles read, bounded by maxTileReads
 }
 
 func (r *tileReader) Height() int { return tileHeight }
@@ -83,8 +84,8 @@ func (r *tileReader) Height() int { return tileHeight }
 func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
 	for i, t := range tiles {
-		if r.reads++; r.reads > maxTileFetchs {
-			return nil, fmt.Errorf("%w: more than %d tiles for one proof", ErrFetch, maxTileFetchs)
+		if r.reads++; r.reads > maxTileReads {
+			return nil, fmt.Errorf("%w: more than %d tiles for one proof", ErrFetch, maxTileReads)
 		}
 		if t.H != tileHeight || t.W < 1 || t.W > 1<<tileHeight {
 			return nil, fmt.Errorf("tile %v: %w", t, ErrFetch)

@@ -227,6 +227,8 @@ func (w *Witness) Poll(ctx context.Context) (bool, error) {
 var ErrAlarmed = errors.New("witness alarmed: cosigning stopped")
 
 func (w *Witness) poll(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
 	last, alarm := w.Cosigned()
 	if alarm != "" {
 		return false, fmt.Errorf("%w: %s", ErrAlarmed, alarm)
