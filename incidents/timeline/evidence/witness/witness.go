@@ -294,7 +294,11 @@ var errInconsistent = errors.New("the new tree does not extend the old one")
 // read from tiles the new root vouches for, does not give old's root; any
 // other error proves nothing (a tile not read, or not matching the root).
 func (w *Witness) consistent(ctx context.Context, old, new evidence.Checkpoint) error {
-	thr := tlog.TileHashReader(tlog.Tree{N: int64(new.Size), Hash: new.Hash}, &tileReader{ctx: ctx, f: w.f})
+	return w.consistentWith(&tileReader{ctx: ctx, f: w.f}, old, new)
+}
+
+func (w *Witness) consistentWith(r *tileReader, old, new evidence.Checkpoint) error {
+	thr := tlog.TileHashReader(tlog.Tree{N: int64(new.Size), Hash: new.Hash}, r)
 	p, err := tlog.ProveTree(int64(new.Size), int64(old.Size), thr)
 	if err != nil {
 		return fmt.Errorf("consistency proof from %d to %d: %w", old.Size, new.Size, err)

@@ -31,7 +31,7 @@ type testLog struct {
 	n        int
 }
 
-func newTestLog(t *testing.T) *testLog {
+func newTestLog(t testing.TB) *testLog {
 	t.Helper()
 	dir := t.TempDir()
 	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
@@ -74,7 +74,7 @@ func newTestLog(t *testing.T) *testLog {
 }
 
 // grow appends n measurements and signs a checkpoint.
-func (l *testLog) grow(t *testing.T, n int) {
+func (l *testLog) grow(t testing.TB, n int) {
 	t.Helper()
 	rs := make([]probes.Result, n)
 	for i := range rs {
@@ -92,7 +92,7 @@ func (l *testLog) grow(t *testing.T, n int) {
 
 func (l *testLog) answer(h http.HandlerFunc) { l.override.Store(&h) }
 
-func openWitness(t *testing.T, l *testLog, state string) *Witness {
+func openWitness(t testing.TB, l *testLog, state string) *Witness {
 	t.Helper()
 	w, err := Open(Config{LogURL: l.srv.URL + "/evidence", LogKey: l.ev.VerifierKey(), StateDir: state, Name: "temoin.test/w1",
 		Now: func() time.Time { return time.Date(2021, 4, 6, 7, 3, 0, 0, time.UTC) }})
