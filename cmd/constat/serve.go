@@ -256,7 +256,7 @@ func openStores(o serveOptions) (_ *stores, err error) {
 	}
 	if ws := o.cfg.evidence.Witnesses; len(ws) > 0 {
 		st.wit, err = evidence.OpenWitnessed(st.ev, filepath.Join(o.dataDir, evidence.WitnessedFile), ws,
-			evidence.WitnessedOptions{Interval: witnessInterval(o.cfg.evidence.CheckpointInterval), Logger: o.log})
+			evidence.WitnessedOptions{Interval: witnessInterval(o.cfg.evidence.CheckpointInterval), Logger: o.log, Registry: st.registry})
 		if err != nil {
 			return st, err
 		}

@@ -16,7 +16,8 @@ import (
 // TestWitnessCommand runs constat witness against a real serve: -once
 // cosigns and prints the witness's key; serving, it is the witness serve's
 // evidence.witnesses names: /evidence/checkpoint soon carries its
-// cosignature and /methode says what it vouches for. A
+// cosignature, /methode says what it vouches for and /metrics that it
+// answers. A
 // state directory holding an alarm makes -once exit 1.
 func TestWitnessCommand(t *testing.T) {
 	for _, args := range [][]string{{}, {"-log", "http://127.0.0.1:9/evidence"}, {"-log", "x", "-key", "k", "-state", t.TempDir(), "extra"}} {
@@ -64,12 +65,13 @@ func TestWitnessCommand(t *testing.T) {
 	for {
 		_, page := get(t, base+"/methode")
 		_, cp := get(t, base+"/evidence/checkpoint")
+		_, metrics := get(t, base+"/metrics")
 		if strings.Contains(page, "redaction.test/temoin</code>") && strings.Contains(page, "se porte garant des") &&
-			strings.Contains(cp, "\n— redaction.test/temoin ") {
+			strings.Contains(cp, "\n— redaction.test/temoin ") && strings.Contains(metrics, `constat_evidence_witness_up{witness="redaction.test/temoin"} 1`) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("within 20s, /methode does not say what the witness vouches for or /evidence/checkpoint %q lacks its cosignature", cp)
+			t.Fatalf("within 20s, /methode does not say what the witness vouches for, or /evidence/checkpoint %q lacks its cosignature, or /metrics its constat_evidence_witness_up", cp)
 		}
 		select {
 		case <-time.After(100 * time.Millisecond):

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -76,6 +77,9 @@ type WitnessedOptions struct {
 	Client   *http.Client     // nil: a client of its own
 	Logger   *slog.Logger     // nil discards
 	Now      func() time.Time // nil: time.Now
+	// Registry gets constat_evidence_witness_{size,cosigned_timestamp_seconds,up}
+	// by witness; nil: not registered.
+	Registry prometheus.Registerer
 }
 
 // OpenWitnessed opens (creating) the file at path and loads what each of
@@ -112,6 +116,12 @@ func OpenWitnessed(l *Log, path string, ws []Witness, o WitnessedOptions) (*Witn
 	if err := db.View(w.load); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if o.Registry != nil {
+		if err := o.Registry.Register(newWitnessedCollector(w)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("register witness metrics: %w", err)
+		}
 	}
 	return w, nil
 }

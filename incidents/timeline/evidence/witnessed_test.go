@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -74,7 +75,8 @@ func TestWitnessed(t *testing.T) {
 	b := newCosignerSite(t, "temoin.test/b", t1.Add(time.Hour))
 	path := filepath.Join(dir, WitnessedFile)
 	ws := []Witness{{URL: a.srv.URL + "/checkpoint", Key: a.c.VerifierKey()}, {URL: b.srv.URL + "/checkpoint", Key: b.c.VerifierKey()}}
-	wd, err := OpenWitnessed(l, path, ws, WitnessedOptions{})
+	reg := prometheus.NewRegistry()
+	wd, err := OpenWitnessed(l, path, ws, WitnessedOptions{Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +89,10 @@ func TestWitnessed(t *testing.T) {
 	n, err := note.Open(msg, note.VerifierList(l.verifier, av, bv))
 	if err != nil || len(n.Sigs) != 3 || size != firstSize {
 		t.Fatalf("Checkpoint() = %q: %v, want the log's and two cosignatures", msg, err)
+	}
+	if got := gauges(t, reg); got[`constat_evidence_witness_size{temoin.test/a}`] != float64(firstSize) ||
+		got[`constat_evidence_witness_up{temoin.test/b}`] != 1 || got[`constat_evidence_witness_cosigned_timestamp_seconds{temoin.test/a}`] != float64(t1.Unix()) {
+		t.Errorf("metrics = %v", got)
 	}
 	if at, name, ok := wd.RecordedBy(50); !ok || !at.Equal(t1) || name != "temoin.test/a" {
 		t.Errorf("RecordedBy(50) = %v, %q, %v; want %v by a", at, name, ok, t1)
@@ -115,7 +121,7 @@ func TestWitnessed(t *testing.T) {
 	forged, _ := note.Sign(&note.Note{Text: Checkpoint{Origin: l.Origin(), Size: secondSize, Hash: [32]byte{2}}.String()}, l.signer)
 	b.cosign(t, l, forged)
 	wd.Fetch(t.Context())
-	if v := wd.Vouches()[1]; !strings.Contains(v.Error, "never signed") {
+	if v := wd.Vouches()[1]; !strings.Contains(v.Error, "never signed") || gauges(t, reg)[`constat_evidence_witness_up{temoin.test/b}`] != 0 {
 		t.Errorf("b cosigning a forged checkpoint: Vouches()[1] = %+v", v)
 	}
 	b.srv.Close() // down
@@ -177,4 +183,20 @@ func FuzzWitnessAnswer(f *testing.F) {
 			t.Errorf("check(%q) = %d, %v", msg, size, sig)
 		}
 	})
+}
+
+// gauges gathers reg's gauges as name{witness} → value.
+func gauges(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			out[mf.GetName()+"{"+m.GetLabel()[0].GetValue()+"}"] = m.GetGauge().GetValue()
+		}
+	}
+	return out
 }
