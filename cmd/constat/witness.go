@@ -24,7 +24,9 @@ const witnessUsage = `usage: constat witness -log URL -key VKEY -state DIR [-nam
   -log is the log's evidence base, the URL its /evidence/checkpoint is under:
   https://statut.example.org/evidence (the witness reads URL/checkpoint and
   URL/tile/…). -key is the log's verifier key, from its /evidence/key or
-  its methodology page, obtained once and kept.`
+  its methodology page, obtained once and kept. Point -log at the log's own
+  server, not a cache or a static copy: an older checkpoint served by a
+  cache reads as a log that shrank, and the witness alarms.`
 
 type witnessOptions struct {
 	cfg    witness.Config
