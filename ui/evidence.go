@@ -35,7 +35,7 @@ type evidenceAPI struct {
 }
 
 func (h *evidenceAPI) checkpoint(c echo.Context) error {
-	msg := h.witnessedCheckpoint()
+	msg, _ := h.witnessedCheckpoint()
 	c.Response().Header().Set("Cache-Control", cacheCheckpoint)
 	return writeOK(c, echo.MIMETextPlainCharsetUTF8, msg)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,9 +18,10 @@ import (
 // dir/evidence/, so that a static host serves the log as the server does.
 // Full tiles never change: one already written is left as it is. The
 // checkpoint comes last, so that a reader never finds one whose tiles are
-// missing.
+// missing; it is the one read before the tiles, never a newer one signed
+// meanwhile, whose tiles would not be written.
 func (s *Server) exportEvidence(dir string) (files int, err error) {
-	_, size := s.ev.ev.Checkpoint()
+	note, size := s.ev.witnessedCheckpoint()
 	for _, t := range tlog.NewTiles(timeline.TileHeight, 0, int64(size)) {
 		paths := []string{evidence.TilePath(t.L, uint64(t.N), t.W)}
 		if t.L == 0 {
@@ -40,11 +42,11 @@ func (s *Server) exportEvidence(dir string) (files int, err error) {
 			files++
 		}
 	}
-	for _, p := range []string{"key", "checkpoint"} {
-		if err := s.exportTo(filepath.Join(dir, "evidence", p), "/evidence/"+p); err != nil {
-			return files, err
-		}
-		files++
+	if err := s.exportTo(filepath.Join(dir, "evidence", "key"), "/evidence/key"); err != nil {
+		return files, err
 	}
-	return files, nil
+	if err := writeAtomic(filepath.Join(dir, "evidence", "checkpoint"), note); err != nil {
+		return files, fmt.Errorf("export /evidence/checkpoint: %w", err)
+	}
+	return files + 2, nil
 }

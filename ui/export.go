@@ -99,17 +99,23 @@ func (s *Server) exportTo(name, path string) error {
 	if w.code != http.StatusOK {
 		return fmt.Errorf("export %s: status %d", path, w.code)
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, w.body.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, name); err != nil { // readers never see half a file
+	if err := writeAtomic(name, w.body.Bytes()); err != nil {
 		return fmt.Errorf("export %s: %w", path, err)
 	}
 	return nil
+}
+
+// writeAtomic writes data to name through a temporary file renamed over
+// it, so that readers never see half a file.
+func writeAtomic(name string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
 }
 
 // bufferWriter is the http.ResponseWriter Export renders into: the status

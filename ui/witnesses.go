@@ -95,11 +95,9 @@ func (s *Server) recordedBy(l lang, index uint64, measured time.Time) string {
 
 // witnessedCheckpoint is the checkpoint /evidence/checkpoint serves: the
 // log's latest, with the cosignatures of the witnesses that cosigned it.
-func (h *evidenceAPI) witnessedCheckpoint() []byte {
+func (h *evidenceAPI) witnessedCheckpoint() ([]byte, uint64) {
 	if h.wit != nil {
-		msg, _ := h.wit.Checkpoint()
-		return msg
+		return h.wit.Checkpoint()
 	}
-	msg, _ := h.ev.Checkpoint()
-	return msg
+	return h.ev.Checkpoint()
 }
