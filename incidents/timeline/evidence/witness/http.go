@@ -1,8 +1,11 @@
 package witness
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,6 +42,11 @@ func newMetrics() *metrics {
 // Handler serves the witness's documents:
 //
 //	/checkpoint  the latest cosigned checkpoint, a signed note (404 before the first)
+//	/checkpoints?after=SIZE  the cosigned checkpoints of size above SIZE (default 0)
+//	             in size order, 100 at most, as JSON: {"checkpoints": [{"size",
+//	             "note", "time"}], "next"}: the shape of the log's
+//	             /evidence/checkpoints, plus the cosignature's time (RFC 3339);
+//	             next, absent on the last page, is the after of the next one
 //	/healthz     "ok", or 503 with the alarm once the log contradicted itself
 //	/metrics     constat_witness_* (Prometheus)
 //
@@ -55,6 +63,7 @@ func (w *Witness) Handler() http.Handler {
 		rw.Header().Set("Cache-Control", "no-cache")
 		rw.Write(msg)
 	})
+	mux.HandleFunc("GET /checkpoints", w.serveHistory)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Cache-Control", "no-store")
 		if _, alarm := w.Cosigned(); alarm != "" {
@@ -65,4 +74,53 @@ func (w *Witness) Handler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(w.m.reg, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// maxCheckpoints is the page size of /checkpoints, the log's.
+const maxCheckpoints = 100
+
+// checkpointsDoc is /checkpoints?after=, the shape of the log's
+// /evidence/checkpoints (package ui) with each cosignature's time.
+type checkpointsDoc struct {
+	Checkpoints []checkpointDoc `json:"checkpoints"`
+	Next        *uint64         `json:"next,omitempty"`
+}
+
+type checkpointDoc struct {
+	Size uint64 `json:"size"`
+	Note string `json:"note"`
+	Time string `json:"time"`
+}
+
+func (w *Witness) serveHistory(rw http.ResponseWriter, r *http.Request) {
+	after := uint64(0)
+	if s := r.URL.Query().Get("after"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 63)
+		if err != nil || strconv.FormatUint(v, 10) != s {
+			http.Error(rw, "after: a tree size, decimal digits", http.StatusBadRequest)
+			return
+		}
+		after = v
+	}
+	es, more, err := w.History(after, maxCheckpoints)
+	if err != nil {
+		w.log.Error("serve /checkpoints", "err", err)
+		http.Error(rw, "history not read", http.StatusInternalServerError)
+		return
+	}
+	doc := checkpointsDoc{Checkpoints: make([]checkpointDoc, len(es))}
+	for i, e := range es {
+		doc.Checkpoints[i] = checkpointDoc{Size: e.Size, Note: string(e.Note), Time: e.Time.Format(time.RFC3339)}
+	}
+	if more {
+		doc.Next = &es[len(es)-1].Size
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		http.Error(rw, "history not written", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Header().Set("Cache-Control", "no-cache")
+	rw.Write(body)
 }

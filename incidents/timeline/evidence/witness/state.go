@@ -23,7 +23,8 @@ const (
 	// signed-note form with the cosignature/v1 key type.
 	KeyFile = "witness.key"
 	// CheckpointFile holds the latest checkpoint accepted, as the log
-	// signed it, with the witness's cosignature: what /checkpoint serves.
+	// signed it, with the witness's cosignature: what /checkpoint serves,
+	// also the last entry of HistoryFile (history.go).
 	CheckpointFile = "checkpoint"
 	// AlarmFile exists once the witness saw the log contradict itself; it
 	// holds the alarm and names the conflict directory. While it exists the witness cosigns

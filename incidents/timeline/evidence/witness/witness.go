@@ -20,14 +20,34 @@
 //   - the same size: the same root;
 //   - a smaller size: never (the log shrank or was rewritten).
 //
-// A checkpoint that passes is stored (CheckpointFile, replaced
-// atomically) and cosigned. One that fails these checks is a conflict
-// (*Alarm): both checkpoints are kept as the log signed them in
-// conflict-<time>/, AlarmFile is written, and the witness never cosigns
-// again in this state directory. A log that cannot be read (ErrFetch), or
+// A checkpoint that passes is cosigned, appended to HistoryFile and
+// fsynced, then served and stored (CheckpointFile, replaced atomically).
+// One that fails these checks is a conflict (*Alarm): both checkpoints
+// are kept as the log signed them in conflict-<time>/, AlarmFile is
+// written, and the witness never cosigns again in this state directory. A log that cannot be read (ErrFetch), or
 // answers with a bad signature or a malformed note, proves nothing: the
 // poll fails and the next one tries again. The first checkpoint is
 // trusted as it is: the witness vouches for what follows it.
+//
+// # History
+//
+// HistoryFile keeps every checkpoint the witness cosigned, with the
+// cosignature's time, so that months later it can still show "on 6 April
+// 2021 at 9:03 the log had size N with root R, and I cosigned it":
+// Handler serves them at /checkpoints?after=SIZE, the first entry of a
+// size above the index of a record being the one that covers it. It grows
+// by one entry, about 360 bytes, per poll where the tree grew, and never
+// otherwise: polling every minute a log that grows every minute, about
+// 190 MB a year. Open keeps an index of 32 bytes an entry in memory.
+//
+// Open checks every entry's checksum, numbering and order, and the
+// signatures of the last, and refuses a damaged file (ErrHistoryDamaged,
+// naming the entry), leaving it as it is. One exception: a last entry cut
+// short by the end of the file (a crash during the append, so never
+// served) is moved to history.torn-<time>, logged, and cut off; the
+// witness goes on from the entry before and cosigns that checkpoint again
+// at its next poll. A crash between the append and CheckpointFile leaves
+// CheckpointFile one entry behind: Open writes it again.
 //
 // # Caveats
 //
@@ -37,6 +57,7 @@
 package witness
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -63,8 +84,8 @@ type Config struct {
 	// LogKey is the log's note verifier key, name+hash+base64, from its
 	// /evidence/key or its methodology page, obtained once.
 	LogKey string
-	// StateDir holds the key, the last checkpoint and the conflicts; it
-	// must exist.
+	// StateDir holds the key, the history of cosigned checkpoints, the
+	// last one and the conflicts; it must exist.
 	StateDir string
 	// Name names the witness's key at first start (a schema-less URL,
 	// "redaction.example.org/temoin"); "" keeps the stored key's name.
@@ -86,6 +107,7 @@ type Witness struct {
 	logV     note.Verifier
 	origin   string
 	cosigner *evidence.Cosigner
+	cv       *evidence.CosignatureVerifier // the cosigner's
 	log      *slog.Logger
 	created  bool // the key was created by Open
 	m        *metrics
@@ -95,6 +117,7 @@ type Witness struct {
 	last   []byte              // the stored cosigned checkpoint; nil before the first
 	cp     evidence.Checkpoint // its body
 	alarm  string              // "" unless a conflict was seen (AlarmFile's text)
+	hist   *history            // entries appended under pollMu and mu
 }
 
 // Alarm is a conflict between two checkpoints the log signed: a fork (same
@@ -124,7 +147,8 @@ func (a *Alarm) Error() string {
 func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
 
 // Open loads the witness's key from cfg.StateDir, creating it at first
-// start (mode 0600), and its last checkpoint and alarm.
+// start (mode 0600), its history, last checkpoint and alarm. A damaged
+// history is an error wrapping ErrHistoryDamaged (see # History).
 func Open(cfg Config) (*Witness, error) {
 	base, err := checkBase(cfg.LogURL)
 	if err != nil {
@@ -154,15 +178,22 @@ func Open(cfg Config) (*Witness, error) {
 	if err != nil {
 		return nil, err
 	}
+	cv, err := evidence.NewCosignatureVerifier(c.VerifierKey())
+	if err != nil {
+		return nil, fmt.Errorf("witness key: %w", err)
+	}
 	w := &Witness{cfg: cfg, f: &fetcher{base: base, client: client}, logV: logV, origin: logV.Name(),
-		cosigner: c, log: cfg.Logger, created: created, m: newMetrics()}
+		cosigner: c, cv: cv, log: cfg.Logger, created: created, m: newMetrics()}
 	if err := w.loadState(); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// loadState reads CheckpointFile and AlarmFile.
+// loadState reads AlarmFile, HistoryFile and CheckpointFile. The last
+// history entry is the state; CheckpointFile, written after it, may lag
+// one entry behind after a crash and is then written again. A state
+// directory from before HistoryFile gets its CheckpointFile as entry 1.
 func (w *Witness) loadState() error {
 	if data, err := os.ReadFile(filepath.Join(w.cfg.StateDir, AlarmFile)); err == nil {
 		w.alarm = strings.TrimSpace(string(data))
@@ -170,19 +201,79 @@ func (w *Witness) loadState() error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("witness state: %w", err)
 	}
-	data, err := os.ReadFile(filepath.Join(w.cfg.StateDir, CheckpointFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	h, torn, err := loadHistory(w.cfg.StateDir, w.cfg.Now())
 	if err != nil {
+		return err
+	}
+	if torn != "" {
+		w.log.Warn("witness history: last entry ignored", "entry", torn)
+	}
+	w.hist = h
+	stored, err := os.ReadFile(filepath.Join(w.cfg.StateDir, CheckpointFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("witness state: %w", err)
 	}
-	cp, err := evidence.OpenCheckpoint(data, w.logV, w.origin)
-	if err != nil {
-		return fmt.Errorf("witness state %s: %w", CheckpointFile, err)
+	var storedCp evidence.Checkpoint
+	var storedAt time.Time
+	if stored != nil {
+		if storedCp, storedAt, err = w.openCosigned(stored); err != nil {
+			return fmt.Errorf("witness state %s: %w", CheckpointFile, err)
+		}
 	}
-	w.last, w.cp = data, cp
-	w.m.size.Set(float64(cp.Size))
+	if len(h.entries) == 0 {
+		if stored != nil {
+			if err := w.appendHistory(storedCp.Size, storedAt, stored); err != nil {
+				return err
+			}
+			w.log.Info("witness history started with the stored checkpoint", "size", storedCp.Size)
+		}
+		w.setLast(stored, storedCp)
+		return nil
+	}
+	es, err := h.read(len(h.entries), h.entries[len(h.entries)-1:])
+	if err != nil {
+		return err
+	}
+	last := es[0]
+	cp, _, err := w.openCosigned(last.Note)
+	if err != nil {
+		return fmt.Errorf("%w: %s: entry %d (the last): %w", ErrHistoryDamaged, h.path, last.Seq, err)
+	}
+	switch {
+	case bytes.Equal(stored, last.Note):
+	case stored == nil || storedCp.Size < cp.Size:
+		if err := writeFile(w.cfg.StateDir, CheckpointFile, last.Note); err != nil {
+			return fmt.Errorf("witness state: %w", err)
+		}
+		w.log.Info("witness state: checkpoint file written again from the history", "size", cp.Size)
+	default:
+		return fmt.Errorf("witness state: %s (size %d) is not in %s, whose last entry %d has size %d",
+			CheckpointFile, storedCp.Size, HistoryFile, last.Seq, cp.Size)
+	}
+	w.setLast(last.Note, cp)
+	return nil
+}
+
+func (w *Witness) setLast(msg []byte, cp evidence.Checkpoint) {
+	w.mu.Lock()
+	w.last, w.cp = msg, cp
+	w.mu.Unlock()
+	if msg != nil {
+		w.m.size.Set(float64(cp.Size))
+	}
+}
+
+// appendHistory appends a cosigned checkpoint to HistoryFile (fsynced)
+// and to the index.
+func (w *Witness) appendHistory(size uint64, at time.Time, msg []byte) error {
+	e, err := w.hist.appendEntry(size, at, msg)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.hist.entries = append(w.hist.entries, e)
+	w.hist.end = e.off + int64(e.n)
+	w.mu.Unlock()
 	return nil
 }
 
@@ -310,21 +401,28 @@ func (w *Witness) consistentWith(r *tileReader, old, new evidence.Checkpoint) er
 	return nil
 }
 
-// accept cosigns n and stores it.
+// accept cosigns n and stores it: appended to HistoryFile and fsynced,
+// then served, then written to CheckpointFile.
 func (w *Witness) accept(n *note.Note, cp evidence.Checkpoint) error {
 	msg, err := note.Sign(n, w.cosigner)
 	if err != nil {
 		return fmt.Errorf("cosign checkpoint of size %d: %w", cp.Size, err)
 	}
+	_, at, err := w.openCosigned(msg)
+	if err != nil {
+		return fmt.Errorf("cosign checkpoint of size %d: %w", cp.Size, err)
+	}
+	if err := w.appendHistory(cp.Size, at, msg); err != nil {
+		return fmt.Errorf("store checkpoint of size %d: %w", cp.Size, err)
+	}
+	// Kept for good: served even if CheckpointFile, which the next start
+	// writes again from the history, could not be written.
+	w.setLast(msg, cp)
+	w.m.cosigned.Set(float64(at.Unix()))
+	w.log.Info("checkpoint cosigned", "origin", cp.Origin, "size", cp.Size, "root", b64(cp.Hash))
 	if err := writeFile(w.cfg.StateDir, CheckpointFile, msg); err != nil {
 		return fmt.Errorf("store checkpoint of size %d: %w", cp.Size, err)
 	}
-	w.mu.Lock()
-	w.last, w.cp = msg, cp
-	w.mu.Unlock()
-	w.m.size.Set(float64(cp.Size))
-	w.m.cosigned.Set(float64(w.cfg.Now().Unix()))
-	w.log.Info("checkpoint cosigned", "origin", cp.Origin, "size", cp.Size, "root", b64(cp.Hash))
 	return nil
 }
 
