@@ -26,7 +26,12 @@ const witnessUsage = `usage: constat witness -log URL -key VKEY -state DIR [-nam
   URL/tile/…). -key is the log's verifier key, from its /evidence/key or
   its methodology page, obtained once and kept. Point -log at the log's own
   server, not a cache or a static copy: an older checkpoint served by a
-  cache reads as a log that shrank, and the witness alarms.`
+  cache reads as a log that shrank, and the witness alarms.
+
+  DIR/history keeps every checkpoint the witness cosigned, served with
+  -listen at /checkpoints?after=SIZE. A damaged history stops the start,
+  naming the entry (a last entry cut short by a crash is set aside in
+  DIR/history.torn-* and the witness goes on).`
 
 type witnessOptions struct {
 	cfg    witness.Config
@@ -42,9 +47,9 @@ func runWitness(args []string, stdout, stderr io.Writer) int {
 	var o witnessOptions
 	fs.StringVar(&o.cfg.LogURL, "log", "", "the log's evidence base URL, https://host/evidence (required)")
 	fs.StringVar(&o.cfg.LogKey, "key", "", "the log's verifier key, name+hash+base64 (required)")
-	fs.StringVar(&o.cfg.StateDir, "state", "", "directory of the witness's key, last checkpoint and conflicts (created; required)")
+	fs.StringVar(&o.cfg.StateDir, "state", "", "directory of the witness's key, history of cosigned checkpoints and conflicts (created; required)")
 	fs.StringVar(&o.cfg.Name, "name", "", "name of the witness's key at first start, a schema-less URL such as redaction.example.org/temoin (default: the host name + /constat-witness)")
-	fs.StringVar(&o.listen, "listen", "", "serve /checkpoint, /healthz and /metrics on this address")
+	fs.StringVar(&o.listen, "listen", "", "serve /checkpoint, /checkpoints, /healthz and /metrics on this address")
 	fs.DurationVar(&o.cfg.Interval, "interval", time.Minute, "time between two polls of the log")
 	fs.BoolVar(&o.once, "once", false, "poll once and exit: 0 when the log checks out, 1 otherwise")
 	if done, code := parseFlags(fs, args); done {

@@ -17,7 +17,7 @@ import (
 // cosigns and prints the witness's key; serving, it is the witness serve's
 // evidence.witnesses names: /evidence/checkpoint soon carries its
 // cosignature, /methode says what it vouches for and /metrics that it
-// answers. A
+// answers, and the witness's /checkpoints lists what it cosigned. A
 // state directory holding an alarm makes -once exit 1.
 func TestWitnessCommand(t *testing.T) {
 	for _, args := range [][]string{{}, {"-log", "http://127.0.0.1:9/evidence"}, {"-log", "x", "-key", "k", "-state", t.TempDir(), "extra"}} {
@@ -78,6 +78,10 @@ func TestWitnessCommand(t *testing.T) {
 		case <-t.Context().Done():
 			return
 		}
+	}
+	if code, hist := get(t, "http://"+ln.Addr().String()+"/checkpoints?after=0"); code != 200 ||
+		!strings.Contains(hist, `"checkpoints":[{"size":`) || !strings.Contains(hist, `\n— redaction.test/temoin `) {
+		t.Errorf("witness /checkpoints = %d, %q; want its cosigned checkpoints", code, hist)
 	}
 	stop2()
 	cancel()

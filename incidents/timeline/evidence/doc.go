@@ -141,7 +141,9 @@
 // signature and a consistency proof from the last checkpoint it stored,
 // computed from the tiles, and cosigns it (C2SP tlog-cosignature,
 // cosignature/v1: Cosigner, CosignatureVerifier). It serves its latest
-// cosigned checkpoint at its /checkpoint. On a fork or a rewrite it keeps
+// cosigned checkpoint at its /checkpoint, and every one it cosigned at
+// its /checkpoints?after= (the shape of /evidence/checkpoints, with the
+// cosignature's time). On a fork or a rewrite it keeps
 // both signed checkpoints and stops cosigning for good.
 //
 // serve reads each evidence.witnesses entry (Witnessed) and keeps a
