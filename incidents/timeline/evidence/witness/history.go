@@ -116,10 +116,10 @@ func loadHistory(dir string, now time.Time) (h *history, torn string, err error)
 		case err == io.EOF && len(line) == 0:
 			h.end = off
 			return h, "", nil
-		case err == io.EOF:
+		case err == io.EOF && len(line) <= maxHeader:
 			t, err := h.cut(dir, seq, off, now)
 			return h, t, err
-		case err != nil && !errors.Is(err, bufio.ErrBufferFull):
+		case err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull):
 			return nil, "", fmt.Errorf("witness history %s: %w", h.path, err)
 		case err != nil || len(line) > maxHeader:
 			return nil, "", damaged(seq, off, "header over %d bytes", maxHeader)
@@ -154,15 +154,15 @@ func loadHistory(dir string, now time.Time) (h *history, torn string, err error)
 
 // parseHeader parses "seq size time bytes crc" for entry seq.
 func parseHeader(hdr string, seq int) (e histEntry, n int, sum uint32, ok bool) {
-	fs := strings.Split(hdr, " ")
-	if len(fs) != 5 || fs[0] != strconv.Itoa(seq) || len(fs[4]) != 8 {
+	f := strings.Split(hdr, " ")
+	if len(f) != 5 || f[0] != strconv.Itoa(seq) || len(f[4]) != 8 {
 		return e, 0, 0, false
 	}
-	size, err1 := strconv.ParseUint(fs[1], 10, 63)
-	at, err2 := time.Parse(time.RFC3339, fs[2])
-	n, err3 := strconv.Atoi(fs[3])
-	c, err4 := strconv.ParseUint(fs[4], 16, 32)
-	if errors.Join(err1, err2, err3, err4) != nil || n <= 0 || n > maxHistoryNote || header(seq, size, at, n) != strings.Join(fs[:4], " ") {
+	size, err1 := strconv.ParseUint(f[1], 10, 63)
+	at, err2 := time.Parse(time.RFC3339, f[2])
+	n, err3 := strconv.Atoi(f[3])
+	c, err4 := strconv.ParseUint(f[4], 16, 32)
+	if errors.Join(err1, err2, err3, err4) != nil || n <= 0 || n > maxHistoryNote || header(seq, size, at, n) != strings.Join(f[:4], " ") {
 		return e, 0, 0, false
 	}
 	return histEntry{size: size, time: at.Unix()}, n, uint32(c), true
@@ -177,26 +177,32 @@ func noteText(msg []byte) string {
 	return string(msg)
 }
 
-// cut moves the incomplete entry seq, from off to the end of the file,
-// to a file of its own and truncates the history at off.
+// cut moves the incomplete entry seq, from off to the end of the file
+// (less than a header and a note), to a file of its own and truncates the
+// history at off.
 func (h *history) cut(dir string, seq int, off int64, now time.Time) (string, error) {
-	data, err := os.ReadFile(h.path)
+	f, err := os.OpenFile(h.path, os.O_RDWR, 0)
 	if err != nil {
+		return "", fmt.Errorf("witness history: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("witness history: %w", err)
+	}
+	tail := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(tail, off); err != nil {
 		return "", fmt.Errorf("witness history: %w", err)
 	}
 	name := fmt.Sprintf("%s.torn-%d", HistoryFile, now.Unix())
-	if err := writeFile(dir, name, data[off:]); err != nil {
+	if err := writeFile(dir, name, tail); err != nil {
 		return "", fmt.Errorf("witness history: keep incomplete entry %d: %w", seq, err)
 	}
-	f, err := os.OpenFile(h.path, os.O_WRONLY, 0)
-	if err != nil {
-		return "", fmt.Errorf("witness history: %w", err)
-	}
-	if err := errors.Join(f.Truncate(off), f.Sync(), f.Close()); err != nil {
+	if err := errors.Join(f.Truncate(off), f.Sync()); err != nil {
 		return "", fmt.Errorf("witness history: cut incomplete entry %d: %w", seq, err)
 	}
 	h.end = off
-	return fmt.Sprintf("entry %d at byte %d, %d bytes, incomplete (a write cut short): moved to %s", seq, off, len(data)-int(off), name), nil
+	return fmt.Sprintf("entry %d at byte %d, %d bytes, incomplete (a write cut short): moved to %s", seq, off, len(tail), name), nil
 }
 
 // appendEntry writes e as entry len(h.entries)+1 and fsyncs it. On

@@ -204,6 +204,7 @@ func TestWitnessHistoryDamaged(t *testing.T) {
 		{"header size", "entry 3 at byte", edit(func(b []byte) []byte { b[start(2)+3] ^= 1; return b })},
 		{"header garbage", "entry 2 at byte", edit(func(b []byte) []byte { return append(b[:start(1)], "\x00\x00\x00\n"...) })},
 		{"entry removed", "entry 2 at byte", edit(func(b []byte) []byte { return append(b[:start(1)], b[start(2):]...) })},
+		{"unended garbage", "entry 3 at byte", edit(func(b []byte) []byte { return append(b[:start(2)], bytes.Repeat([]byte("x"), maxHeader+1)...) })},
 		{"magic", "does not start with", edit(func(b []byte) []byte { b[0] = 'C'; return b })},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
