@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/mod/sumdb/tlog"
@@ -21,7 +20,6 @@ const (
 	cacheImmutable  = "public, max-age=31536000, immutable"
 	cacheCheckpoint = "public, max-age=5"
 	cachePartial    = "public, max-age=60"
-	maxCheckpoints  = 100 // per /evidence/checkpoints answer
 )
 
 // evidenceAPI serves the transparency log of ev under /evidence/ (see
@@ -79,7 +77,7 @@ type recordDoc struct {
 }
 
 func (h *evidenceAPI) record(c echo.Context) error {
-	n, ok := parseIndex(c.Param("n"))
+	n, ok := evidence.ParseIndex(c.Param("n"))
 	if !ok {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
@@ -117,8 +115,8 @@ type proofDoc struct {
 }
 
 func (h *evidenceAPI) inclusion(c echo.Context) error {
-	index, ok1 := parseIndex(c.QueryParam("index"))
-	size, ok2 := parseIndex(c.QueryParam("size"))
+	index, ok1 := evidence.ParseIndex(c.QueryParam("index"))
+	size, ok2 := evidence.ParseIndex(c.QueryParam("size"))
 	if !ok1 || !ok2 || index >= size {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
@@ -141,8 +139,8 @@ func (h *evidenceAPI) inclusion(c echo.Context) error {
 }
 
 func (h *evidenceAPI) consistency(c echo.Context) error {
-	old, ok1 := parseIndex(c.QueryParam("old"))
-	size, ok2 := parseIndex(c.QueryParam("new"))
+	old, ok1 := evidence.ParseIndex(c.QueryParam("old"))
+	size, ok2 := evidence.ParseIndex(c.QueryParam("new"))
 	if !ok1 || !ok2 || old == 0 || old > size {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
@@ -164,47 +162,27 @@ func (h *evidenceAPI) consistency(c echo.Context) error {
 	return writeJSON(c, proofDoc{Old: &old, Size: size, OldRoot: oldRoot[:], Root: root[:], Proof: hashList(p)}, cacheImmutable)
 }
 
-// checkpointsDoc is /evidence/checkpoints?after=: up to 100 stored
-// checkpoints of size above after, in size order; next is the after of
-// the following page, absent on the last.
-type checkpointsDoc struct {
-	Checkpoints []checkpointDoc `json:"checkpoints"`
-	Next        *uint64         `json:"next,omitempty"`
-}
-
-type checkpointDoc struct {
-	Size uint64 `json:"size"`
-	Note string `json:"note"`
-}
-
 func (h *evidenceAPI) checkpoints(c echo.Context) error {
 	after := uint64(0)
 	if s := c.QueryParam("after"); s != "" {
 		var ok bool
-		if after, ok = parseIndex(s); !ok {
+		if after, ok = evidence.ParseIndex(s); !ok {
 			return echo.NewHTTPError(http.StatusBadRequest)
 		}
 	}
-	heads, err := h.tl.Heads(after, maxCheckpoints+1)
+	heads, err := h.tl.Heads(after, evidence.MaxCheckpointsPage+1)
 	if err != nil {
 		return err
 	}
-	doc := checkpointsDoc{Checkpoints: []checkpointDoc{}}
+	doc := evidence.CheckpointsPage{Checkpoints: []evidence.CheckpointEntry{}}
 	for i, hd := range heads {
-		if i == maxCheckpoints {
+		if i == evidence.MaxCheckpointsPage {
 			doc.Next = &heads[i-1].Size
 			break
 		}
-		doc.Checkpoints = append(doc.Checkpoints, checkpointDoc{Size: hd.Size, Note: string(hd.Note)})
+		doc.Checkpoints = append(doc.Checkpoints, evidence.CheckpointEntry{Size: hd.Size, Note: string(hd.Note)})
 	}
 	return writeJSON(c, doc, cacheCheckpoint)
-}
-
-// parseIndex parses a record index or tree size: decimal digits, no sign,
-// no leading zeros, below 2^63 (tlog's int64).
-func parseIndex(s string) (uint64, bool) {
-	v, err := strconv.ParseUint(s, 10, 63)
-	return v, err == nil && strconv.FormatUint(v, 10) == s
 }
 
 func hashList(p []tlog.Hash) [][]byte {

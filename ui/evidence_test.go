@@ -210,7 +210,7 @@ func TestEvidenceEndpoints(t *testing.T) {
 	if h := tlog.RecordHash(rec.Canonical); rec.Kind != "measurement" || !bytes.Equal(rec.LeafHash, h[:]) {
 		t.Errorf("/evidence/record/3 = kind %q, leaf %x; want a measurement hashing to %x", rec.Kind, rec.LeafHash, h[:])
 	}
-	var cps checkpointsDoc
+	var cps evidence.CheckpointsPage
 	if err := json.Unmarshal(serveReq(st.s, http.MethodGet, "/evidence/checkpoints?after=0", nil).Body.Bytes(), &cps); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // getHistory fetches srv's /checkpoints?after= (query as given) and
 // checks each checkpoint as a journalist would: the log's signature and
 // the witness's cosignature, whose time is the entry's.
-func getHistory(t *testing.T, srv *httptest.Server, l *testLog, w *Witness, query string) checkpointsDoc {
+func getHistory(t *testing.T, srv *httptest.Server, l *testLog, w *Witness, query string) evidence.CheckpointsPage {
 	t.Helper()
 	resp, err := http.Get(srv.URL + "/checkpoints" + query)
 	if err != nil {
@@ -33,7 +33,7 @@ func getHistory(t *testing.T, srv *httptest.Server, l *testLog, w *Witness, quer
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET /checkpoints%s = %d %q, %q", query, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	var doc checkpointsDoc
+	var doc evidence.CheckpointsPage
 	if err := json.Unmarshal(body, &doc); err != nil || doc.Checkpoints == nil {
 		t.Fatalf("GET /checkpoints%s: %v, %q", query, err, body)
 	}
@@ -56,7 +56,7 @@ func getHistory(t *testing.T, srv *httptest.Server, l *testLog, w *Witness, quer
 	return doc
 }
 
-func sizes(doc checkpointsDoc) []uint64 {
+func sizes(doc evidence.CheckpointsPage) []uint64 {
 	out := []uint64{}
 	for _, c := range doc.Checkpoints {
 		out = append(out, c.Size)
@@ -121,7 +121,7 @@ func TestWitnessHistoryPages(t *testing.T) {
 	l := newTestLog(t)
 	w := openWitness(t, l, t.TempDir())
 	var s []uint64
-	for range maxCheckpoints + 1 {
+	for range evidence.MaxCheckpointsPage + 1 {
 		l.grow(t, 1)
 		if _, err := w.Poll(t.Context()); err != nil {
 			t.Fatal(err)
@@ -131,12 +131,12 @@ func TestWitnessHistoryPages(t *testing.T) {
 	srv := httptest.NewServer(w.Handler())
 	defer srv.Close()
 	p1 := getHistory(t, srv, l, w, "")
-	if fmt.Sprint(sizes(p1)) != fmt.Sprint(s[:maxCheckpoints]) || p1.Next == nil || *p1.Next != s[maxCheckpoints-1] {
-		t.Fatalf("first page: sizes %v, next %v; want %v, next %d", sizes(p1), p1.Next, s[:maxCheckpoints], s[maxCheckpoints-1])
+	if fmt.Sprint(sizes(p1)) != fmt.Sprint(s[:evidence.MaxCheckpointsPage]) || p1.Next == nil || *p1.Next != s[evidence.MaxCheckpointsPage-1] {
+		t.Fatalf("first page: sizes %v, next %v; want %v, next %d", sizes(p1), p1.Next, s[:evidence.MaxCheckpointsPage], s[evidence.MaxCheckpointsPage-1])
 	}
 	p2 := getHistory(t, srv, l, w, fmt.Sprintf("?after=%d", *p1.Next))
-	if fmt.Sprint(sizes(p2)) != fmt.Sprint(s[maxCheckpoints:]) || p2.Next != nil {
-		t.Errorf("second page: sizes %v, next %v; want %v, none", sizes(p2), p2.Next, s[maxCheckpoints:])
+	if fmt.Sprint(sizes(p2)) != fmt.Sprint(s[evidence.MaxCheckpointsPage:]) || p2.Next != nil {
+		t.Errorf("second page: sizes %v, next %v; want %v, none", sizes(p2), p2.Next, s[evidence.MaxCheckpointsPage:])
 	}
 }
 

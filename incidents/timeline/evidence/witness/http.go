@@ -3,10 +3,10 @@ package witness
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/constat-ent/constat/incidents/timeline/evidence"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -76,41 +76,25 @@ func (w *Witness) Handler() http.Handler {
 	return mux
 }
 
-// maxCheckpoints is the page size of /checkpoints, the log's.
-const maxCheckpoints = 100
-
-// checkpointsDoc is /checkpoints?after=, the shape of the log's
-// /evidence/checkpoints (package ui) with each cosignature's time.
-type checkpointsDoc struct {
-	Checkpoints []checkpointDoc `json:"checkpoints"`
-	Next        *uint64         `json:"next,omitempty"`
-}
-
-type checkpointDoc struct {
-	Size uint64 `json:"size"`
-	Note string `json:"note"`
-	Time string `json:"time"`
-}
-
 func (w *Witness) serveHistory(rw http.ResponseWriter, r *http.Request) {
 	after := uint64(0)
 	if s := r.URL.Query().Get("after"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 63)
-		if err != nil || strconv.FormatUint(v, 10) != s {
+		v, ok := evidence.ParseIndex(s)
+		if !ok {
 			http.Error(rw, "after: a tree size, decimal digits", http.StatusBadRequest)
 			return
 		}
 		after = v
 	}
-	es, more, err := w.History(after, maxCheckpoints)
+	es, more, err := w.History(after, evidence.MaxCheckpointsPage)
 	if err != nil {
 		w.log.Error("serve /checkpoints", "err", err)
 		http.Error(rw, "history not read", http.StatusInternalServerError)
 		return
 	}
-	doc := checkpointsDoc{Checkpoints: make([]checkpointDoc, len(es))}
+	doc := evidence.CheckpointsPage{Checkpoints: make([]evidence.CheckpointEntry, len(es))}
 	for i, e := range es {
-		doc.Checkpoints[i] = checkpointDoc{Size: e.Size, Note: string(e.Note), Time: e.Time.Format(time.RFC3339)}
+		doc.Checkpoints[i] = evidence.CheckpointEntry{Size: e.Size, Note: string(e.Note), Time: e.Time.Format(time.RFC3339)}
 	}
 	if more {
 		doc.Next = &es[len(es)-1].Size
