@@ -60,6 +60,7 @@ func (s *Server) exportPaths(days int) []string {
 			paths = append(paths, day+".csv")
 		}
 	}
+	pages = append(pages, s.regionPaths()...)
 	for _, inc := range s.pipe.History().Incidents() {
 		pages = append(pages, fmt.Sprintf("/incidents/%d", inc.ID))
 	}
@@ -154,4 +155,5 @@ func (s *Server) invalidate() {
 	s.pub.components.mu.Lock()
 	clear(s.pub.components.pages)
 	s.pub.components.mu.Unlock()
+	s.regions.clear()
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/constat-ent/constat/incidents/timeline"
 	"github.com/constat-ent/constat/probes"
 	"github.com/labstack/echo/v4"
 )
@@ -34,19 +35,103 @@ func homeQuery(c echo.Context) string {
 // filtered serves the home page filtered by q. It is rendered for this
 // request from the current data and never enters the page cache, so a
 // search cannot stand in for the whole page; it is not compressed either,
-// since it holds only the services that match.
+// since it holds only the services that match. Past scale.summaryAbove services
+// it shows the first scale.searchRows matches and says how many there are.
 func (s *Server) filtered(c echo.Context, l lang, q string) error {
 	latest, _ := s.pipe.Latest()
-	v := buildStatusView(l, s.cfg, latest)
-	v.Query = q
-	if err := s.enrichFiltered(l, &v, q); err != nil {
-		return err
+	var v statusView
+	if s.summarised() {
+		var err error
+		if v, err = s.search(l, q, latest); err != nil {
+			return err
+		}
+	} else {
+		v = buildStatusView(l, s.cfg, latest)
+		v.Query = q
+		if err := s.enrichFiltered(l, &v, q); err != nil {
+			return err
+		}
 	}
 	body, err := s.render(l, "status.html", v)
 	if err != nil {
 		return err
 	}
 	return servePage(c, body, "public, max-age=10")
+}
+
+// search is the page of the services matching q past scale.summaryAbove: their
+// rows, at most scale.searchRows, with the banner of the cached home page
+// (counting every service's state for each search would cost as much as
+// the page). It reads the precomputed search texts: on 10,000 services,
+// folding each name for every search was most of a search's cost.
+func (s *Server) search(l lang, q string, latest map[string]timeline.Measurement) (statusView, error) {
+	if _, err := s.page(l); err != nil { // the banner, as of the cached page
+		return statusView{}, err
+	}
+	words := strings.Fields(fold(q))
+	var groups []*probes.Group
+	matches, shown, i := 0, 0, 0
+	for _, g := range s.cfg.Groups {
+		var mg *probes.Group
+		for _, c := range g.Components {
+			if containsAll(s.hay[i], words) {
+				matches++
+				if shown < s.scale.searchRows {
+					if mg == nil {
+						mg = &probes.Group{ID: g.ID, Name: g.Name}
+						groups = append(groups, mg)
+					}
+					mg.Components = append(mg.Components, c)
+					shown++
+				}
+			}
+			i++
+		}
+	}
+	v := buildGroupsView(l, groups, latest)
+	v.Query, v.Matches = q, matches
+	if matches > shown {
+		v.More = l.tf("home.results.more", shown)
+	}
+	if b := s.banners[l].Load(); b != nil {
+		v.Indicator, v.Overall, v.Count = b.Indicator, b.Overall, b.Count
+	}
+	now, names := s.now(), s.names()
+	items := s.pub.incidentItems(l, names)
+	s.applyStates(l, &v, now, declaredStatus(items))
+	if err := s.addBars(l, &v, now); err != nil {
+		return statusView{}, err
+	}
+	s.addNotices(l, &v, names, items)
+	return v, nil
+}
+
+// searchTexts are the folded texts a search looks into, one per component
+// of cfg, in cfg.Components order.
+func searchTexts(cfg *probes.Config) []string {
+	out := make([]string, 0, len(cfg.Components))
+	for _, g := range cfg.Groups {
+		for _, c := range g.Components {
+			out = append(out, searchText(c.Name, c.Operator, c.ID, g.Name))
+		}
+	}
+	return out
+}
+
+// searchText is what a search looks into for a service: its name,
+// operator, ID and group name, folded.
+func searchText(name, operator, id, group string) string {
+	return fold(name + " " + operator + " " + id + " " + group)
+}
+
+// containsAll reports whether hay contains every word.
+func containsAll(hay string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // fold is s as a search compares it: lower case, without the accents of
@@ -63,13 +148,7 @@ var folder = strings.NewReplacer(
 // matches reports whether every word of the folded query q is in the row's
 // name, operator, ID or group name.
 func (r *rowView) matches(group string, q []string) bool {
-	hay := fold(r.Name + " " + r.Operator + " " + r.ID + " " + group)
-	for _, w := range q {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
+	return containsAll(searchText(r.Name, r.Operator, r.ID, group), q)
 }
 
 // filterRows keeps the rows matching q and the groups that still have one;

@@ -39,6 +39,8 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 		doc(l.href(), redirectTo(l.href("/"))) // "/en" is how people type it
 	}
 	page("/methode", s.methodology)
+	page("/region/:id", s.region)    // past summaryAbove services, the home page links to each region's page
+	page("/region/:id/:n", s.region) // and a region of more than scale.regionRows services has more pages
 	page("/components/:id", p.component)
 	page("/incidents/:id", p.incident)
 	page("/maintenances/:id", p.maintenance)

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,13 +19,16 @@ import (
 // with one round a day for 90 days: the home page and the Statuspage
 // documents read the daily rollups and the latest states, whose cost does
 // not depend on how many rounds a day held.
-func newScaleSite(b *testing.B, comps int) *Server {
+func newScaleSite(b *testing.B, comps int) *Server { return newScaleSiteGroups(b, comps, 500) }
+
+// newScaleSiteGroups is newScaleSite with groups of perGroup components.
+func newScaleSiteGroups(b *testing.B, comps, perGroup int) *Server {
 	b.Helper()
 	var yaml strings.Builder
 	yaml.WriteString("groups:\n")
 	for i := range comps {
-		if i%500 == 0 {
-			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/500, i/500)
+		if i%perGroup == 0 {
+			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/perGroup, i/perGroup)
 		}
 		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire du collège n° %d, operator: op-%d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i%7, i)
 	}
@@ -56,15 +61,46 @@ func newScaleSite(b *testing.B, comps int) *Server {
 }
 
 // BenchmarkHomePage10000 renders and compresses the home page of 10,000
-// components (targets: < 50 ms, < 100 KB compressed).
+// components, in groups of 500 (targets: < 50 ms, < 100 KB compressed).
 func BenchmarkHomePage10000(b *testing.B) {
 	s := newScaleSite(b, 10_000)
+	benchPage(b, s, func() (*renderedPage, error) { return s.page(french) })
+}
+
+// BenchmarkRegionPage5000 renders and compresses the first page of a
+// region of 5,000 components (the same targets as the home page).
+func BenchmarkRegionPage5000(b *testing.B) {
+	s := newScaleSiteGroups(b, 10_000, 5_000)
+	benchPage(b, s, func() (*renderedPage, error) { return s.regionPage(french, 1, 1) })
+}
+
+// BenchmarkSearch10000 answers searches among 10,000 components: one that
+// finds one service, and one that matches them all (shown: scale.searchRows).
+func BenchmarkSearch10000(b *testing.B) {
+	s := newScaleSite(b, 10_000)
+	for _, q := range []string{"vs-04321", "college"} {
+		b.Run(q, func(b *testing.B) {
+			var w *httptest.ResponseRecorder
+			for b.Loop() {
+				if w = serveReq(s, http.MethodGet, "/?q="+q, nil); w.Code != http.StatusOK {
+					b.Fatalf("GET /?q=%s = %d", q, w.Code)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/search")
+			b.ReportMetric(float64(w.Body.Len()), "bytes")
+		})
+	}
+}
+
+// benchPage measures render, rendering it anew each round as a change of
+// state does.
+func benchPage(b *testing.B, s *Server, render func() (*renderedPage, error)) {
 	var p *renderedPage
 	cpu0 := processCPU(b)
 	for b.Loop() {
 		s.invalidate()
 		var err error
-		if p, err = s.page(french); err != nil {
+		if p, err = render(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -63,6 +63,15 @@ type Server struct {
 	ev   *evidenceAPI // the transparency log; nil without Options.Evidence
 
 	method [numLangs]keyedRender // the methodology page, a render per language and state of the witnesses
+
+	// Past scale.summaryAbove services the home page summarises by region
+	// (tests lower the limits); regions caches the region pages; hay is
+	// each service's folded search text, in cfg.Components order; banners
+	// is the banner of the last home page rendered, per language.
+	scale   scaleLimits
+	regions regionPages
+	hay     []string
+	banners [numLangs]atomic.Pointer[bannerView]
 }
 
 // pageCache holds a rendered page. Requests read it without locking; when
@@ -79,6 +88,11 @@ type pageCache struct {
 	mu     sync.Mutex    // held by the request rendering
 	minAge time.Duration // minRender; tests lower it (0: render on every change)
 	cost   atomic.Int64  // nanoseconds the last render took
+	// shared, when set, sums the last render costs of a set of pages (the
+	// region pages): the set is kept renderShare times as long as
+	// rendering all of it takes, so that the set, not each page, takes at
+	// most a tenth of a core.
+	shared *atomic.Int64
 }
 
 // minRender is the shortest time between two renders of one page.
@@ -111,7 +125,10 @@ func (pc *pageCache) get(gen uint64, render func() (*renderedPage, error)) (*ren
 	if err != nil {
 		return nil, err
 	}
-	pc.cost.Store(int64(time.Since(start)))
+	cost := int64(time.Since(start))
+	if old := pc.cost.Swap(cost); pc.shared != nil {
+		pc.shared.Add(cost - old)
+	}
 	pc.cur.Store(q)
 	return q, nil
 }
@@ -121,7 +138,11 @@ func (pc *pageCache) maxAge() time.Duration {
 	if pc.minAge == 0 {
 		return 0
 	}
-	return max(pc.minAge, renderShare*time.Duration(pc.cost.Load()))
+	cost := pc.cost.Load()
+	if pc.shared != nil {
+		cost = pc.shared.Load()
+	}
+	return max(pc.minAge, renderShare*time.Duration(cost))
 }
 
 // timelineReader is what ui reads of the timeline file itself, beyond the
@@ -191,6 +212,7 @@ func New(cfg *probes.Config, p *incidents.Pipeline, o Options) (*Server, error) 
 	for l := range numLangs {
 		s.homePages[l].minAge = minRender
 	}
+	s.scale, s.regions.minAge, s.hay = defaultScale, minRender, searchTexts(cfg)
 	s.pub = &publicAPI{s: s}
 	s.adm = &admin{s: s, acc: o.Accounts, log: o.Log}
 	if o.Push != nil {
@@ -253,18 +275,33 @@ func (s *Server) page(l lang) (*renderedPage, error) {
 	gen := s.Generation() + uint64(time.Now().Unix()/60)
 	return s.homePages[l].get(gen, func() (*renderedPage, error) {
 		latest, _ := s.pipe.Latest()
-		v := buildStatusView(l, s.cfg, latest)
-		v.Alerts = s.push != nil
-		if err := s.enrich(l, &v); err != nil {
+		var v statusView
+		var err error
+		if s.summarised() {
+			v = lightView(s.cfg.Groups, latest)
+			err = s.enrichSummary(l, &v)
+		} else {
+			v = buildStatusView(l, s.cfg, latest)
+			err = s.enrich(l, &v)
+		}
+		if err != nil {
 			return nil, err
 		}
+		v.Alerts = s.push != nil
 		body, err := s.render(l, "status.html", v)
 		if err != nil {
 			return nil, err
 		}
+		s.banners[l].Store(&bannerView{Indicator: v.Indicator, Overall: v.Overall, Count: v.Count})
 		p := newRendered(gen, body, l.etag(strconv.FormatUint(gen, 36)))
 		return &p, nil
 	})
+}
+
+// bannerView is the overall state as the home page last showed it, which
+// a search above summaryAbove repeats rather than counting 10,000 states.
+type bannerView struct {
+	Indicator, Overall, Count string
 }
 
 // enrich adds to the page what the engine and the rollups know: the
@@ -283,19 +320,34 @@ func (s *Server) enrichFiltered(l lang, v *statusView, q string) error {
 	if q != "" {
 		v.filterRows(q)
 	}
-	today := timeline.DateOf(now)
-	var rollups []timeline.DayRollup
-	for gi := range v.Groups {
-		for ri := range v.Groups[gi].Rows {
-			row := &v.Groups[gi].Rows[ri]
-			var err error // one buffer for every component: the bar keeps nothing of it
-			if rollups, err = s.tl.AppendRollups(rollups[:0], row.ID, today.AddDays(1-barDays), today); err != nil {
-				return fmt.Errorf("rollups of %s: %w", row.ID, err)
-			}
-			row.Bars, row.Uptime = s.bars.historyBar(l, rollups, today)
-		}
+	if err := s.addBars(l, v, now); err != nil {
+		return err
 	}
+	s.addNotices(l, v, names, items)
+	return nil
+}
+
+// enrichSummary makes of v, a lightView of every service, the summarised
+// home page: the banner, a line per region, the open incidents.
+func (s *Server) enrichSummary(l lang, v *statusView) error {
+	names := s.names()
+	items := s.pub.incidentItems(l, names)
+	s.applyStates(l, v, s.now(), declaredStatus(items))
+	v.setBanner(l)
 	v.Links = true
+	v.summarise(l)
+	s.addNotices(l, v, names, items)
+	return nil
+}
+
+// addNotices adds what the home page says beside the services: the
+// suspensions of the last day, the maintenance windows and the open
+// incidents.
+func (s *Server) addNotices(l lang, v *statusView, names map[string]string, items []incidentItem) {
+	v.Links = true
+	for gi := range v.Groups {
+		v.Groups[gi].Links = true
+	}
 	for _, sp := range s.pipe.Suspensions(s.now().Add(-24 * time.Hour)) {
 		v.Suspended = append(v.Suspended, suspendedView{Day: l.jour(sp.From), Text: l.tf("home.suspended", l.hm(sp.From), l.hm(sp.Until))})
 	}
@@ -305,7 +357,6 @@ func (s *Server) enrichFiltered(l lang, v *statusView, q string) error {
 			v.Incidents = append(v.Incidents, it.link(l))
 		}
 	}
-	return nil
 }
 
 // maintLinks lists the maintenance windows in progress, then those

@@ -23,6 +23,10 @@ type statusView struct {
 	Suspended []suspendedView
 	Groups    []groupView
 	Alerts    bool // the push API is enabled: show "Recevoir les alertes"
+	// Regions replaces Groups on a home page that summarises (past
+	// summaryAbove services): a line per region, linking to its page.
+	Regions []regionLine
+	More    string // a search that matched more than it shows says so
 }
 
 type suspendedView struct {
@@ -45,6 +49,7 @@ type incidentLink struct {
 type groupView struct {
 	ID, Name string // ID anchors the group: #r-{ID}
 	Rows     []rowView
+	Links    bool // statusView.Links, for the table's template
 }
 
 type rowView struct {
@@ -65,9 +70,14 @@ type rowView struct {
 }
 
 func buildStatusView(l lang, cfg *probes.Config, latest map[string]timeline.Measurement) statusView {
+	return buildGroupsView(l, cfg.Groups, latest)
+}
+
+// buildGroupsView is buildStatusView of some groups (or parts of them).
+func buildGroupsView(l lang, groups []*probes.Group, latest map[string]timeline.Measurement) statusView {
 	var v statusView
 	now := time.Now()
-	for _, g := range cfg.Groups {
+	for _, g := range groups {
 		gv := groupView{ID: g.ID, Name: g.Name}
 		for _, c := range g.Components {
 			row := rowView{ID: c.ID, Name: c.Name, Operator: c.Operator, Status: probes.StatusUnknown.String()}
