@@ -23,6 +23,10 @@ type renderedPage struct {
 	body   []byte
 	gz, br []byte
 	etag   string // of the identity encoding, quoted; the others add -gz, -br
+	// lazyBr, when set (br is then nil), makes the brotli encoding on the
+	// first request for it: the large Statuspage documents, which most
+	// machines ask for in gzip.
+	lazyBr *lazyBrotli
 }
 
 // newRendered compresses body once: the cost is paid once per render, the
@@ -84,7 +88,16 @@ func compress(body []byte, pool *sync.Pool) []byte {
 // its ETag (304 on a match) and no body for HEAD.
 func serveRendered(c echo.Context, p renderedPage, contentType, cacheControl string) error {
 	body, enc, etag := p.body, "", p.etag
-	switch pickEncoding(c.Request().Header.Get("Accept-Encoding")) {
+	accept := c.Request().Header.Get("Accept-Encoding")
+	choice := pickEncoding(accept)
+	if choice == "br" && p.lazyBr != nil {
+		// A later br;q=0 overrides the client's br: is gzip its next choice?
+		gzipToo := pickEncoding(accept+", br;q=0") == "gzip"
+		if p.br = p.lazyBr.get(p.body, !gzipToo); p.br == nil {
+			choice = "gzip" // another request is compressing it
+		}
+	}
+	switch choice {
 	case "br":
 		body, enc, etag = p.br, "br", strings.TrimSuffix(p.etag, `"`)+`-br"`
 	case "gzip":

@@ -53,9 +53,9 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 	doc("/icon-512.png", icon512)
 
 	// The Statuspage v2 API, the feeds and the badges.
-	doc("/api/v2/summary.json", p.handler("summary", func(v *spSnapshot) any { return v.summary() }))
+	doc("/api/v2/summary.json", p.handler("summary", summaryDoc))
 	doc("/api/v2/status.json", p.handler("status", func(v *spSnapshot) any { return spStatusDoc{v.page, v.status} }))
-	doc("/api/v2/components.json", p.handler("components", func(v *spSnapshot) any { return spComponentsDoc{v.page, v.components} }))
+	doc("/api/v2/components.json", p.handler("components", componentsDoc))
 	doc("/api/v2/incidents.json", p.handler("incidents", func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.incidents} }))
 	doc("/api/v2/incidents/unresolved.json", p.handler("unresolved", func(v *spSnapshot) any { return spIncidentsDoc{v.page, v.unresolved()} }))
 	doc("/api/v2/scheduled-maintenances.json", p.handler("maintenances", func(v *spSnapshot) any { return spMaintenancesDoc{v.page, v.maintenances} }))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/constat-ent/constat/incidents"
@@ -114,6 +115,10 @@ type spSnapshot struct {
 	components   []spComponent
 	incidents    []spIncident // newest first, at most maxIncidents
 	maintenances []spIncident
+
+	listOnce sync.Once // sharedList
+	list     *sharedPart
+	listErr  error
 }
 
 const (
