@@ -61,31 +61,38 @@ func TestPublicPagesPassAxe(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
 					t.Fatal(err)
 				}
-				// axe.run waits on timers, which run only with scripts enabled;
-				// the page is loaded by then, and has no script to run.
-				if err := setScripts(ctx, true); err != nil {
-					t.Fatal(err)
-				}
-				defer func() {
-					if err := setScripts(ctx, false); err != nil {
-						t.Fatal(err)
-					}
-				}()
-				if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {
-					t.Fatalf("inject axe-core: %v", err)
-				}
-				res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResult](axeRunJS, chromedp.EvalAwaitPromise))
-				if err != nil {
-					t.Fatalf("axe.run: %v", err)
-				}
-				for _, v := range res.Violations {
-					var where []string
-					for _, n := range v.Nodes {
-						where = append(where, fmt.Sprint(n.Target...))
-					}
-					t.Errorf("axe %s: %s, at %s", v.ID, v.Help, strings.Join(where, "; "))
-				}
+				checkAxe(t, ctx, axe)
 			})
 		}
+	}
+}
+
+// checkAxe runs axe-core (its source in axe) on the page loaded in ctx and
+// fails the test with each violation.
+func checkAxe(t *testing.T, ctx context.Context, axe []byte) {
+	t.Helper()
+	// axe.run waits on timers, which run only with scripts enabled;
+	// the page is loaded by then, and has no script to run.
+	if err := setScripts(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := setScripts(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {
+		t.Fatalf("inject axe-core: %v", err)
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResult](axeRunJS, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	for _, v := range res.Violations {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target...))
+		}
+		t.Errorf("axe %s: %s, at %s", v.ID, v.Help, strings.Join(where, "; "))
 	}
 }
