@@ -346,4 +346,5 @@ var en = map[string]string{
 	"region.pages.bottom": "Pages of the region (bottom)",
 	"region.range":        "Services %d to %d of %d",
 	"region.back":         "All regions",
+	"api.incident.more":   " and %d others",
 }

@@ -445,4 +445,5 @@ var fr = map[string]string{
 	"region.pages.bottom": "Pages de la région (bas de page)",
 	"region.range":        "Services %d à %d sur %d",
 	"region.back":         "Toutes les régions",
+	"api.incident.more":   " et %d autres",
 }

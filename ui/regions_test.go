@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/constat-ent/constat/incidents"
 	"github.com/constat-ent/constat/probes"
 )
 
@@ -212,6 +213,31 @@ func TestExportWritesRegionPages(t *testing.T) {
 	for _, f := range []string{"region/big/index.html", "region/big/3/index.html", "en/region/small/index.html"} {
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
 			t.Errorf("export lacks %s: %v", f, err)
+		}
+	}
+}
+
+// An outage of a whole region is named by its first maxNamed services and
+// how many others, not by hundreds of names.
+func TestAutoNameIsBounded(t *testing.T) {
+	names := map[string]string{}
+	var comps []string
+	for i := range 7 {
+		id := fmt.Sprintf("c%d", i)
+		names[id], comps = fmt.Sprintf("Collège %d", i), append(comps, id)
+	}
+	for _, tt := range []struct {
+		l     lang
+		comps []string
+		want  string
+	}{
+		{french, comps[:2], "Panne mesurée : Collège 0, Collège 1"},
+		{french, comps[:5], "Panne mesurée : Collège 0, Collège 1, Collège 2, Collège 3, Collège 4"},
+		{french, comps, "Panne mesurée : Collège 0, Collège 1, Collège 2, Collège 3, Collège 4 et 2 autres"},
+		{english, comps, "Measured outage: Collège 0, Collège 1, Collège 2, Collège 3, Collège 4 and 2 others"},
+	} {
+		if got := autoName(tt.l, incidents.IncidentSummary{Components: tt.comps}, names); got != tt.want {
+			t.Errorf("autoName(%s, %d components) = %q, want %q", tt.l, len(tt.comps), got, tt.want)
 		}
 	}
 }

@@ -354,13 +354,19 @@ func applyAdmin(inc *spIncident, ups []incidents.Update, names map[string]string
 	}
 }
 
-// autoName names an automatic incident by its components, in l.
+// autoName names an automatic incident by its components, in l: the
+// first maxNamed, then how many others ("… et 495 autres"), so that an
+// outage of a whole académie does not make a title of 500 names.
 func autoName(l lang, s incidents.IncidentSummary, names map[string]string) string {
-	ns := make([]string, len(s.Components))
-	for i, c := range s.Components {
-		ns[i] = cmpName(c, names)
+	ns := make([]string, 0, min(len(s.Components), maxNamed))
+	for _, c := range s.Components[:min(len(s.Components), maxNamed)] {
+		ns = append(ns, cmpName(c, names))
 	}
-	return l.tf("api.incident.auto", strings.Join(ns, ", "))
+	title := strings.Join(ns, ", ")
+	if more := len(s.Components) - len(ns); more > 0 {
+		title += l.tf("api.incident.more", more)
+	}
+	return l.tf("api.incident.auto", title)
 }
 
 func cmpName(id string, names map[string]string) string {
