@@ -105,7 +105,19 @@ func TestPagesLayoutAtFourWidths(t *testing.T) {
 	paths := []string{"/", "/?q=paris", "/components/monlycee", "/components/pcn", "/history/monlycee/" + today,
 		"/history/pcn/" + today, fmt.Sprintf("/incidents/%d", id), "/methode",
 		"/en/", "/en/components/monlycee", "/en/history/monlycee/" + today, fmt.Sprintf("/en/incidents/%d", id), "/components/nope"}
-	for _, w := range layoutWidths {
+	eachPage(t, ctx, url, layoutWidths, paths, func(t *testing.T, path string, w int64) {
+		checkLayout(t, ctx, w)
+		if path == "/" && w >= 768 {
+			checkSameColumns(t, ctx)
+		}
+	})
+}
+
+// eachPage loads each of paths from url in the tab of ctx at each of
+// widths, and runs check on it in a subtest named width and path.
+func eachPage(t *testing.T, ctx context.Context, url string, widths []int64, paths []string, check func(t *testing.T, path string, w int64)) {
+	t.Helper()
+	for _, w := range widths {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, viewportHeight)); err != nil {
 			t.Fatal(err)
 		}
@@ -114,10 +126,7 @@ func TestPagesLayoutAtFourWidths(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
 					t.Fatal(err)
 				}
-				checkLayout(t, ctx, w)
-				if path == "/" && w >= 768 {
-					checkSameColumns(t, ctx)
-				}
+				check(t, path, w)
 			})
 		}
 	}

@@ -22,19 +22,7 @@ func TestRegionPagesLayout(t *testing.T) {
 	url := serveLoopback(t, st.s.Handler())
 	ctx := newBrowserFor(t, false, 2*time.Minute)
 	paths := []string{"/", "/en/", "/region/big", "/region/big/3", "/en/region/big/2", "/?q=versailles"}
-	for _, w := range layoutWidths {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, viewportHeight)); err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range paths {
-			t.Run(fmt.Sprintf("%d%s", w, path), func(t *testing.T) {
-				if err := chromedp.Do(ctx, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
-					t.Fatal(err)
-				}
-				checkLayout(t, ctx, w)
-			})
-		}
-	}
+	eachPage(t, ctx, url, layoutWidths, paths, func(t *testing.T, _ string, w int64) { checkLayout(t, ctx, w) })
 }
 
 // The summarised home page and the region pages pass axe-core, at a
@@ -47,19 +35,9 @@ func TestRegionPagesPassAxe(t *testing.T) {
 	st := newRegionsStack(t)
 	url := serveLoopback(t, st.s.Handler())
 	ctx := newBrowserFor(t, false, 2*time.Minute)
-	for _, w := range []int64{360, 1280} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, viewportHeight)); err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range []string{"/", "/region/big", "/en/region/big/2"} {
-			t.Run(fmt.Sprintf("%d%s", w, path), func(t *testing.T) {
-				if err := chromedp.Do(ctx, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("contenu"))); err != nil {
-					t.Fatal(err)
-				}
-				checkAxe(t, ctx, axe)
-			})
-		}
-	}
+	eachPage(t, ctx, url, []int64{360, 1280}, []string{"/", "/region/big", "/en/region/big/2"}, func(t *testing.T, _ string, _ int64) {
+		checkAxe(t, ctx, axe)
+	})
 }
 
 var shotsDir = flag.String("ui.shots", "", "write screenshots of the pages at 10,000 components into this directory (TestScaleScreenshots)")
