@@ -3,7 +3,9 @@ package probes
 import (
 	"bytes"
 	"regexp/syntax"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -17,6 +19,9 @@ type literal struct {
 	fold   bool
 	spaced bool
 	rare   int // index in s of its least common byte, where the search starts
+	// set is 1 + the literal's index in builtinLiterals, which finds all
+	// the built-in signatures' literals in one pass; 0 when it is not there.
+	set int
 }
 
 // commonBytes lists the bytes of a folded French page from the most common
@@ -213,14 +218,27 @@ func foldMinSlow(r rune) rune {
 // spacedFold is foldBytes, and every run of ASCII white space (regexp's
 // \s), &nbsp; and &#160; becomes one space. A string that contains a
 // literal without '&' or ';' has a spacedFold that contains the literal's.
-func spacedFold(b []byte) []byte {
-	out := make([]byte, 0, len(b))
+func spacedFold(b []byte) []byte { return appendSpacedFold(make([]byte, 0, len(b)), b) }
+
+// appendSpacedFold appends the spacedFold of b to out. ASCII letters and
+// signs, most of a page, take one table lookup each.
+func appendSpacedFold(out, b []byte) []byte {
+	out = slices.Grow(out, len(b))
 	for i := 0; i < len(b); {
 		c := b[i]
 		n := 1
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
-		case c == '&' && (hasFoldPrefix(b[i:], "&nbsp;") || hasFoldPrefix(b[i:], "&#160;")):
+		switch asciiClass[c] {
+		case classPlain:
+			out = append(out, asciiFold[c])
+			i++
+			continue
+		case classSpace:
+		case classAmp:
+			if !hasFoldPrefix(b[i:], "&nbsp;") && !hasFoldPrefix(b[i:], "&#160;") {
+				out = append(out, c)
+				i++
+				continue
+			}
 			n = len("&nbsp;")
 		default:
 			i = appendFolded(&out, b, i)
@@ -234,31 +252,86 @@ func spacedFold(b []byte) []byte {
 	return out
 }
 
+// The classes of bytes for appendSpacedFold.
+const (
+	classPlain = iota // ASCII other than white space and '&'
+	classSpace        // ASCII white space, regexp's \s
+	classAmp          // '&', perhaps &nbsp;
+	classHigh         // a byte of a multi-byte rune, or invalid
+)
+
+var asciiClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = classHigh
+		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
+			t[c] = classSpace
+		case c == '&':
+			t[c] = classAmp
+		}
+	}
+	return t
+}()
+
 func hasFoldPrefix(b []byte, prefix string) bool {
 	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
 // pageText is a body with its folded copies, made once per page when a
-// pattern needs them.
+// pattern needs them, and which of builtinLiterals it contains. Its copies
+// come from foldBuffers: release returns them.
 type pageText struct {
 	raw, folded, spaced []byte
+	found               []uint64  // bits of builtinLiterals; nil until scanned
+	found2              [2]uint64 // found's storage, for up to 128 literals
+	buf                 *[]byte   // spaced's pooled buffer
 }
 
 func (p *pageText) contains(l *literal) bool {
 	switch {
 	case !l.fold:
 		return l.in(p.raw)
-	case l.spaced:
-		if p.spaced == nil {
-			p.spaced = spacedFold(p.raw)
+	case l.set > 0:
+		if p.found == nil {
+			p.found = p.found2[:0]
+			p.found = append(p.found, make([]uint64, builtinLiterals.words)...)
+			builtinLiterals.scan(p.raw, p.found)
 		}
-		return l.in(p.spaced)
+		i := l.set - 1
+		return p.found[i/64]&(1<<(i%64)) != 0
+	case l.spaced:
+		return l.in(p.spacedText())
 	}
 	if p.folded == nil {
 		p.folded = foldBytes(p.raw)
 	}
 	return l.in(p.folded)
 }
+
+// spacedText returns the page's spacedFold, made at the first call into a
+// pooled buffer.
+func (p *pageText) spacedText() []byte {
+	if p.spaced == nil {
+		b := foldBuffers.Get().(*[]byte)
+		p.buf = b
+		p.spaced = appendSpacedFold((*b)[:0], p.raw)
+		*b = p.spaced
+	}
+	return p.spaced
+}
+
+// release returns p's pooled copies; p must not be used after.
+func (p *pageText) release() {
+	if b := p.buf; b != nil && cap(*b) <= maxPooledBody {
+		foldBuffers.Put(b)
+	}
+	*p = pageText{}
+}
+
+// foldBuffers recycles the pages' spacedFold copies across checks, as
+// bodyBuffers does the pages.
+var foldBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // Match reports whether p matches the page, skipping the regexp when none
 // of p's required literals is in the page.

@@ -98,14 +98,30 @@ var signatures = []Signature{
 			`(?:is|are) (?:currently )?(?:down )?under maintenance|<(?:title|h1)[^>]*>[^<]*under maintenance`},
 }
 
-// builtinSignatures are signatures compiled once.
-var builtinSignatures = func() []*Pattern {
+// builtinSignatures are signatures compiled once; builtinLiterals finds
+// all their literals in one pass, each literal's set naming its bit.
+var builtinSignatures, builtinLiterals = compileSignatures()
+
+func compileSignatures() ([]*Pattern, *literalSet) {
 	ps := make([]*Pattern, len(signatures))
+	var lits [][]byte
+	bit := make(map[string]int) // a literal two signatures share is one bit
 	for i, s := range signatures {
 		ps[i] = signature(s.Name, s.Expr)
+		for j := range ps[i].need {
+			l := &ps[i].need[j]
+			if !l.spaced {
+				continue
+			}
+			if _, ok := bit[string(l.s)]; !ok {
+				bit[string(l.s)] = len(lits)
+				lits = append(lits, l.s)
+			}
+			l.set = 1 + bit[string(l.s)]
+		}
 	}
-	return ps
-}()
+	return ps, newLiteralSet(lits)
+}
 
 // BuiltinSignatures returns the built-in soft-failure signatures, in a fresh
 // slice of fresh Patterns that share their compiled expressions. They are
