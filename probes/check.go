@@ -139,11 +139,12 @@ func (c *Check) step(ctx context.Context, st *Step, jar http.CookieJar, prev *pa
 	ctx, cancel := context.WithTimeout(ctx, st.Timeout)
 	defer cancel()
 	tr := &tracer{}
+	u := target.String()
 	start := time.Now()
-	body, n, resp, err := c.fetch(ctx, tr, jar, target, buf)
+	body, n, resp, err := c.fetch(ctx, tr, jar, u, buf)
 	end := time.Now()
 
-	sr = StepResult{URL: target.String(), Phases: tr.phases(end), Duration: end.Sub(start), Addresses: tr.addrs(), BytesRead: n}
+	sr = StepResult{URL: u, Phases: tr.phases(end), Duration: end.Sub(start), Addresses: tr.addrs(), BytesRead: n}
 	if resp != nil {
 		sr.StatusCode = resp.StatusCode
 		sr.Redirects = redirectCount(resp)
@@ -195,13 +196,13 @@ func (c *Check) target(st *Step, prev *page) (*url.URL, StepResult) {
 
 // fetch GETs u and reads at most MaxBody bytes of its (decompressed) body
 // into buf.
-func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u *url.URL, buf *bytes.Buffer) ([]byte, int64, *http.Response, error) {
+func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u string, buf *bytes.Buffer) ([]byte, int64, *http.Response, error) {
 	client := &http.Client{
 		Transport:     hopTransport{rt: c.rt, tr: tr},
 		Jar:           jar,
 		CheckRedirect: c.redirectPolicy,
 	}
-	req, err := http.NewRequestWithContext(withTrace(ctx, tr), http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(withTrace(ctx, tr), http.MethodGet, u, nil)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -283,6 +284,9 @@ func readBody(resp *http.Response, max int64, buf *bytes.Buffer) (body []byte, n
 }
 
 func isLatin1(contentType string) bool {
+	if plainCharset(contentType) { // most pages: no parse, no map
+		return false
+	}
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return false
@@ -292,6 +296,33 @@ func isLatin1(contentType string) bool {
 		return true
 	}
 	return false
+}
+
+// plainCharset reports, without parsing, that contentType names no
+// charset or names UTF-8 as its one charset parameter; false means parse it.
+func plainCharset(contentType string) bool {
+	const word, utf8 = "charset", "utf-8"
+	at := -1
+	for i := 0; i+len(word) <= len(contentType); i++ {
+		if strings.EqualFold(contentType[i:i+len(word)], word) {
+			if at >= 0 {
+				return false // twice: let the parser decide
+			}
+			at = i
+		}
+	}
+	if at < 0 {
+		return true
+	}
+	if at == 0 || !strings.ContainsRune("; \t", rune(contentType[at-1])) {
+		return false
+	}
+	v, ok := strings.CutPrefix(contentType[at+len(word):], "=")
+	if !ok || len(v) < len(utf8) || !strings.EqualFold(v[:len(utf8)], utf8) {
+		return false
+	}
+	rest := v[len(utf8):]
+	return rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t'
 }
 
 // judge applies the assertions to a response that arrived whole: status

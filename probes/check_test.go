@@ -234,3 +234,28 @@ func TestCheckKeepAlive(t *testing.T) {
 		})
 	}
 }
+
+// isLatin1 answers as mime.ParseMediaType does, with or without its fast path.
+func TestIsLatin1(t *testing.T) {
+	tests := []struct {
+		contentType string
+		want        bool
+	}{
+		{"", false},
+		{"text/html", false},
+		{"text/html; charset=utf-8", false},
+		{"text/html;charset=UTF-8", false},
+		{"text/html; charset=iso-8859-1", true},
+		{"text/html; CHARSET=Windows-1252", true},
+		{`text/html; charset="iso-8859-15"`, true},
+		{"text/html; xcharset=utf-8; charset=latin1", true},
+		{"text/html; charset=utf-8x", false},
+		{"text/html; charset=latin1; a=b", true},
+		{"text/html; charset=latin1 garbage", false}, // unparsable: not converted
+	}
+	for _, tt := range tests {
+		if got := isLatin1(tt.contentType); got != tt.want {
+			t.Errorf("isLatin1(%q) = %v, want %v", tt.contentType, got, tt.want)
+		}
+	}
+}
