@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 )
@@ -181,4 +182,34 @@ func nextSlot(now time.Time, interval, off time.Duration) time.Time {
 		base = base.Add(interval)
 	}
 	return base
+}
+
+// MinWorkers and MaxWorkers bound Workers' answer.
+const (
+	MinWorkers = 64
+	MaxWorkers = 8192
+)
+
+// Workers is the size of the worker pool that comps need so that no round
+// waits for a worker even when every portal hangs: by Little's law, the
+// rounds started per second times the longest a round can last, that is
+// the sum over components of (the sum of their steps' timeouts) / interval,
+// rounded up, at least MinWorkers and at most MaxWorkers. 10,000
+// components at 30 s with a 5 s timeout need 1,667: a pool of 64 would
+// serve them only while the portals answer within 190 ms, and in an outage
+// rounds would queue and miss their slots, the moment they matter most.
+// Idle workers cost a parked goroutine each; the connections they may hold
+// at once are what serve reserves descriptors for.
+func Workers(comps []*Component) int {
+	var load float64 // rounds in flight if every step ran to its timeout
+	for _, c := range comps {
+		var worst time.Duration
+		for _, st := range c.Steps {
+			worst += st.Timeout
+		}
+		if c.Interval > 0 {
+			load += worst.Seconds() / c.Interval.Seconds()
+		}
+	}
+	return int(min(max(math.Ceil(load-1e-9), MinWorkers), MaxWorkers))
 }

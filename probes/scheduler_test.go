@@ -165,3 +165,40 @@ func TestSchedulerBoundsConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// workerComps returns n components checked every interval, with one step
+// per timeout given.
+func workerComps(n int, interval time.Duration, timeouts ...time.Duration) []*Component {
+	cs := make([]*Component, n)
+	for i := range cs {
+		c := &Component{ID: fmt.Sprintf("c%d", i), Interval: interval}
+		for _, d := range timeouts {
+			c.Steps = append(c.Steps, &Step{Timeout: d})
+		}
+		cs[i] = c
+	}
+	return cs
+}
+
+func TestWorkers(t *testing.T) {
+	tests := []struct {
+		name  string
+		comps []*Component
+		want  int
+	}{
+		{"none", nil, MinWorkers},
+		{"the 37 ENTs at 60 s, 10 s", workerComps(37, time.Minute, 10*time.Second), MinWorkers},
+		{"10,000 at 30 s, 5 s", workerComps(10000, 30*time.Second, 5*time.Second), 1667},
+		{"exact: 2,000 at 10 s, 5 s", workerComps(2000, 10*time.Second, 5*time.Second), 1000},
+		{"two steps: 10,000 at 60 s, 5 s + 10 s", workerComps(10000, time.Minute, 5*time.Second, 10*time.Second), 2500},
+		{"mixed intervals", append(workerComps(3000, 30*time.Second, 5*time.Second), workerComps(600, 10*time.Second, 5*time.Second)...), 800},
+		{"capped: 50,000 at 10 s, 9 s", workerComps(50000, 10*time.Second, 9*time.Second), MaxWorkers},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Workers(tt.comps); got != tt.want {
+				t.Errorf("Workers(%s) = %d, want %d", tt.name, got, tt.want)
+			}
+		})
+	}
+}

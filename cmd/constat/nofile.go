@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"syscall"
+
+	"github.com/constat-ent/constat/probes"
 )
 
 // raiseNoFile raises the soft limit of open descriptors to the hard limit
@@ -39,4 +41,13 @@ func connCap(asked int, nofile uint64, workers int) int {
 		return min(asked, room)
 	}
 	return room
+}
+
+// defaultWorkers is probes.Workers for comps, but never so many that the
+// probes' reserve (probeReserve) leaves the HTTP server less than a
+// quarter of the descriptors: with a soft limit of 1,024 that is 256
+// workers, with the usual raised one what the configuration needs.
+func defaultWorkers(comps []*probes.Component, nofile uint64) int {
+	room := (int(min(nofile, 1<<30))*3/4 - 256) / 2
+	return max(min(probes.Workers(comps), room), 1)
 }

@@ -38,7 +38,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	o := serveOptions{}
 	fs.StringVar(&o.dataDir, "data", "data", "directory of the timeline file (created if absent)")
 	fs.StringVar(&o.listen, "listen", "localhost:8080", "HTTP listen address")
-	fs.IntVar(&o.workers, "workers", 64, "checks run at once at most")
+	fs.IntVar(&o.workers, "workers", 0, "checks run at once at most (0: as many as run at once if every portal hangs to its timeout, sum of timeout/interval over the components, 64 to 8192, within the descriptor limit)")
 	fs.IntVar(&o.maxConns, "max-conns", 0, "HTTP connections held at once at most (default: the descriptor limit less a reserve for the probes)")
 	fs.StringVar(&o.probe.UserAgent, "user-agent", "", "User-Agent of the probes (default names Constat and its site)")
 	fs.StringVar(&o.publishDir, "publish-dir", "", "also write the public site as static files into this directory, refreshed on every change")
@@ -114,7 +114,7 @@ type serveOptions struct {
 	cfg     *config
 	dataDir string
 	listen  string
-	workers int
+	workers int // 0: defaultWorkers
 	probe   probes.Options
 	log     *slog.Logger
 	ready   func(addr string) // called once the listener is bound
@@ -151,6 +151,9 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		return err
 	}
 	nofile := raiseNoFile(o.log)
+	if o.workers <= 0 {
+		o.workers = defaultWorkers(o.cfg.Components, nofile)
+	}
 	limit := ui.NewConnLimit(connCap(o.maxConns, nofile, o.workers))
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -194,7 +197,7 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 		o.ready(ln.Addr().String())
 	}
 	o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks),
-		"nofile", nofile, "max_conns", limit.Max(), "probe_reserve", probeReserve(o.workers))
+		"nofile", nofile, "max_conns", limit.Max(), "probe_reserve", probeReserve(o.workers), "workers", o.workers)
 
 	var serveErr error
 	select {
