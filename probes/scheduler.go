@@ -58,17 +58,21 @@ func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), l
 
 // Run runs the jobs until ctx is done. It returns only after the last round
 // and the last sink call have returned.
+//
+// Run's loop wakes once per tick with jobs due and hands them to the
+// workers; a worker puts its job back in the queue itself when the round
+// ends, and wakes the loop only if that slot comes before the loop's next
+// wake-up (as with few jobs), so that a round costs one hand-off, not two.
 func (s *Scheduler) Run(ctx context.Context) {
-	q := newSlots(s.jobs, time.Now())
-	due := make(chan int)                 // job indexes, to the workers; closed by Run
-	finished := make(chan int, s.workers) // from the workers: each holds one job at most
-	var wg sync.WaitGroup                 // workers and sink calls
+	q := &queue{slots: newSlots(s.jobs, time.Now()), poke: make(chan struct{}, 1)}
+	due := make(chan int) // job indexes, to the workers; closed by Run
+	var wg sync.WaitGroup // workers and sink calls
 	for range s.workers {
-		wg.Go(func() { s.work(ctx, due, finished, &wg) })
+		wg.Go(func() { s.work(ctx, due, q, &wg) })
 	}
 	defer wg.Wait()
 	defer close(due)
-	timer := time.NewTimer(time.Until(q.first()))
+	timer := time.NewTimer(q.wakeAt(nil, time.Now()))
 	defer timer.Stop()
 	var ready []int // due jobs waiting for a worker, first due first
 	for {
@@ -81,29 +85,65 @@ func (s *Scheduler) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
-			ready = q.popDue(ready, time.Now())
-			timer.Reset(time.Until(q.first()))
+			timer.Reset(q.wakeAt(&ready, time.Now()))
+		case <-q.poke:
+			timer.Reset(q.wakeAt(&ready, time.Now()))
 		case send <- next:
 			ready = ready[1:]
-		case i := <-finished:
-			if missed := q.reschedule(i, time.Now()); missed > 0 {
-				s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
-			}
-			timer.Reset(time.Until(q.first()))
 		}
 	}
 }
 
-// work runs the rounds of the jobs it receives until due is closed.
-func (s *Scheduler) work(ctx context.Context, due <-chan int, finished chan<- int, sinks *sync.WaitGroup) {
+// work runs the rounds of the jobs it receives until due is closed, and
+// queues each job again for its next slot.
+func (s *Scheduler) work(ctx context.Context, due <-chan int, q *queue, sinks *sync.WaitGroup) {
 	for i := range due {
 		r := s.jobs[i].Run(ctx)
 		// A round cut short by shutdown measured Constat, not the ENT.
 		if ctx.Err() == nil {
 			sinks.Go(func() { s.sink(ctx, r) })
 		}
-		finished <- i
+		if missed := q.reschedule(i, time.Now()); missed > 0 {
+			s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
+		}
 	}
+}
+
+// queue is the slots shared by Run's loop and the workers.
+type queue struct {
+	mu    sync.Mutex
+	slots *slots
+	wake  time.Time     // when the loop's timer fires next
+	poke  chan struct{} // wakes the loop to set its timer again; one pending at most
+}
+
+// wakeAt moves the jobs due at now to *ready (when ready is not nil) and
+// returns how long the loop may sleep until the next slot.
+func (q *queue) wakeAt(ready *[]int, now time.Time) time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if ready != nil {
+		*ready = q.slots.popDue(*ready, now)
+	}
+	q.wake = q.slots.first()
+	return q.wake.Sub(now)
+}
+
+// reschedule queues job i, whose round has just ended, for its next slot
+// after now, pokes the loop if that slot comes before the loop's wake-up,
+// and returns how many slots the job missed.
+func (q *queue) reschedule(i int, now time.Time) int {
+	q.mu.Lock()
+	missed := q.slots.reschedule(i, now)
+	early := q.slots.at[i].Before(q.wake)
+	q.mu.Unlock()
+	if early {
+		select {
+		case q.poke <- struct{}{}:
+		default: // a poke is pending: the loop will see this slot too
+		}
+	}
+	return missed
 }
 
 // slots is the scheduler's queue: each job not running, by its next slot,

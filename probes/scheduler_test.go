@@ -202,3 +202,26 @@ func TestWorkers(t *testing.T) {
 		})
 	}
 }
+
+// With one job the queue is empty while it runs, so the loop sleeps until
+// the worker puts the job back and wakes it: every interval has its round.
+func TestSchedulerOneJobEveryInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 10 * time.Second
+		var runs atomic.Int64
+		jobs := []Job{{ID: "seul", Interval: interval, Run: func(context.Context) Result {
+			runs.Add(1)
+			time.Sleep(time.Second)
+			return Result{}
+		}}}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { NewScheduler(jobs, 2, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
+		time.Sleep(10*interval + interval/2)
+		cancel()
+		<-done
+		if n := runs.Load(); n < 10 || n > 11 {
+			t.Errorf("one job over 10.5 intervals ran %d rounds, want 10 or 11", n)
+		}
+	})
+}
