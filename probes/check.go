@@ -41,7 +41,7 @@ type Options struct {
 // scheduler never runs two rounds of one check at once.
 type Check struct {
 	Component *Component
-	userAgent string
+	header    http.Header // of every request; cloned, as the cookie jar adds to it
 	rt        http.RoundTripper
 }
 
@@ -72,7 +72,13 @@ func NewCheck(c *Component, opts Options) (*Check, error) {
 	if ua == "" {
 		ua = DefaultUserAgent
 	}
-	return &Check{Component: c, userAgent: ua, rt: rt}, nil
+	h := http.Header{
+		"User-Agent":      {ua},
+		"Accept":          {"text/html,application/xhtml+xml,*/*;q=0.8"},
+		"Accept-Language": {"fr-FR,fr;q=0.9"},
+		"Accept-Encoding": {"gzip"}, // set by us, so decompressed by us, bounded
+	}
+	return &Check{Component: c, header: h, rt: rt}, nil
 }
 
 // Run performs one round: each step in order, sharing a fresh cookie jar,
@@ -206,10 +212,7 @@ func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u str
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-	req.Header.Set("Accept-Language", "fr-FR,fr;q=0.9")
-	req.Header.Set("Accept-Encoding", "gzip") // set by us, so decompressed by us, bounded
+	req.Header = c.header.Clone()
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, 0, nil, err
