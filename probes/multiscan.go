@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"bytes"
 	"slices"
 	"unicode/utf8"
 )
@@ -28,7 +29,8 @@ type literalSet struct {
 	firstFinal int32
 	out        map[int32][]uint64 // a final state's literals, fail links included
 	words      int
-	spaceSelf  []bool // by state number: the state's string ends in a space
+	spaceSelf  []bool  // by state number: the state's string ends in a space
+	depth      []int32 // by state number: the length of the state's string
 }
 
 // classEscape marks the raw bytes that scan folds before feeding them.
@@ -57,20 +59,14 @@ func newLiteralSet(lits [][]byte) *literalSet {
 			s.raw[c] = classEscape
 		}
 	}
-	// The trie: to[state][class], -1 where absent.
-	type node struct {
-		to    []int32
-		fail  int32
-		space bool // reached by a space
-	}
-	newNode := func() node {
+	newNode := func() trieNode {
 		to := make([]int32, s.classes)
 		for i := range to {
 			to[i] = -1
 		}
-		return node{to: to}
+		return trieNode{to: to}
 	}
-	nodes := []node{newNode()}
+	nodes := []trieNode{newNode()}
 	outs := [][]int{nil}
 	for i, l := range lits {
 		st := int32(0)
@@ -81,6 +77,7 @@ func newLiteralSet(lits [][]byte) *literalSet {
 				outs = append(outs, nil)
 				nodes[st].to[k] = int32(len(nodes) - 1)
 				nodes[len(nodes)-1].space = c == ' '
+				nodes[len(nodes)-1].depth = nodes[st].depth + 1
 			}
 			st = nodes[st].to[k]
 		}
@@ -120,13 +117,21 @@ func newLiteralSet(lits [][]byte) *literalSet {
 			next[int(st)*s.classes+k] = to
 		}
 	}
-	s.renumber(next, out, func(st int) bool { return nodes[st].space })
+	s.renumber(next, out, nodes)
 	return s
+}
+
+// trieNode is a state of the trie newLiteralSet builds.
+type trieNode struct {
+	to    []int32 // by class; -1 where absent
+	fail  int32
+	space bool  // reached by a space
+	depth int32 // the length of its string
 }
 
 // renumber fills s.next from next, numbering the final states last and
 // every state by its offset.
-func (s *literalSet) renumber(next []int32, out [][]uint64, space func(int) bool) {
+func (s *literalSet) renumber(next []int32, out [][]uint64, nodes []trieNode) {
 	n := len(out)
 	final := func(st int) bool { return slices.ContainsFunc(out[st], func(w uint64) bool { return w != 0 }) }
 	order := make([]int, 0, n) // new number → old
@@ -149,6 +154,7 @@ func (s *literalSet) renumber(next []int32, out [][]uint64, space func(int) bool
 	}
 	s.next = make([]int32, n*s.classes)
 	s.spaceSelf = make([]bool, n)
+	s.depth = make([]int32, n)
 	for i, st := range order {
 		for k := range s.classes {
 			s.next[i*s.classes+k] = num[next[st*s.classes+k]]
@@ -156,7 +162,7 @@ func (s *literalSet) renumber(next []int32, out [][]uint64, space func(int) bool
 		if final(st) {
 			s.out[num[st]] = out[st]
 		}
-		s.spaceSelf[i] = space(st)
+		s.spaceSelf[i], s.depth[i] = nodes[st].space, nodes[st].depth
 	}
 	// A run of white space is one space in a spacedFold: after a space,
 	// more spaces leave the state as it is.
@@ -170,13 +176,88 @@ func (s *literalSet) renumber(next []int32, out [][]uint64, space func(int) bool
 
 // scan sets in found (of s.words words) bit i for each literal i in the
 // spacedFold of h, without making it.
+//
+// A page of a few KiB or more is read as two streams at once, its halves
+// split at a '<' (where the spacedFold of the second half is the suffix of
+// the whole one's): each byte's transition waits for the previous one's,
+// and two independent chains keep the processor busy in each other's
+// waits. The first stream then reads past the split until no literal that
+// began before it can still end (finish).
 func (s *literalSet) scan(h []byte, found []uint64) {
-	st := int32(0)
-	for i := 0; i < len(h); {
+	mid := -1
+	if len(h) >= minSplit {
+		if k := bytes.IndexByte(h[len(h)/2:], '<'); k >= 0 {
+			mid = len(h)/2 + k
+		}
+	}
+	if mid < 0 {
+		s.scanFrom(0, h, 0, len(h), found)
+		return
+	}
+	raw, next, final := &s.raw, s.next, s.firstFinal
+	a, b := int32(0), int32(0)
+	i, j := 0, mid
+	for i < mid && j < len(h) {
+		ka, kb := raw[h[i]], raw[h[j]]
+		if ka == classEscape {
+			a, i, _ = s.escape(a, h, i, found)
+			continue
+		}
+		if kb == classEscape {
+			b, j, _ = s.escape(b, h, j, found)
+			continue
+		}
+		a, b = next[a+int32(ka)], next[b+int32(kb)]
+		if a >= final {
+			s.mark(a, found)
+		}
+		if b >= final {
+			s.mark(b, found)
+		}
+		i, j = i+1, j+1
+	}
+	a = s.scanFrom(a, h, i, mid, found)
+	s.finish(a, h, mid, found)
+	s.scanFrom(b, h, j, len(h), found)
+}
+
+// minSplit is the shortest page scan reads as two streams.
+const minSplit = 2 << 10
+
+// scanFrom feeds h[i:end] from state st and returns the state reached.
+func (s *literalSet) scanFrom(st int32, h []byte, i, end int, found []uint64) int32 {
+	raw, next, final := &s.raw, s.next, s.firstFinal
+	for i < end {
+		k := raw[h[i]]
+		if k == classEscape {
+			st, i, _ = s.escape(st, h, i, found)
+			continue
+		}
+		st = next[st+int32(k)]
+		if st >= final {
+			s.mark(st, found)
+		}
+		i++
+	}
+	return st
+}
+
+// finish feeds h[mid:] from state st, reached at mid, while the literal
+// being matched may have begun before mid: while the state's depth (the
+// folded length of the longest literal prefix it stands for) exceeds the
+// folded bytes fed since mid.
+func (s *literalSet) finish(st int32, h []byte, mid int, found []uint64) {
+	fed := 0
+	for i := mid; i < len(h) && int(s.depth[st/int32(s.classes)]) > fed; {
 		k := s.raw[h[i]]
 		if k == classEscape {
-			st, i = s.escape(st, h, i, found)
+			var n int
+			st, i, n = s.escape(st, h, i, found)
+			fed += n
 			continue
+		}
+		if k != s.folded[' '] || !s.spaceSelf[st/int32(s.classes)] {
+			fed++ // not a space folded into the one before
 		}
 		st = s.next[st+int32(k)]
 		if st >= s.firstFinal {
@@ -187,28 +268,37 @@ func (s *literalSet) scan(h []byte, found []uint64) {
 }
 
 // escape feeds the folding of the rune or entity at h[i] and returns the
-// state and the index of what follows.
-func (s *literalSet) escape(st int32, h []byte, i int, found []uint64) (int32, int) {
+// state, the index of what follows and the count of folded bytes fed.
+func (s *literalSet) escape(st int32, h []byte, i int, found []uint64) (int32, int, int) {
 	var buf [utf8.UTFMax]byte
 	if h[i] == '&' {
 		if !hasFoldPrefix(h[i:], "&nbsp;") && !hasFoldPrefix(h[i:], "&#160;") {
-			return s.feed(st, '&', found), i + 1
+			return s.feed(st, '&', found), i + 1, 1
 		}
 		// &nbsp; is a space: a run of spaces is one.
 		j := i + len("&nbsp;")
 		if s.spaceSelf[st/int32(s.classes)] {
-			return st, j
+			return st, j, 0
 		}
-		return s.feed(st, ' ', found), j
+		return s.feed(st, ' ', found), j, 1
+	}
+	if c := h[i]; c >= 0xc2 && c < 0xe0 && i+1 < len(h) && h[i+1]&0xc0 == 0x80 {
+		// A two-byte rune (é, è, à, ç…): its folding from a table.
+		f := &latinFolded[int(c&0x1f)<<6|int(h[i+1]&0x3f)]
+		for _, c := range f.b[:f.n] {
+			st = s.feed(st, c, found)
+		}
+		return st, i + 2, int(f.n)
 	}
 	r, n := utf8.DecodeRune(h[i:])
 	if r == utf8.RuneError && n == 1 { // kept as it is, as appendFolded does
-		return s.feed(st, h[i], found), i + 1
+		return s.feed(st, h[i], found), i + 1, 1
 	}
-	for _, c := range utf8.AppendRune(buf[:0], foldMin(r)) {
+	f := utf8.AppendRune(buf[:0], foldMin(r))
+	for _, c := range f {
 		st = s.feed(st, c, found)
 	}
-	return st, i + n
+	return st, i + n, len(f)
 }
 
 func (s *literalSet) feed(st int32, c byte, found []uint64) int32 {
@@ -224,3 +314,15 @@ func (s *literalSet) mark(st int32, found []uint64) {
 		found[w] |= bits
 	}
 }
+
+// latinFolded holds the UTF-8 of foldMin(r) for every rune r of two bytes
+// in UTF-8 (U+0080 to U+07FF), indexed by r.
+var latinFolded = func() (t [0x800]struct {
+	b [utf8.UTFMax]byte
+	n uint8
+}) {
+	for r := rune(0x80); r < 0x800; r++ {
+		t[r].n = uint8(len(utf8.AppendRune(t[r].b[:0], foldMin(r))))
+	}
+	return t
+}()

@@ -1,7 +1,9 @@
 package probes
 
 import (
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -80,4 +82,45 @@ func FuzzBuiltinLiterals(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(builtinLiteralsAgree)
+}
+
+// scanOne is scan as one stream, without the split.
+func scanOne(s *literalSet, page []byte) []uint64 {
+	found := make([]uint64, s.words)
+	s.scanFrom(0, page, 0, len(page), found)
+	return found
+}
+
+// The split at a '<' finds what one stream finds, literals across the
+// split included.
+func TestScanSplitAgrees(t *testing.T) {
+	lits := []string{"A<B", "<TITLE> SERVICE", "É <", "X Y", "NBSP", "ATTENTE", "E A", "<<"}
+	bs := make([][]byte, len(lits))
+	for i, l := range lits {
+		bs[i] = spacedFold([]byte(l))
+	}
+	s := newLiteralSet(bs)
+	pad := strings.Repeat("z", 2000)
+	pages := []string{
+		pad + "a<b" + pad, // the split falls on the '<' of "A<B"
+		pad + "<title>\n&nbsp; service" + pad,
+		pad + "é &nbsp;\t<" + pad + "<",
+		pad[:1500] + "x" + strings.Repeat(" ", 600) + "y" + pad,
+	}
+	rng := rand.New(rand.NewPCG(14, 2026))
+	pieces := []string{"a", "b", "<", "<title>", " service", "\n\t ", "&nbsp;", "&#160;", "&amp;", "é", "É", "attente", "x", " ", "y", "\xc3", "nbsp", "e a", "z"}
+	for range 300 {
+		var sb strings.Builder
+		for n := 2<<10 + rng.IntN(4<<10); sb.Len() < n; {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		pages = append(pages, sb.String())
+	}
+	for _, p := range pages {
+		got := make([]uint64, s.words)
+		s.scan([]byte(p), got)
+		if want := scanOne(s, []byte(p)); !slices.Equal(got, want) {
+			t.Errorf("scan(%.40q…, %d bytes) = %b, one stream finds %b", p, len(p), got, want)
+		}
+	}
 }
