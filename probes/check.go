@@ -335,7 +335,6 @@ func judge(st *Step, code int, body []byte, took time.Duration) (Outcome, string
 		return HTTPError, fmt.Sprint(code)
 	}
 	page := &pageText{raw: body}
-	defer page.release()
 	for _, p := range st.FailIfBodyMatches {
 		if p.match(page) {
 			return SoftFailure, p.Name

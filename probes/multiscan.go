@@ -174,6 +174,15 @@ func (s *literalSet) renumber(next []int32, out [][]uint64, nodes []trieNode) {
 	}
 }
 
+// find appends to dst s.words words with bit i set for each literal i in
+// the spacedFold of h.
+func (s *literalSet) find(dst []uint64, h []byte) []uint64 {
+	n := len(dst)
+	dst = append(dst, make([]uint64, s.words)...)
+	s.scan(h, dst[n:])
+	return dst
+}
+
 // scan sets in found (of s.words words) bit i for each literal i in the
 // spacedFold of h, without making it.
 //

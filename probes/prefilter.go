@@ -5,7 +5,6 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -279,13 +278,11 @@ func hasFoldPrefix(b []byte, prefix string) bool {
 }
 
 // pageText is a body with its folded copies, made once per page when a
-// pattern needs them, and which of builtinLiterals it contains. Its copies
-// come from foldBuffers: release returns them.
+// pattern needs them, and which of builtinLiterals it contains.
 type pageText struct {
 	raw, folded, spaced []byte
 	found               []uint64  // bits of builtinLiterals; nil until scanned
 	found2              [2]uint64 // found's storage, for up to 128 literals
-	buf                 *[]byte   // spaced's pooled buffer
 }
 
 func (p *pageText) contains(l *literal) bool {
@@ -294,44 +291,21 @@ func (p *pageText) contains(l *literal) bool {
 		return l.in(p.raw)
 	case l.set > 0:
 		if p.found == nil {
-			p.found = p.found2[:0]
-			p.found = append(p.found, make([]uint64, builtinLiterals.words)...)
-			builtinLiterals.scan(p.raw, p.found)
+			p.found = builtinLiterals.find(p.found2[:0], p.raw)
 		}
 		i := l.set - 1
 		return p.found[i/64]&(1<<(i%64)) != 0
 	case l.spaced:
-		return l.in(p.spacedText())
+		if p.spaced == nil {
+			p.spaced = spacedFold(p.raw)
+		}
+		return l.in(p.spaced)
 	}
 	if p.folded == nil {
 		p.folded = foldBytes(p.raw)
 	}
 	return l.in(p.folded)
 }
-
-// spacedText returns the page's spacedFold, made at the first call into a
-// pooled buffer.
-func (p *pageText) spacedText() []byte {
-	if p.spaced == nil {
-		b := foldBuffers.Get().(*[]byte)
-		p.buf = b
-		p.spaced = appendSpacedFold((*b)[:0], p.raw)
-		*b = p.spaced
-	}
-	return p.spaced
-}
-
-// release returns p's pooled copies; p must not be used after.
-func (p *pageText) release() {
-	if b := p.buf; b != nil && cap(*b) <= maxPooledBody {
-		foldBuffers.Put(b)
-	}
-	*p = pageText{}
-}
-
-// foldBuffers recycles the pages' spacedFold copies across checks, as
-// bodyBuffers does the pages.
-var foldBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // Match reports whether p matches the page, skipping the regexp when none
 // of p's required literals is in the page.
