@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/constat-ent/constat/incidents/push"
 	"github.com/constat-ent/constat/probes"
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/labstack/echo/v4"
 )
 
@@ -52,12 +53,18 @@ func (h *pushAPI) decode(c echo.Context, v any) error {
 		c.Response().Header().Set("Retry-After", "60")
 		return refuse(http.StatusTooManyRequests, "", "too many subscription requests from this address; try again in a minute")
 	}
-	err := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, maxPushBody)).Decode(v)
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxPushBody))
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return refuse(http.StatusRequestEntityTooLarge, "", "body larger than %d bytes", maxPushBody)
 	}
 	if err != nil {
-		return refuse(http.StatusBadRequest, "", "body is not the expected JSON object")
+		return refuse(http.StatusBadRequest, "", "body could not be read")
+	}
+	// jsonv2 as the admin API (jsonRefusal names the field of a wrong
+	// type, and data after the object is refused), but unknown members
+	// are ignored: a browser may add one to PushSubscription.toJSON().
+	if err := jsonv2.Unmarshal(body, v); err != nil {
+		return jsonRefusal(err)
 	}
 	return nil
 }

@@ -165,3 +165,42 @@ func TestPushWords(t *testing.T) {
 		})
 	}
 }
+
+// TestPushAPIBodyShape: a body of the wrong shape is answered 400 naming the
+// field at fault (a string for the components list, a number for the
+// endpoint), and data after the JSON object is refused, not ignored. All
+// were seen from curl against the demo: the answer named no field, and
+// trailing data went on to the endpoint's lookup.
+func TestPushAPIBodyShape(t *testing.T) {
+	st := newPushStack(t, 10)
+	sub := subscriptionJSON(t, "https://93.184.216.34/push/a")
+	for _, tt := range []struct {
+		name, method, body string
+		field              string
+	}{
+		{"components a string", http.MethodPost, `{"subscription":` + sub + `,"components":"monlycee"}`, "components"},
+		{"groups of numbers", http.MethodPost, `{"subscription":` + sub + `,"groups":[1]}`, "groups[0]"},
+		{"endpoint a number", http.MethodPost, `{"subscription":{"endpoint":5,"keys":{"p256dh":"x","auth":"y"}},"components":["pcn"]}`, "subscription.endpoint"},
+		{"keys a string", http.MethodPost, `{"subscription":{"endpoint":"https://93.184.216.34/push/a","keys":"x"},"components":["pcn"]}`, "subscription.keys"},
+		{"subscription a number", http.MethodDelete, `{"subscription":5}`, "subscription"},
+		{"an array", http.MethodPost, `[1]`, ""},
+		{"trailing data", http.MethodPost, `{"subscription":` + sub + `,"components":["pcn"]} garbage`, ""},
+		{"two objects", http.MethodPost, `{"subscription":` + sub + `,"components":["pcn"]}{}`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(t, st.s, tt.method, "/api/v1/push/subscriptions", tt.body)
+			var e struct{ Error, Field string }
+			json.Unmarshal(w.Body.Bytes(), &e)
+			if w.Code != 400 || e.Field != tt.field || e.Error == "" || e.Error == "body is not the expected JSON object" && tt.field != "" {
+				t.Errorf("%s (%s) = %d %s, want 400 naming %q", tt.method, tt.name, w.Code, w.Body, tt.field)
+			}
+		})
+	}
+	// What browsers send: expirationTime null or a number, padding on the keys.
+	for _, exp := range []string{"null", "1767225600000"} {
+		body := strings.Replace(sub, `"expirationTime":null`, `"expirationTime":`+exp, 1)
+		if w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", `{"subscription":`+body+`,"components":["pcn"],"lang":"en"}`); w.Code != 201 {
+			t.Errorf("POST with expirationTime %s = %d %s, want 201", exp, w.Code, w.Body)
+		}
+	}
+}

@@ -21,7 +21,7 @@ import (
 // gives (expirationTime is accepted and ignored).
 type Subscription struct {
 	Endpoint       string           `json:"endpoint"`
-	ExpirationTime *json.Number     `json:"expirationTime,omitempty"`
+	ExpirationTime *float64         `json:"expirationTime,omitempty"` // ms since 1970, or null
 	Keys           SubscriptionKeys `json:"keys"`
 }
 
