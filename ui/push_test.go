@@ -204,3 +204,36 @@ func TestPushAPIBodyShape(t *testing.T) {
 		}
 	}
 }
+
+// TestPushAPIRateLimit: one address may make subscribePerMinute
+// subscription requests a minute (an IPv6 address counts for its /64); the
+// next is answered 429 with Retry-After, and other addresses are not held.
+func TestPushAPIRateLimit(t *testing.T) {
+	st := newPushStack(t, 100)
+	from := func(addr string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/push/subscriptions", strings.NewReader(`{"components":["pcn"]}`))
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		st.s.Handler().ServeHTTP(w, r)
+		return w
+	}
+	for _, tt := range []struct{ name, first, next string }{
+		{"IPv4", "198.51.100.7:1000", "198.51.100.7:1001"},
+		{"IPv6 /64", "[2001:db8:1:2::1]:1000", "[2001:db8:1:2:ffff::9]:1001"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range subscribePerMinute {
+				if w := from(tt.first); w.Code != http.StatusBadRequest {
+					t.Fatalf("request %d = %d %s, want 400 (the body lacks a subscription)", i+1, w.Code, w.Body)
+				}
+			}
+			w := from(tt.next)
+			if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "too many") {
+				t.Errorf("request %d = %d %q %s, want 429 with Retry-After and a message", subscribePerMinute+1, w.Code, w.Header().Get("Retry-After"), w.Body)
+			}
+		})
+	}
+	if w := from("203.0.113.5:1000"); w.Code != http.StatusBadRequest {
+		t.Errorf("another address = %d %s, want 400: not held by the others' limit", w.Code, w.Body)
+	}
+}
