@@ -106,7 +106,14 @@
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     var body = {components: chosen('component'), groups: chosen('group'), lang: d.lang};
-    if (!body.components.length && !body.groups.length) { return; }
+    if (!body.components.length && !body.groups.length) {
+      status.textContent = d.choose;
+      return;
+    }
+    // Subscribing can take seconds (the browser asks its push service):
+    // say so, and keep a second tap from sending twice.
+    status.textContent = d.pending;
+    subscribe.disabled = true;
     Promise.all([ready, api('GET', '/api/v1/push/key'), Notification.requestPermission()]).then(function (r) {
       if (r[2] !== 'granted') { throw new Error('permission ' + r[2]); }
       return r[0].pushManager.getSubscription().then(function (sub) {
@@ -119,7 +126,9 @@
       var shown = got.components.map(function (id) { return names[id] || id; });
       localStorage.setItem('constat-alerts', JSON.stringify(shown));
       showSubscribed(shown);
-    }).catch(function () { status.textContent = Notification.permission === 'denied' ? d.denied : d.error; });
+    }).catch(function () {
+      status.textContent = Notification.permission === 'denied' ? d.denied : d.error;
+    }).then(function () { subscribe.disabled = false; });
   });
 
   unsubscribe.addEventListener('click', function () {
