@@ -237,3 +237,31 @@ func TestPushAPIRateLimit(t *testing.T) {
 		t.Errorf("another address = %d %s, want 400: not held by the others' limit", w.Code, w.Body)
 	}
 }
+
+// TestPushAPIReplaceNeedsAuth: posting an endpoint already subscribed
+// replaces its choices only with the same auth secret. Seen in the audit:
+// anyone who knew an endpoint could post it with their own keys, which
+// replaced the secret that DELETE takes as proof of ownership (and the
+// key the alerts are encrypted to), then unsubscribe its owner.
+func TestPushAPIReplaceNeedsAuth(t *testing.T) {
+	st := newPushStack(t, 10)
+	const endpoint = "https://93.184.216.34/push/owner"
+	owner := subscriptionJSON(t, endpoint)
+	if w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", `{"subscription":`+owner+`,"components":["pcn"]}`); w.Code != 201 {
+		t.Fatalf("POST = %d %s, want 201", w.Code, w.Body)
+	}
+	other := subscriptionJSON(t, endpoint) // same endpoint, other keys
+	w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", `{"subscription":`+other+`,"components":["monlycee"]}`)
+	if w.Code != 400 || !strings.Contains(w.Body.String(), `"field":"subscription.keys.auth"`) {
+		t.Errorf("POST the endpoint with other keys = %d %s, want 400 naming subscription.keys.auth", w.Code, w.Body)
+	}
+	if w := do(t, st.s, http.MethodDelete, "/api/v1/push/subscriptions", `{"subscription":`+other+`}`); w.Code != 404 {
+		t.Errorf("DELETE with the other keys = %d %s, want 404", w.Code, w.Body)
+	}
+	if w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", `{"subscription":`+owner+`,"components":["monlycee"]}`); w.Code != 201 || !strings.Contains(w.Body.String(), `"components":["monlycee"]`) {
+		t.Errorf("POST again by its owner = %d %s, want 201 replacing the choices", w.Code, w.Body)
+	}
+	if w := do(t, st.s, http.MethodDelete, "/api/v1/push/subscriptions", `{"subscription":`+owner+`}`); w.Code != 204 {
+		t.Errorf("DELETE by its owner = %d %s, want 204", w.Code, w.Body)
+	}
+}

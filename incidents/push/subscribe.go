@@ -148,9 +148,11 @@ func (p *Push) expand(comps, groups []string) ([]string, error) {
 
 // Subscribe validates req, checks its endpoint against the allowed push
 // services and their addresses (Guard), and stores it, replacing the
-// choices of an earlier subscription with the same endpoint. It returns a
-// *FieldError for a bad field, ErrFull at max_subscriptions, or an error
-// wrapping ErrForbiddenHost (reported against the endpoint field).
+// choices of an earlier subscription with the same endpoint and auth
+// secret. It returns a *FieldError for a bad field (or an endpoint
+// subscribed with another auth secret), ErrFull at max_subscriptions, or
+// an error wrapping ErrForbiddenHost (reported against the endpoint
+// field).
 func (p *Push) Subscribe(ctx context.Context, req SubscribeRequest) (Subscribed, error) {
 	u, err := checkSubscription(&req.Subscription)
 	if err != nil {
@@ -173,6 +175,13 @@ func (p *Push) Subscribe(ctx context.Context, req SubscribeRequest) (Subscribed,
 		old, err := getSub(tx, id)
 		if err != nil {
 			return err
+		}
+		if old != nil && subtle.ConstantTimeCompare([]byte(old.Auth), []byte(req.Subscription.Keys.Auth)) != 1 {
+			// The auth secret is the proof of ownership DELETE asks for:
+			// another one must not replace it (nor the key alerts are
+			// encrypted to). A browser's subscription keeps its keys for
+			// its endpoint's life; a new one has a new endpoint.
+			return fieldErr("subscription.keys.auth", "this endpoint is subscribed with another auth secret")
 		}
 		if old == nil {
 			if p.maxSubs > 0 && countSubs(tx) >= p.maxSubs {
