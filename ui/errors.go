@@ -63,6 +63,8 @@ func statusOf(err error) (int, *apiError) {
 		return http.StatusNotFound, &apiError{Error: "no such incident", Field: "incident"}
 	case errors.Is(err, push.ErrFull):
 		return http.StatusServiceUnavailable, &apiError{Error: "this server has reached its maximum number of alert subscriptions and takes no more for now"}
+	case errors.Is(err, push.ErrLookup):
+		return http.StatusServiceUnavailable, &apiError{Error: "the push service's address could not be checked just now; nothing was recorded; try again later"}
 	case errors.Is(err, push.ErrNotFound):
 		return http.StatusNotFound, &apiError{Error: "no such subscription", Field: "subscription"}
 	case errors.Is(err, syscall.ENOSPC):

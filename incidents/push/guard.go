@@ -29,6 +29,12 @@ var DefaultServices = []string{
 // given explicitly in the allowed list may be loopback.
 var ErrForbiddenHost = errors.New("host not allowed")
 
+// ErrLookup is returned (wrapped, with the resolver's error) when a host's
+// addresses could not be looked up now: the resolver failed or timed out.
+// It is the server's trouble, not the host's; a name that does not exist
+// is a plain error ("no such host").
+var ErrLookup = errors.New("address lookup failed")
+
 // Guard keeps push deliveries away from hosts a subscriber could aim at
 // Constat's neighbours (SSRF). It checks a host against the allowed list
 // and, when dialling, every address the name resolves to, and then the
@@ -124,8 +130,11 @@ func (g *Guard) resolve(ctx context.Context, host string, loopbackOK bool) ([]ne
 		addrs = []netip.Addr{a}
 	} else {
 		ips, err := g.resolver.LookupNetIP(ctx, "ip", host)
+		if de, ok := errors.AsType[*net.DNSError](err); ok && de.IsNotFound {
+			return nil, fmt.Errorf("%s: no such host", host) // not wrapped: its text names our resolver
+		}
 		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", host, err)
+			return nil, fmt.Errorf("resolve %s: %w (%w)", host, ErrLookup, err)
 		}
 		addrs = ips
 	}

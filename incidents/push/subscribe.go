@@ -149,10 +149,10 @@ func (p *Push) expand(comps, groups []string) ([]string, error) {
 // Subscribe validates req, checks its endpoint against the allowed push
 // services and their addresses (Guard), and stores it, replacing the
 // choices of an earlier subscription with the same endpoint and auth
-// secret. It returns a *FieldError for a bad field (or an endpoint
-// subscribed with another auth secret), ErrFull at max_subscriptions, or
-// an error wrapping ErrForbiddenHost (reported against the endpoint
-// field).
+// secret. It returns a *FieldError for a bad field (an endpoint subscribed
+// with another auth secret, or a host the Guard refuses), ErrFull at
+// max_subscriptions, or an error wrapping ErrLookup when the endpoint's
+// host could not be looked up now.
 func (p *Push) Subscribe(ctx context.Context, req SubscribeRequest) (Subscribed, error) {
 	u, err := checkSubscription(&req.Subscription)
 	if err != nil {
@@ -162,7 +162,9 @@ func (p *Push) Subscribe(ctx context.Context, req SubscribeRequest) (Subscribed,
 	if err != nil {
 		return Subscribed{}, err
 	}
-	if err := p.guard.CheckEndpoint(ctx, u); err != nil {
+	if err := p.guard.CheckEndpoint(ctx, u); errors.Is(err, ErrLookup) {
+		return Subscribed{}, err
+	} else if err != nil {
 		return Subscribed{}, &FieldError{Field: "subscription.endpoint", Message: err.Error()}
 	}
 	lang := "fr"
