@@ -184,6 +184,8 @@ func TestPushAPIBodyShape(t *testing.T) {
 		{"keys a string", http.MethodPost, `{"subscription":{"endpoint":"https://93.184.216.34/push/a","keys":"x"},"components":["pcn"]}`, "subscription.keys"},
 		{"subscription a number", http.MethodDelete, `{"subscription":5}`, "subscription"},
 		{"an array", http.MethodPost, `[1]`, ""},
+		{"no keys", http.MethodPost, `{"subscription":{"endpoint":"https://93.184.216.34/push/a"},"components":["pcn"]}`, "subscription.keys.p256dh"},
+		{"no auth", http.MethodPost, `{"subscription":{"endpoint":"https://93.184.216.34/push/a","keys":{"p256dh":"x"}},"components":["pcn"]}`, "subscription.keys.auth"},
 		{"trailing data", http.MethodPost, `{"subscription":` + sub + `,"components":["pcn"]} garbage`, ""},
 		{"two objects", http.MethodPost, `{"subscription":` + sub + `,"components":["pcn"]}{}`, ""},
 	} {
@@ -191,15 +193,21 @@ func TestPushAPIBodyShape(t *testing.T) {
 			w := do(t, st.s, tt.method, "/api/v1/push/subscriptions", tt.body)
 			var e struct{ Error, Field string }
 			json.Unmarshal(w.Body.Bytes(), &e)
-			if w.Code != 400 || e.Field != tt.field || e.Error == "" || e.Error == "body is not the expected JSON object" && tt.field != "" {
+			if w.Code != 400 || e.Field != tt.field || e.Error == "" || e.Error == "body is not the expected JSON object" && tt.field != "" ||
+				strings.HasPrefix(tt.name, "no ") && e.Error != "missing" {
 				t.Errorf("%s (%s) = %d %s, want 400 naming %q", tt.method, tt.name, w.Code, w.Body, tt.field)
 			}
 		})
 	}
-	// What browsers send: expirationTime null or a number, padding on the keys.
+	// What browsers send: expirationTime null or a number (from another
+	// address: the cases above used this one's subscribePerMinute).
 	for _, exp := range []string{"null", "1767225600000"} {
 		body := strings.Replace(sub, `"expirationTime":null`, `"expirationTime":`+exp, 1)
-		if w := do(t, st.s, http.MethodPost, "/api/v1/push/subscriptions", `{"subscription":`+body+`,"components":["pcn"],"lang":"en"}`); w.Code != 201 {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/push/subscriptions", strings.NewReader(`{"subscription":`+body+`,"components":["pcn"],"lang":"en"}`))
+		r.RemoteAddr = "198.51.100.9:1000"
+		w := httptest.NewRecorder()
+		st.s.Handler().ServeHTTP(w, r)
+		if w.Code != 201 {
 			t.Errorf("POST with expirationTime %s = %d %s, want 201", exp, w.Code, w.Body)
 		}
 	}

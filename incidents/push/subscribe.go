@@ -86,6 +86,12 @@ func checkSubscription(s *Subscription) (*url.URL, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, fieldErr("subscription.endpoint", "want an https:// URL without user or fragment")
 	}
+	if s.Keys.P256dh == "" {
+		return nil, fieldErr("subscription.keys.p256dh", "missing")
+	}
+	if s.Keys.Auth == "" {
+		return nil, fieldErr("subscription.keys.auth", "missing")
+	}
 	pub, err := b64(s.Keys.P256dh)
 	if err == nil {
 		if len(pub) != 65 || pub[0] != 4 {
