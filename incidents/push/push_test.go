@@ -308,29 +308,36 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestGoneSubscription: a push service's 410 deletes the subscription.
+// TestGoneSubscription: a push service's 410, or 404, deletes the
+// subscription.
 func TestGoneSubscription(t *testing.T) {
 	e := newEnv(t, "", nil)
-	gone, kept := newSubscriber(t, "gone"), newSubscriber(t, "kept")
+	gone, lost, kept := newSubscriber(t, "gone"), newSubscriber(t, "lost"), newSubscriber(t, "kept")
 	e.rcv.status = func(sub string, n int) int {
-		if sub == "gone" {
+		switch sub {
+		case "gone":
 			return 410
+		case "lost":
+			return 404
 		}
 		return 201
 	}
 	e.subscribe(gone, "fr", []string{"pcn"}, nil)
+	e.subscribe(lost, "fr", []string{"pcn"}, nil)
 	e.subscribe(kept, "fr", []string{"pcn"}, nil)
 	e.record("pcn", false, 0, 1)
-	e.rcv.wait(t, 20*time.Second, "410 answered and subscription deleted", func() bool {
-		return e.rcv.counts["gone"] == 1 && len(e.rcv.got) == 1
+	e.rcv.wait(t, 20*time.Second, "410 and 404 answered", func() bool {
+		return e.rcv.counts["gone"] == 1 && e.rcv.counts["lost"] == 1 && len(e.rcv.got) == 1
 	})
-	waitFor(t, "gone counted and the subscription deleted", func() bool {
+	waitFor(t, "gone counted twice and the subscriptions deleted", func() bool {
 		n, _ := e.p.Count()
-		return e.counter("constat_push_deliveries_total", "result", "gone") == 1 && n == 1
+		return e.counter("constat_push_deliveries_total", "result", "gone") == 2 && n == 1
 	})
-	err := e.p.Unsubscribe(context.Background(), push.Subscription{Endpoint: e.rcv.endpoint("gone"), Keys: push.SubscriptionKeys{Auth: gone.authKey()}})
-	if !errors.Is(err, push.ErrNotFound) {
-		t.Errorf("Unsubscribe(gone) = %v, want ErrNotFound", err)
+	for _, s := range []*subscriber{gone, lost} {
+		err := e.p.Unsubscribe(context.Background(), push.Subscription{Endpoint: e.rcv.endpoint(s.name), Keys: push.SubscriptionKeys{Auth: s.authKey()}})
+		if !errors.Is(err, push.ErrNotFound) {
+			t.Errorf("Unsubscribe(%s) = %v, want ErrNotFound", s.name, err)
+		}
 	}
 }
 
