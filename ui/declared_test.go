@@ -217,7 +217,7 @@ func TestMeasuredTransitionsOnce(t *testing.T) {
 				t.Errorf("%s shows measurement %s %d times, want once", name, n, c)
 			}
 		}
-		if !strings.Contains(body, "9 h 01 min 00 s") {
+		if !strings.Contains(body, "9\u00a0h\u00a001\u00a0min\u00a000\u00a0s") {
 			t.Errorf("%s lacks the transition to the second (9 h 01 min 00 s)", name)
 		}
 	}

@@ -252,3 +252,19 @@ func TestLanguageComesFromThePath(t *testing.T) {
 		t.Errorf("GET / with Accept-Language en = %d, want 200 in French", w.Code)
 	}
 }
+
+// TestFrenchTimesHoldTogether: in French a time ("13 h 53", "9 h 01 min
+// 00 s") is joined by no-break spaces, so that a narrow phone never puts
+// "53" alone on the next line (seen on the home page at 360 px: "depuis
+// 13 h" then "53").
+func TestFrenchTimesHoldTogether(t *testing.T) {
+	split := regexp.MustCompile(`%(?:02)?d (?:h|min|s)(?:\s|$)|\bh %02d`)
+	for k, v := range fr {
+		if strings.HasPrefix(k, "fmt.") && split.MatchString(v) { // push.*: a notification, not a page
+			t.Errorf("fr[%q] = %q: an ordinary space between a number and its unit", k, v)
+		}
+	}
+	if got := french.hm(time.Date(2021, 4, 6, 11, 53, 0, 0, time.UTC)); got != "13\u00a0h\u00a053" {
+		t.Errorf("hm = %q, want 13 h 53 with no-break spaces", got)
+	}
+}

@@ -24,7 +24,7 @@ func TestHomeSaysMeasurementsSuspended(t *testing.T) {
 		}
 	}
 	for path, want := range map[string]string{
-		"/":    "6 avril 2021 — mesures suspendues : Constat n&#39;avait plus accès au réseau de 9 h 00 à 9 h 02",
+		"/":    "6 avril 2021 — mesures suspendues : Constat n&#39;avait plus accès au réseau de 9\u00a0h\u00a000 à 9\u00a0h\u00a002",
 		"/en/": "6 April 2021 — measurements suspended: Constat had lost network access from 09:00 to 09:02 (Paris time)",
 	} {
 		w := serveReq(s, http.MethodGet, path, nil)

@@ -248,7 +248,7 @@ func TestServeAppendsCosignatures(t *testing.T) {
 		{"/methode", "syndicat.test/w</code>"},
 		{"/methode", "n&#39;a encore cosigné aucun point de contrôle de ce journal. Sans réponse valable depuis le"},
 		{"/en/methode", "vouches for the first " + itoa(int(size)) + " records"},
-		{"/incidents/" + itoa(int(id)), "enregistrée au plus tard à 9 h 03 (témoin indépendant redaction.test/temoin)"},
+		{"/incidents/" + itoa(int(id)), "enregistrée au plus tard à 9\u00a0h\u00a003 (témoin indépendant redaction.test/temoin)"},
 		{"/en/incidents/" + itoa(int(id)), "recorded no later than 09:03 (independent witness redaction.test/temoin)"},
 	} {
 		if body := string(fetch(t, site+tt.path)); !strings.Contains(body, tt.want) {
