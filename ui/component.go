@@ -18,6 +18,7 @@ import (
 // periods, response times by phase, outcomes and incidents.
 type componentView struct {
 	ID, Name, Group, Operator string
+	GroupName                 string
 	Status                    string
 	Uptimes                   []uptimeRow
 	Chart                     template.HTML
@@ -94,6 +95,11 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 	}
 	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(), Alerts: p.s.push != nil,
 		Status: probes.StatusUnknown.String()}
+	for _, g := range p.s.cfg.Groups {
+		if g.ID == comp.Group {
+			v.GroupName = g.Name
+		}
+	}
 	for _, st := range p.s.pipe.Components() {
 		if st.ID == comp.ID && st.Status.Valid() {
 			v.Status = st.Status.String()

@@ -24,12 +24,13 @@ const maxPushBody = 4 << 10
 // in a minute.
 const subscribePerMinute = 10
 
-// pushAPI answers GET /api/v1/push/key and POST and DELETE
-// /api/v1/push/subscriptions (see routes).
+// pushAPI answers GET /api/v1/push/key, POST and DELETE
+// /api/v1/push/subscriptions and the form's choices (see routes).
 type pushAPI struct {
 	s     *Server
 	p     *push.Push
 	limit *addrLimiter
+	docs  choiceDocs // the form's choices (push_choices.go)
 }
 
 func newPushAPI(s *Server, p *push.Push) *pushAPI {

@@ -74,6 +74,9 @@ func (s *Server) routes(e *echo.Echo, reg *prometheus.Registry) {
 		doc("/api/v1/push/key", s.push.key)
 		e.POST("/api/v1/push/subscriptions", s.push.subscribe)
 		e.DELETE("/api/v1/push/subscriptions", s.push.unsubscribe)
+		doc("/api/v1/push/choices", s.push.choices) // the form's regions, and their services below summaryAbove
+		doc("/api/v1/push/choices/:group", s.push.groupChoices)
+		doc("/api/v1/push/choices/:group/:n", s.push.groupChoices)
 	}
 	// The evidence log: C2SP tlog-tiles (checkpoint, tiles, entry bundles),
 	// the verifier key, and JSON records and proofs.

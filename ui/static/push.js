@@ -71,41 +71,86 @@
     c.name = name;
     c.value = value;
     c.checked = checked;
+    c.dataset.label = label;
     l.appendChild(c);
     l.appendChild(document.createTextNode(' ' + label));
     return l;
   }
-  function chosen(name) {
-    return Array.prototype.map.call(form.querySelectorAll('input[name=' + name + ']:checked'), function (c) { return c.value; });
+  function ticked(name) {
+    return Array.prototype.slice.call(form.querySelectorAll('input[name=' + name + ']:checked'));
   }
+  function values(boxes) { return boxes.map(function (c) { return c.value; }); }
   function showSubscribed(names) {
     status.textContent = names && names.length ? d.subscribed + ' ' + names.join(', ') : '';
     unsubscribe.hidden = !(names && names.length);
   }
 
-  var names = {};
-  var ready = navigator.serviceWorker.register('/sw.js');
-  api('GET', '/api/v2/components.json').then(function (doc) {
-    var groups = doc.components.filter(function (c) { return c.group; });
-    doc.components.forEach(function (c) { names[c.id] = c.name; });
-    groups.forEach(function (g) {
-      var fs = el('fieldset');
-      fs.appendChild(el('legend', g.name));
-      fs.appendChild(checkbox('group', g.id, d.region, false));
-      (g.components || []).forEach(function (id) {
-        fs.appendChild(checkbox('component', id, names[id] || id, id === d.component));
-      });
-      list.appendChild(fs);
+  // A region's box set: its name, a box for the whole region, then its
+  // services, given or fetched page by page (the region pages' pages),
+  // never the whole list of every service.
+  function region(g, all) {
+    var fs = el('fieldset');
+    fs.appendChild(el('legend', g.name));
+    fs.appendChild(checkbox('group', g.id, all, false));
+    list.appendChild(fs);
+    return fs;
+  }
+  function add(fs, comps) {
+    comps.forEach(function (c) { fs.appendChild(checkbox('component', c.id, c.name, c.id === d.component)); });
+  }
+  function fetchPage(fs, id, n, button, chain) {
+    if (button) { button.disabled = true; }
+    return api('GET', '/api/v1/push/choices/' + encodeURIComponent(id) + (n > 1 ? '/' + n : '')).then(function (g) {
+      if (button) { button.remove(); }
+      add(fs, g.components || []);
+      if (chain && g.page < g.pages) { more(fs, id, g.page + 1, d.more); }
+    }).catch(function () {
+      if (button) { button.disabled = false; }
+      status.textContent = d.error;
     });
+  }
+  function more(fs, id, n, text) {
+    var b = el('button', text);
+    b.type = 'button';
+    b.className = 'push-more';
+    b.addEventListener('click', function () { fetchPage(fs, id, n, b, true); });
+    fs.appendChild(b);
+  }
+
+  var ready = navigator.serviceWorker.register('/sw.js');
+  var choices;
+  if (d.component) {
+    // A component's page: the component, ticked, and its region.
+    var fs = d.group ? region({id: d.group, name: d.groupName}, d.all) : list;
+    add(fs, [{id: d.component, name: d.componentName}]);
+    choices = Promise.resolve();
+  } else if (d.group) {
+    // A region's page: the region and this page's services.
+    choices = fetchPage(region({id: d.group, name: d.groupName}, d.all), d.group, Number(d.page) || 1);
+  } else {
+    // The home page: every region; each one's services come with it up to
+    // a few hundred in all, else on demand.
+    choices = api('GET', '/api/v1/push/choices').then(function (doc) {
+      doc.groups.forEach(function (g) {
+        var fs = region(g, g.components ? d.region : d.all + ' (' + g.count + ')');
+        if (g.components) { add(fs, g.components); } else { more(fs, g.id, 1, d.pick); }
+      });
+    });
+  }
+  choices.then(function () {
     return ready.then(function (reg) { return reg.pushManager.getSubscription(); });
   }).then(function (sub) {
+    // What the person chose is kept with its names, as they were ticked:
+    // showing it needs no list.
     var saved = localStorage.getItem('constat-alerts');
     if (sub && saved) { showSubscribed(JSON.parse(saved)); }
   }).catch(function () { status.textContent = d.error; });
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var body = {components: chosen('component'), groups: chosen('group'), lang: d.lang};
+    var boxes = ticked('group').concat(ticked('component'));
+    var body = {components: values(ticked('component')), groups: values(ticked('group')), lang: d.lang};
+    var shown = boxes.map(function (c) { return c.name === 'group' ? c.closest('fieldset').querySelector('legend').textContent : c.dataset.label; });
     if (!body.components.length && !body.groups.length) {
       status.textContent = d.choose;
       return;
@@ -122,8 +167,7 @@
     }).then(function (sub) {
       body.subscription = sub.toJSON();
       return api('POST', '/api/v1/push/subscriptions', body);
-    }).then(function (got) {
-      var shown = got.components.map(function (id) { return names[id] || id; });
+    }).then(function () {
       localStorage.setItem('constat-alerts', JSON.stringify(shown));
       showSubscribed(shown);
     }).catch(function () {
