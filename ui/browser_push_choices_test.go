@@ -119,3 +119,34 @@ func TestAlertsFormPastThreshold(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertsPastThresholdWithoutJS: without JavaScript the region and
+// component pages say that alerts need it, and with it they lose nothing
+// else of their text.
+func TestAlertsPastThresholdWithoutJS(t *testing.T) {
+	st := newRegionsPushStack(t)
+	url := serveLoopback(t, st.s.Handler())
+	plain, js := newBrowserWith(t, false), newBrowserWith(t, true)
+	for _, path := range []string{"/region/big/2", "/en/components/big-4"} {
+		if err := chromedp.Do(plain, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.ID("alertes"))); err != nil {
+			t.Fatal(err)
+		}
+		cat := fr
+		if strings.HasPrefix(path, "/en/") {
+			cat = en
+		}
+		without := visibleText(t, plain)
+		if !strings.Contains(without, cat["push.nojs"]) || strings.Contains(without, cat["push.intro"]) {
+			t.Errorf("%s without JavaScript: want the sentence saying alerts need it, no form: %q", path, without)
+		}
+		if err := chromedp.Do(js, chromedp.Navigate(url+path), chromedp.WaitVisible(chromedp.CSS(".push-form label"))); err != nil {
+			t.Fatal(err)
+		}
+		with := visibleText(t, js)
+		for _, line := range strings.Split(without, "\n") {
+			if line = strings.TrimSpace(line); line != "" && line != cat["push.nojs"] && !strings.Contains(with, line) {
+				t.Errorf("%s with JavaScript lost %q", path, line)
+			}
+		}
+	}
+}
