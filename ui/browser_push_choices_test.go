@@ -105,6 +105,20 @@ func TestAlertsFormPastThreshold(t *testing.T) {
 			check(t, "boxes", got.Boxes, []string{"group:big=" + tt.cat["push.all"], "component:big-3=Collège n° 3", "component:big-4=Collège n° 4", "component:big-5=Collège n° 5"})
 			check(t, "buttons", got.More, nil)
 		})
+		t.Run("saved"+tt.prefix, func(t *testing.T) {
+			// What this browser subscribed to from other pages starts ticked
+			// where the page shows it.
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.setItem('constat-alerts-choice', JSON.stringify(
+				{groups: {big: 'Académie de Versailles'}, components: {'big-4': 'Collège n° 4', 'small-0': 'Lycée n° 0'}}))`)); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.clear()`)) })
+			if err := chromedp.Do(ctx, chromedp.Navigate(url+tt.prefix+"/region/big/2")); err != nil {
+				t.Fatal(err)
+			}
+			got := read(t, `.push-form input[value="big-5"]`)
+			check(t, "boxes", got.Boxes, []string{"group:big+=" + tt.cat["push.all"], "component:big-3=Collège n° 3", "component:big-4+=Collège n° 4", "component:big-5=Collège n° 5"})
+		})
 		t.Run("component"+tt.prefix, func(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(url+tt.prefix+"/components/big-4")); err != nil {
 				t.Fatal(err)

@@ -79,7 +79,6 @@
   function ticked(name) {
     return Array.prototype.slice.call(form.querySelectorAll('input[name=' + name + ']:checked'));
   }
-  function values(boxes) { return boxes.map(function (c) { return c.value; }); }
   function showSubscribed(names) {
     status.textContent = names && names.length ? d.subscribed + ' ' + names.join(', ') : '';
     unsubscribe.hidden = !(names && names.length);
@@ -91,12 +90,12 @@
   function region(g, all) {
     var fs = el('fieldset');
     fs.appendChild(el('legend', g.name));
-    fs.appendChild(checkbox('group', g.id, all, false));
+    fs.appendChild(checkbox('group', g.id, all, g.id in saved.groups));
     list.appendChild(fs);
     return fs;
   }
   function add(fs, comps) {
-    comps.forEach(function (c) { fs.appendChild(checkbox('component', c.id, c.name, c.id === d.component)); });
+    comps.forEach(function (c) { fs.appendChild(checkbox('component', c.id, c.name, c.id === d.component || c.id in saved.components)); });
   }
   function fetchPage(fs, id, n, button, chain) {
     if (button) { button.disabled = true; }
@@ -115,6 +114,21 @@
     b.className = 'push-more';
     b.addEventListener('click', function () { fetchPage(fs, id, n, b, true); });
     fs.appendChild(b);
+  }
+
+  // What this browser is subscribed to, by ID with the labels as they
+  // were ticked (from any page: each page shows only some choices).
+  // Showing it needs no list; the boxes a page shows start as saved, and
+  // sending keeps the saved choices this page does not show, since a new
+  // subscription replaces the old one.
+  var saved = {groups: {}, components: {}};
+  try {
+    var s = JSON.parse(localStorage.getItem('constat-alerts-choice'));
+    if (s && s.groups && s.components) { saved = s; }
+  } catch (e) { /* none saved, or not readable: start afresh */ }
+  function labels(c) {
+    return Object.keys(c.groups).map(function (id) { return c.groups[id]; })
+      .concat(Object.keys(c.components).map(function (id) { return c.components[id]; }));
   }
 
   var ready = navigator.serviceWorker.register('/sw.js');
@@ -140,17 +154,22 @@
   choices.then(function () {
     return ready.then(function (reg) { return reg.pushManager.getSubscription(); });
   }).then(function (sub) {
-    // What the person chose is kept with its names, as they were ticked:
-    // showing it needs no list.
-    var saved = localStorage.getItem('constat-alerts');
-    if (sub && saved) { showSubscribed(JSON.parse(saved)); }
+    if (sub) { showSubscribed(labels(saved)); }
   }).catch(function () { status.textContent = d.error; });
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var boxes = ticked('group').concat(ticked('component'));
-    var body = {components: values(ticked('component')), groups: values(ticked('group')), lang: d.lang};
-    var shown = boxes.map(function (c) { return c.name === 'group' ? c.closest('fieldset').querySelector('legend').textContent : c.dataset.label; });
+    var next = {groups: {}, components: {}};
+    var here = {};
+    form.querySelectorAll('input[type=checkbox]').forEach(function (c) { here[c.name + ':' + c.value] = true; });
+    ['groups', 'components'].forEach(function (kind) {
+      Object.keys(saved[kind]).forEach(function (id) {
+        if (!here[kind.slice(0, -1) + ':' + id]) { next[kind][id] = saved[kind][id]; }
+      });
+    });
+    ticked('group').forEach(function (c) { next.groups[c.value] = c.closest('fieldset').querySelector('legend').textContent; });
+    ticked('component').forEach(function (c) { next.components[c.value] = c.dataset.label; });
+    var body = {components: Object.keys(next.components), groups: Object.keys(next.groups), lang: d.lang};
     if (!body.components.length && !body.groups.length) {
       status.textContent = d.choose;
       return;
@@ -168,8 +187,9 @@
       body.subscription = sub.toJSON();
       return api('POST', '/api/v1/push/subscriptions', body);
     }).then(function () {
-      localStorage.setItem('constat-alerts', JSON.stringify(shown));
-      showSubscribed(shown);
+      saved = next;
+      localStorage.setItem('constat-alerts-choice', JSON.stringify(saved));
+      showSubscribed(labels(saved));
     }).catch(function () {
       status.textContent = Notification.permission === 'denied' ? d.denied : d.error;
     }).then(function () { subscribe.disabled = false; });
@@ -180,7 +200,9 @@
       if (!sub) { return null; }
       return api('DELETE', '/api/v1/push/subscriptions', {subscription: sub.toJSON()}).then(function () { return sub.unsubscribe(); });
     }).then(function () {
-      localStorage.removeItem('constat-alerts');
+      localStorage.removeItem('constat-alerts-choice');
+      saved = {groups: {}, components: {}};
+      form.querySelectorAll('input[type=checkbox]:checked').forEach(function (c) { c.checked = false; });
       showSubscribed([]);
     }).catch(function () { status.textContent = d.error; });
   });
