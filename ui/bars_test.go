@@ -26,7 +26,7 @@ func TestHistoryBarRuns(t *testing.T) {
 		uptime string // 106 of 110 rounds
 	}{
 		{french, []string{"du 10 février 2021 au 19 février 2021 : aucune panne mesurée", "20 février 2021 : panne",
-			`aria-label="90 derniers jours : 10 sans panne mesurée, 1 avec panne, 79 sans mesure"`}, "96,36 % des 110 mesures depuis le 10 février 2021 à 0\u00a0h\u00a000"},
+			`aria-label="90 derniers jours : 10 sans panne mesurée, 1 avec panne, 79 sans mesure"`}, "96,36\u00a0% des 110 mesures depuis le 10 février 2021 à 0\u00a0h\u00a000"},
 		{english, []string{"10 February 2021 to 19 February 2021: no outage measured", "20 February 2021: outage",
 			`aria-label="Last 90 days: 10 without a measured outage, 1 with an outage, 79 without measurements"`}, "96.36% of 110 rounds since 10 February 2021 at 00:00 Paris time"},
 	}

@@ -118,9 +118,9 @@ func TestLangFormats(t *testing.T) {
 		fr, en    string
 		formatted func(lang) string
 	}{
-		{"percent(100)", "100,00 %", "100.00%", func(l lang) string { return l.percent(100) }},
-		{"percent(99.999)", "99,99 %", "99.99%", func(l lang) string { return l.percent(99.999) }}, // never rounded up to 100
-		{"percent(0)", "0,00 %", "0.00%", func(l lang) string { return l.percent(0) }},
+		{"percent(100)", "100,00\u00a0%", "100.00%", func(l lang) string { return l.percent(100) }},
+		{"percent(99.999)", "99,99\u00a0%", "99.99%", func(l lang) string { return l.percent(99.999) }}, // never rounded up to 100
+		{"percent(0)", "0,00\u00a0%", "0.00%", func(l lang) string { return l.percent(0) }},
 		{"ms(80.5ms)", "80,5 ms", "80.5 ms", func(l lang) string { return l.ms(80500 * time.Microsecond) }},
 		{"jour", "6 avril 2021", "6 April 2021", func(l lang) string { return l.jour(time.Date(2021, 4, 5, 22, 30, 0, 0, time.UTC)) }},
 		{"clock", "9\u00a0h\u00a002\u00a0min\u00a013\u00a0s", "09:02:13", func(l lang) string { return l.clock(time.Date(2021, 4, 6, 7, 2, 13, 0, time.UTC)) }},
@@ -254,11 +254,12 @@ func TestLanguageComesFromThePath(t *testing.T) {
 }
 
 // TestFrenchTimesHoldTogether: in French a time ("13 h 53", "9 h 01 min
-// 00 s") is joined by no-break spaces, so that a narrow phone never puts
-// "53" alone on the next line (seen on the home page at 360 px: "depuis
-// 13 h" then "53").
+// 00 s") and a percentage ("0,00 %") are joined by no-break spaces, so
+// that a narrow column never puts "53" or "%" alone on the next line
+// (seen in the demo: "depuis 13 h" then "53" at 360 px, "0,00" then "%
+// des 12 mesures" at 1280 px).
 func TestFrenchTimesHoldTogether(t *testing.T) {
-	split := regexp.MustCompile(`%(?:02)?d (?:h|min|s)(?:\s|$)|\bh %02d`)
+	split := regexp.MustCompile(`%(?:02)?d (?:h|min|s)(?:\s|$)|\bh %02d|%s %%`)
 	for k, v := range fr {
 		if strings.HasPrefix(k, "fmt.") && split.MatchString(v) { // push.*: a notification, not a page
 			t.Errorf("fr[%q] = %q: an ordinary space between a number and its unit", k, v)

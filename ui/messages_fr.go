@@ -123,7 +123,7 @@ var fr = map[string]string{
 	"fmt.date":                                "%d %s %d",
 	"fmt.clock":                               "%d\u00a0h\u00a0%02d\u00a0min\u00a0%02d\u00a0s",
 	"fmt.decimal":                             ",",
-	"fmt.percent":                             "%s %%",
+	"fmt.percent":                             "%s\u00a0%%",
 	"fmt.seconds":                             "%s secondes",
 	"fmt.minutes":                             "%d minutes",
 	"fmt.mib":                                 "%d Mio",

@@ -284,7 +284,7 @@ func TestHomeWithEngine(t *testing.T) {
 	}
 	for _, want := range []string{fr["api.status.critical"], fmt.Sprintf(`href="/incidents/%d"`, id), "Panne mesurée : monlycée.net",
 		`<svg class="bars"`, `aria-label="90 derniers jours : 0 sans panne mesurée, 1 avec panne, 89 sans mesure"`,
-		"6 avril 2021 : panne", "Disponibilité mesurée : 25,00 % des 4 mesures depuis le 6 avril 2021 à 9\u00a0h\u00a000"} {
+		"6 avril 2021 : panne", "Disponibilité mesurée : 25,00\u00a0% des 4 mesures depuis le 6 avril 2021 à 9\u00a0h\u00a000"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home lacks %q", want)
 		}
@@ -323,7 +323,7 @@ func TestComponentPage(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET component = %d", w.Code)
 	}
-	for _, want := range []string{"<h1>monlycée.net</h1>", `24 dernières heures</th><td>62,50 %`, `7 derniers jours</th><td>62,50 %`,
+	for _, want := range []string{"<h1>monlycée.net</h1>", "24 dernières heures</th><td>62,50\u00a0%", "7 derniers jours</th><td>62,50\u00a0%",
 		`<svg class="chart"`, "ttfb : 80,0 ms", `Page de saturation ou d&#39;attente</th><td class="num">3`, `href="/incidents/`,
 		`href="/components/monlycee/history.atom"`} {
 		if !strings.Contains(body, want) {
