@@ -191,28 +191,13 @@ func serve(ctx context.Context, o serveOptions) (err error) {
 	if o.publishDir != "" {
 		wg.Go(func() { publish(runCtx, srv, o.publishDir, 10*time.Second, o.log) })
 	}
-	httpErr := make(chan error, 1)
-	wg.Go(func() { httpErr <- hs.Serve(ln) })
-	if o.ready != nil {
-		o.ready(ln.Addr().String())
-	}
-	o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks),
-		"nofile", nofile, "max_conns", limit.Max(), "probe_reserve", probeReserve(o.workers), "workers", o.workers)
-
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-httpErr: // the listener failed on its own
-	}
-	cancel()
-	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
-	shutErr := hs.Shutdown(shutCtx)
-	wg.Wait()
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
-	return errors.Join(serveErr, shutErr)
+	return runHTTP(ctx, hs, ln, func() {
+		if o.ready != nil {
+			o.ready(ln.Addr().String())
+		}
+		o.log.Info("serving", "addr", ln.Addr().String(), "components", len(checks),
+			"nofile", nofile, "max_conns", limit.Max(), "probe_reserve", probeReserve(o.workers), "workers", o.workers)
+	}, cancel, &wg, 10*time.Second)
 }
 
 // stores are what serve opens in the data directory: the public timeline

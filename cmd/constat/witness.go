@@ -115,27 +115,14 @@ func runWitnessWith(ctx context.Context, o witnessOptions, stdout io.Writer) err
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	httpErr := make(chan error, 1)
-	wg.Go(func() { httpErr <- hs.Serve(ln) })
-	fmt.Fprintf(stdout, "constat witness: serving http://%s/checkpoint\n", ln.Addr())
-	var runErr error // read after wg.Wait
+	var runErr error // read after runHTTP, which waits for wg
 	wg.Go(func() {
 		if runErr = w.Run(runCtx); runErr != nil {
 			o.cfg.Logger.Error("cosigning stopped; serving the last good checkpoint, /healthz reports the alarm", "err", runErr)
 		}
 	})
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-httpErr: // the listener failed on its own
-	}
-	cancel()
-	shutCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	shutErr := hs.Shutdown(shutCtx)
-	wg.Wait()
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
-	return errors.Join(runErr, serveErr, shutErr)
+	err = runHTTP(ctx, hs, ln, func() {
+		fmt.Fprintf(stdout, "constat witness: serving http://%s/checkpoint\n", ln.Addr())
+	}, cancel, &wg, 5*time.Second)
+	return errors.Join(runErr, err)
 }
