@@ -33,6 +33,7 @@ type publicAPI struct {
 	// document; during a rush the others are answered the previous
 	// version rather than queue behind 10,000 components.
 	building sync.Mutex
+	frags    fragCache // the components' JSON, kept between snapshots; guarded by building
 }
 
 // handler serves the JSON document build makes of the current snapshot.

@@ -119,6 +119,7 @@ type spSnapshot struct {
 	listOnce sync.Once // sharedList
 	list     *sharedPart
 	listErr  error
+	frags    *fragCache // publicAPI.frags, used under publicAPI.building; nil: encode whole
 }
 
 const (
@@ -153,7 +154,7 @@ func (v *spSnapshot) summary() spSummaryDoc {
 
 func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	cfg := p.s.cfg
-	v := &spSnapshot{base: p.s.base, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)},
+	v := &spSnapshot{base: p.s.base, frags: &p.frags, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)},
 		components: make([]spComponent, 0, len(cfg.Groups)+len(cfg.Components))} // sized: 10,000 appends grew it a dozen times
 	names := p.s.names()
 	states := make(map[string]incidents.ComponentState, len(cfg.Components))

@@ -100,11 +100,17 @@ func appendJSON(buf *bytes.Buffer, v any) error {
 }
 
 // sharedList returns the snapshot's components encoded, once for every
-// document that holds them.
+// document that holds them, from the fragments of the snapshot before
+// when the snapshot has a fragment cache.
 func (v *spSnapshot) sharedList() (*sharedPart, error) {
 	v.listOnce.Do(func() {
 		var b []byte
-		if b, v.listErr = json.Marshal(v.components); v.listErr == nil {
+		if v.frags == nil {
+			b, v.listErr = json.Marshal(v.components)
+		} else {
+			b, v.listErr = v.frags.list(v.components, v.page.UpdatedAt)
+		}
+		if v.listErr == nil {
 			v.list = &sharedPart{body: b}
 		}
 	})
