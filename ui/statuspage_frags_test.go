@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/constat-ent/constat/incidents"
+	"github.com/constat-ent/constat/probes"
 )
 
 // fragComponents is a group of n components as snapshot makes them, at
@@ -174,5 +177,28 @@ func TestStatuspageEncodesChangedComponents(t *testing.T) {
 	}
 	if n := s.pub.frags.encoded; n != 2 {
 		t.Errorf("after one change: %d components encoded, want 2 (monlycee and its group)", n)
+	}
+}
+
+// componentStates finds a state by position when the engine lists them in
+// the configuration's order, and by ID when it does not.
+func TestComponentStatesOf(t *testing.T) {
+	list := []incidents.ComponentState{{ID: "a", Status: probes.MajorOutage}, {ID: "b", Status: probes.PartialOutage}}
+	for _, tt := range []struct {
+		k        int
+		id       string
+		want     probes.Status
+		byIDMade bool
+	}{
+		{0, "a", probes.MajorOutage, false},
+		{1, "b", probes.PartialOutage, false},
+		{0, "b", probes.PartialOutage, true}, // out of order
+		{5, "a", probes.MajorOutage, true},   // past the engine's list
+		{2, "c", 0, true},                    // unknown to the engine
+	} {
+		s := componentStates{list: list}
+		if got := s.of(tt.k, tt.id); got.Status != tt.want || (s.byID != nil) != tt.byIDMade {
+			t.Errorf("of(%d, %q) = %v (map made: %t), want %v (map made: %t)", tt.k, tt.id, got.Status, s.byID != nil, tt.want, tt.byIDMade)
+		}
 	}
 }

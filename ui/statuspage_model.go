@@ -157,16 +157,13 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	v := &spSnapshot{base: p.s.base, frags: &p.frags, page: spPage{ID: pageID, Name: "Constat", URL: p.s.base + "/", TimeZone: "Europe/Paris", UpdatedAt: now.UTC().Truncate(time.Second)},
 		components: make([]spComponent, 0, len(cfg.Groups)+len(cfg.Components))} // sized: 10,000 appends grew it a dozen times
 	names := p.s.names()
-	states := make(map[string]incidents.ComponentState, len(cfg.Components))
-	for _, st := range p.s.pipe.Components() {
-		states[st.ID] = st
-	}
+	states := componentStates{list: p.s.pipe.Components()}
 	items := p.incidentItems(french, names)
 	declared := declaredStatus(items)
 	latest, _ := p.s.pipe.Latest()
 	unmeasured := 0
 	worst := probes.Operational
-	pos := 0
+	pos, k := 0, 0 // k: index of c in cfg.Components, file order
 	for _, g := range cfg.Groups {
 		pos++
 		gi := len(v.components)
@@ -174,8 +171,8 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 			PageID: pageID, Group: true, Components: []string{}})
 		for _, c := range g.Components {
 			pos++
-			names[c.ID] = c.Name
-			st := states[c.ID]
+			st := states.of(k, c.ID)
+			k++
 			status := st.Status
 			if !status.Valid() {
 				status = probes.Operational // not measured yet: Statuspage has no "unknown"
@@ -212,6 +209,29 @@ func (p *publicAPI) snapshot(now time.Time) *spSnapshot {
 	v.incidents = p.incidentDocs(names)
 	v.maintenances = p.maintenanceDocs(names, now)
 	return v
+}
+
+// componentStates are the engine's states, in the configuration's order
+// of components as it lists them; byID is made on first need.
+type componentStates struct {
+	list []incidents.ComponentState
+	byID map[string]incidents.ComponentState
+}
+
+// of returns the state of component id, the kth of the configuration:
+// list[k] when the engine lists them in that order, as it does, else
+// found by ID (the zero state if the engine has none).
+func (s *componentStates) of(k int, id string) incidents.ComponentState {
+	if k < len(s.list) && s.list[k].ID == id {
+		return s.list[k]
+	}
+	if s.byID == nil {
+		s.byID = make(map[string]incidents.ComponentState, len(s.list))
+		for _, st := range s.list {
+			s.byID[st.ID] = st
+		}
+	}
+	return s.byID[id]
 }
 
 func worstOf(name string) probes.Status {
