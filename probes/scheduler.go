@@ -43,9 +43,10 @@ type Scheduler struct {
 const Tick = 100 * time.Millisecond
 
 // NewScheduler returns a scheduler of jobs running at most workers rounds at
-// once. sink receives every result, on a goroutine of its own, outside the
-// concurrency bound (so a slow sink, such as a timeline commit, does not hold
-// a worker); it must be safe for concurrent use.
+// once. sink receives every result outside the concurrency bound, on one of
+// at most workers long-lived goroutines (see sinks), so that a slow sink,
+// such as a timeline commit, does not hold a worker; results wait in a
+// queue while all are busy. sink must be safe for concurrent use.
 func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), log *slog.Logger) *Scheduler {
 	if workers < 1 {
 		workers = 1
@@ -66,9 +67,11 @@ func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), l
 func (s *Scheduler) Run(ctx context.Context) {
 	q := &queue{slots: newSlots(s.jobs, time.Now()), poke: make(chan struct{}, 1)}
 	due := make(chan int) // job indexes, to the workers; closed by Run
-	var wg sync.WaitGroup // workers and sink calls
+	out := newSinks(ctx, s.sink, s.workers)
+	defer out.close()
+	var wg sync.WaitGroup // workers
 	for range s.workers {
-		wg.Go(func() { s.work(ctx, due, q, &wg) })
+		wg.Go(func() { s.work(ctx, due, q, out) })
 	}
 	defer wg.Wait()
 	defer close(due)
@@ -96,12 +99,12 @@ func (s *Scheduler) Run(ctx context.Context) {
 
 // work runs the rounds of the jobs it receives until due is closed, and
 // queues each job again for its next slot.
-func (s *Scheduler) work(ctx context.Context, due <-chan int, q *queue, sinks *sync.WaitGroup) {
+func (s *Scheduler) work(ctx context.Context, due <-chan int, q *queue, out *sinks) {
 	for i := range due {
 		r := s.jobs[i].Run(ctx)
 		// A round cut short by shutdown measured Constat, not the ENT.
 		if ctx.Err() == nil {
-			sinks.Go(func() { s.sink(ctx, r) })
+			out.put(r)
 		}
 		if missed := q.reschedule(i, time.Now()); missed > 0 {
 			s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
