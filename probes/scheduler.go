@@ -60,85 +60,108 @@ func NewScheduler(jobs []Job, workers int, sink func(context.Context, Result), l
 // Run runs the jobs until ctx is done. It returns only after the last round
 // and the last sink call have returned.
 //
-// Run's loop wakes once per tick with jobs due and hands them to the
-// workers; a worker puts its job back in the queue itself when the round
-// ends, and wakes the loop only if that slot comes before the loop's next
-// wake-up (as with few jobs), so that a round costs one hand-off, not two.
+// Run's loop wakes once per tick with jobs due and hands each to an idle
+// worker; a worker puts its job back in the queue itself when the round
+// ends, takes the next due job if one waits, and wakes the loop only if its
+// job's next slot comes before the loop's next wake-up (as with few jobs),
+// so that a round costs one hand-off, not two. Idle workers are handed jobs
+// last idle first: under a light load a few workers run every round, their
+// stacks stay grown and warm, and the others stay parked, instead of each
+// round going to the worker idle longest, whose stack the collector has
+// shrunk since and must grow again.
 func (s *Scheduler) Run(ctx context.Context) {
 	q := &queue{slots: newSlots(s.jobs, time.Now()), poke: make(chan struct{}, 1)}
-	due := make(chan int) // job indexes, to the workers; closed by Run
 	out := newSinks(ctx, s.sink, s.workers)
 	defer out.close()
 	var wg sync.WaitGroup // workers
-	for range s.workers {
-		wg.Go(func() { s.work(ctx, due, q, out) })
-	}
 	defer wg.Wait()
-	defer close(due)
-	timer := time.NewTimer(q.wakeAt(nil, time.Now()))
-	defer timer.Stop()
-	var ready []int // due jobs waiting for a worker, first due first
-	for {
-		var send chan<- int
-		next := -1
-		if len(ready) > 0 {
-			send, next = due, ready[0]
+	mine := make([]chan int, s.workers) // each worker's next job; closed by Run
+	for w := range mine {
+		mine[w] = make(chan int, 1)
+		q.idle = append(q.idle, mine[w])
+		wg.Go(func() { s.work(ctx, mine[w], q, out) })
+	}
+	defer func() {
+		for _, c := range mine {
+			close(c)
 		}
+	}()
+	timer := time.NewTimer(q.wakeAt(time.Now()))
+	defer timer.Stop()
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
-			timer.Reset(q.wakeAt(&ready, time.Now()))
+			timer.Reset(q.wakeAt(time.Now()))
 		case <-q.poke:
-			timer.Reset(q.wakeAt(&ready, time.Now()))
-		case send <- next:
-			ready = ready[1:]
+			timer.Reset(q.wakeAt(time.Now()))
 		}
 	}
 }
 
-// work runs the rounds of the jobs it receives until due is closed, and
-// queues each job again for its next slot.
-func (s *Scheduler) work(ctx context.Context, due <-chan int, q *queue, out *sinks) {
-	for i := range due {
-		r := s.jobs[i].Run(ctx)
-		// A round cut short by shutdown measured Constat, not the ENT.
-		if ctx.Err() == nil {
-			out.put(r)
-		}
-		if missed := q.reschedule(i, time.Now()); missed > 0 {
-			s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
+// work runs the rounds of the jobs it receives on mine until mine is
+// closed or ctx is done, queues each job again for its next slot, and
+// takes the next due job itself while one waits.
+func (s *Scheduler) work(ctx context.Context, mine chan int, q *queue, out *sinks) {
+	for i := range mine {
+		for ok := true; ok && ctx.Err() == nil; {
+			r := s.jobs[i].Run(ctx)
+			// A round cut short by shutdown measured Constat, not the ENT.
+			if ctx.Err() == nil {
+				out.put(r)
+			}
+			missed, next, more := q.finish(i, mine, time.Now())
+			if missed > 0 {
+				s.log.Warn("check overran its interval", "component", s.jobs[i].ID, "missed_rounds", missed)
+			}
+			i, ok = next, more
 		}
 	}
 }
 
-// queue is the slots shared by Run's loop and the workers.
+// queue is the slots, the due jobs and the idle workers, shared by Run's
+// loop and the workers.
 type queue struct {
 	mu    sync.Mutex
 	slots *slots
-	wake  time.Time     // when the loop's timer fires next
-	poke  chan struct{} // wakes the loop to set its timer again; one pending at most
+	ready []int      // due jobs waiting for a worker, first due first
+	idle  []chan int // idle workers' channels, the last idle on top
+	wake  time.Time  // when the loop's timer fires next
+	poke  chan struct{}
 }
 
-// wakeAt moves the jobs due at now to *ready (when ready is not nil) and
-// returns how long the loop may sleep until the next slot.
-func (q *queue) wakeAt(ready *[]int, now time.Time) time.Duration {
+// wakeAt moves the jobs due at now to the ready list, hands ready jobs to
+// idle workers, and returns how long the loop may sleep until the next slot.
+func (q *queue) wakeAt(now time.Time) time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if ready != nil {
-		*ready = q.slots.popDue(*ready, now)
+	q.ready = q.slots.popDue(q.ready, now)
+	for len(q.ready) > 0 && len(q.idle) > 0 {
+		w := q.idle[len(q.idle)-1]
+		q.idle = q.idle[:len(q.idle)-1]
+		w <- q.ready[0] // never blocks: an idle worker's channel is empty
+		q.ready = q.ready[1:]
 	}
 	q.wake = q.slots.first()
 	return q.wake.Sub(now)
 }
 
-// reschedule queues job i, whose round has just ended, for its next slot
-// after now, pokes the loop if that slot comes before the loop's wake-up,
-// and returns how many slots the job missed.
-func (q *queue) reschedule(i int, now time.Time) int {
+// finish queues job i, whose round has just ended, for its next slot after
+// now, and pokes the loop if that slot comes before the loop's wake-up. It
+// returns how many slots the job missed and, when a due job waits, that job
+// for the calling worker to run (ok true); otherwise the worker, whose
+// channel is mine, joins the idle ones.
+func (q *queue) finish(i int, mine chan int, now time.Time) (missed, next int, ok bool) {
 	q.mu.Lock()
-	missed := q.slots.reschedule(i, now)
+	missed = q.slots.reschedule(i, now)
 	early := q.slots.at[i].Before(q.wake)
+	if len(q.ready) > 0 {
+		next, ok = q.ready[0], true
+		q.ready = q.ready[1:]
+	} else {
+		q.idle = append(q.idle, mine)
+	}
 	q.mu.Unlock()
 	if early {
 		select {
@@ -146,7 +169,7 @@ func (q *queue) reschedule(i int, now time.Time) int {
 		default: // a poke is pending: the loop will see this slot too
 		}
 	}
-	return missed
+	return missed, next, ok
 }
 
 // slots is the scheduler's queue: each job not running, by its next slot,

@@ -3,6 +3,8 @@ package probes
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -222,6 +224,39 @@ func TestSchedulerOneJobEveryInterval(t *testing.T) {
 		<-done
 		if n := runs.Load(); n < 10 || n > 11 {
 			t.Errorf("one job over 10.5 intervals ran %d rounds, want 10 or 11", n)
+		}
+	})
+}
+
+// TestSchedulerReusesLastIdleWorker checks that under a light load the
+// rounds go to the few workers idle last, not in turn to every worker of
+// the pool (whose stacks the collector shrinks while they wait).
+func TestSchedulerReusesLastIdleWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers = 64
+		var mu sync.Mutex
+		used := map[string]bool{} // goroutines that ran a round
+		jobs := make([]Job, 100)
+		for i := range jobs {
+			jobs[i] = Job{ID: fmt.Sprint("light-", i), Interval: 30 * time.Second, Run: func(ctx context.Context) Result {
+				buf := make([]byte, 64)
+				id, _, _ := strings.Cut(string(buf[:runtime.Stack(buf, false)]), " [") // "goroutine N"
+				mu.Lock()
+				used[id] = true
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+				return Result{}
+			}}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { NewScheduler(jobs, workers, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
+		time.Sleep(2 * time.Minute)
+		cancel()
+		<-done
+		// 400 rounds of 1 ms spread over 100 ms ticks: a tick rarely has more than a few due.
+		if n := len(used); n == 0 || n > 8 {
+			t.Errorf("workers that ran a round = %d, want 1..8 of %d", n, workers)
 		}
 	})
 }
