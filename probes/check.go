@@ -43,6 +43,8 @@ type Check struct {
 	Component *Component
 	header    http.Header // of every request; cloned, as the cookie jar adds to it
 	rt        http.RoundTripper
+	// checkRedirect is redirectPolicy, bound once rather than per step.
+	checkRedirect func(*http.Request, []*http.Request) error
 }
 
 // NewCheck builds the HTTP transport of c once, from its http_client_config,
@@ -78,7 +80,9 @@ func NewCheck(c *Component, opts Options) (*Check, error) {
 		"Accept-Language": {"fr-FR,fr;q=0.9"},
 		"Accept-Encoding": {"gzip"}, // set by us, so decompressed by us, bounded
 	}
-	return &Check{Component: c, header: h, rt: rt}, nil
+	ch := &Check{Component: c, header: h, rt: rt}
+	ch.checkRedirect = ch.redirectPolicy
+	return ch, nil
 }
 
 // Run performs one round: each step in order, sharing a fresh cookie jar,
@@ -203,11 +207,9 @@ func (c *Check) target(st *Step, prev *page) (*url.URL, StepResult) {
 // fetch GETs u and reads at most MaxBody bytes of its (decompressed) body
 // into buf.
 func (c *Check) fetch(ctx context.Context, tr *tracer, jar http.CookieJar, u string, buf *bytes.Buffer) ([]byte, int64, *http.Response, error) {
-	client := &http.Client{
-		Transport:     hopTransport{rt: c.rt, tr: tr},
-		Jar:           jar,
-		CheckRedirect: c.redirectPolicy,
-	}
+	tr.transport = hopTransport{rt: c.rt, tr: tr}
+	tr.client = http.Client{Transport: &tr.transport, Jar: jar, CheckRedirect: c.checkRedirect}
+	client := &tr.client
 	req, err := http.NewRequestWithContext(withTrace(ctx, tr), http.MethodGet, u, nil)
 	if err != nil {
 		return nil, 0, nil, err

@@ -29,6 +29,12 @@ type tracer struct {
 	addresses []string // connected-to addresses, then resolved ones if no connect happened
 	resolved  []string
 	tls       tls.ConnectionState // the last completed handshake, for when no response arrives
+
+	// Held here rather than allocated apart for each step: the hooks, the
+	// client and its transport live as long as the tracer.
+	ct        httptrace.ClientTrace
+	transport hopTransport
+	client    http.Client
 }
 
 // startHop begins a new round trip; the hooks fill the last hop.
@@ -46,53 +52,81 @@ func (t *tracer) cur() *hop {
 	return &t.hops[len(t.hops)-1]
 }
 
+// clientTrace returns the hooks filling t. Each hook locks mu and fills the
+// current hop in line: no closure per event, as Run's allocations are
+// Constat's share of a check's CPU.
 func (t *tracer) clientTrace() *httptrace.ClientTrace {
-	at := func(f func(h *hop, now time.Time)) {
-		now := time.Now()
-		t.mu.Lock()
-		f(t.cur(), now)
-		t.mu.Unlock()
-	}
-	return &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { at(func(h *hop, now time.Time) { h.dnsStart = now }) },
+	t.ct = httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) {
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().dnsStart = now
+			t.mu.Unlock()
+		},
 		DNSDone: func(info httptrace.DNSDoneInfo) {
-			at(func(h *hop, now time.Time) {
-				h.dnsDone = now
-				for _, a := range info.Addrs {
-					t.resolved = appendNew(t.resolved, a.IP.String())
-				}
-			})
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().dnsDone = now
+			for _, a := range info.Addrs {
+				t.resolved = appendNew(t.resolved, a.IP.String())
+			}
+			t.mu.Unlock()
 		},
 		ConnectStart: func(_, addr string) {
-			at(func(h *hop, now time.Time) {
-				if h.connectStart.IsZero() {
-					h.connectStart = now
-				}
-				if host, _, err := net.SplitHostPort(addr); err == nil {
-					t.addresses = appendNew(t.addresses, host)
-				}
-			})
+			now := time.Now()
+			t.mu.Lock()
+			if h := t.cur(); h.connectStart.IsZero() {
+				h.connectStart = now
+			}
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				t.addresses = appendNew(t.addresses, host)
+			}
+			t.mu.Unlock()
 		},
 		ConnectDone: func(_, _ string, err error) {
 			if err == nil {
-				at(func(h *hop, now time.Time) { h.connectDone = now })
+				now := time.Now()
+				t.mu.Lock()
+				t.cur().connectDone = now
+				t.mu.Unlock()
 			}
 		},
-		TLSHandshakeStart: func() { at(func(h *hop, now time.Time) { h.tlsStart = now }) },
+		TLSHandshakeStart: func() {
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().tlsStart = now
+			t.mu.Unlock()
+		},
 		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
-			at(func(h *hop, now time.Time) {
-				h.tlsDone = now
-				if err == nil {
-					t.tls = cs
-				}
-			})
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().tlsDone = now
+			if err == nil {
+				t.tls = cs
+			}
+			t.mu.Unlock()
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
-			at(func(h *hop, now time.Time) { h.gotConn, h.reused = now, info.Reused })
+			now := time.Now()
+			t.mu.Lock()
+			h := t.cur()
+			h.gotConn, h.reused = now, info.Reused
+			t.mu.Unlock()
 		},
-		WroteRequest:         func(httptrace.WroteRequestInfo) { at(func(h *hop, now time.Time) { h.wroteRequest = now }) },
-		GotFirstResponseByte: func() { at(func(h *hop, now time.Time) { h.firstByte = now }) },
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().wroteRequest = now
+			t.mu.Unlock()
+		},
+		GotFirstResponseByte: func() {
+			now := time.Now()
+			t.mu.Lock()
+			t.cur().firstByte = now
+			t.mu.Unlock()
+		},
 	}
+	return &t.ct
 }
 
 func appendNew(list []string, s string) []string {
