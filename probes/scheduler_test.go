@@ -150,12 +150,7 @@ func TestSchedulerBoundsConcurrency(t *testing.T) {
 				return Result{}
 			}}
 		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { NewScheduler(jobs, workers, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
-		time.Sleep(2 * time.Minute)
-		cancel()
-		<-done
+		runScheduler(t, jobs, workers, 2*time.Minute)
 		if m := maxIn.Load(); m != workers {
 			t.Errorf("max rounds in flight = %d, want exactly %d (the bound, reached under contention)", m, workers)
 		}
@@ -216,12 +211,7 @@ func TestSchedulerOneJobEveryInterval(t *testing.T) {
 			time.Sleep(time.Second)
 			return Result{}
 		}}}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { NewScheduler(jobs, 2, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
-		time.Sleep(10*interval + interval/2)
-		cancel()
-		<-done
+		runScheduler(t, jobs, 2, 10*interval+interval/2)
 		if n := runs.Load(); n < 10 || n > 11 {
 			t.Errorf("one job over 10.5 intervals ran %d rounds, want 10 or 11", n)
 		}
@@ -248,15 +238,21 @@ func TestSchedulerReusesLastIdleWorker(t *testing.T) {
 				return Result{}
 			}}
 		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { NewScheduler(jobs, workers, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
-		time.Sleep(2 * time.Minute)
-		cancel()
-		<-done
+		runScheduler(t, jobs, workers, 2*time.Minute)
 		// 400 rounds of 1 ms spread over 100 ms ticks: a tick rarely has more than a few due.
 		if n := len(used); n == 0 || n > 8 {
 			t.Errorf("workers that ran a round = %d, want 1..8 of %d", n, workers)
 		}
 	})
+}
+
+// runScheduler runs jobs on workers, discarding results, for d of the
+// bubble's time, then cancels the run and returns once Run has returned.
+func runScheduler(t *testing.T, jobs []Job, workers int, d time.Duration) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { NewScheduler(jobs, workers, func(context.Context, Result) {}, nil).Run(ctx); close(done) }()
+	time.Sleep(d)
+	cancel()
+	<-done
 }
