@@ -28,6 +28,9 @@ type componentView struct {
 	Today                     string
 	Bars                      template.HTML
 	Alerts                    bool // the push API is enabled: show "Recevoir les alertes"
+	// Row is the component's row as the home page shows it: since when,
+	// why, pending confirmation, flapping, declared impact.
+	Row rowView
 }
 
 type uptimeRow struct{ Period, Value string }
@@ -93,18 +96,19 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("rollups of %s: %w", comp.ID, err)
 	}
-	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(), Alerts: p.s.push != nil,
-		Status: probes.StatusUnknown.String()}
+	v := componentView{ID: comp.ID, Name: comp.Name, Group: comp.Group, Operator: comp.Operator, Today: today.String(), Alerts: p.s.push != nil}
 	for _, g := range p.s.cfg.Groups {
 		if g.ID == comp.Group {
 			v.GroupName = g.Name
 		}
 	}
-	for _, st := range p.s.pipe.Components() {
-		if st.ID == comp.ID && st.Status.Valid() {
-			v.Status = st.Status.String()
-		}
-	}
+	names := p.s.names()
+	items := p.incidentItems(l, names)
+	latest, _ := p.s.pipe.Latest()
+	row := buildGroupsView(l, []*probes.Group{{ID: comp.Group, Components: []*probes.Component{comp}}}, latest)
+	p.s.applyStates(l, &row, now, declaredStatus(items))
+	v.Row = row.Groups[0].Rows[0]
+	v.Status = v.Row.Status // the confirmed state, or an impact the admins declare, as on the home page
 	v.Bars, _ = historyBar(l, rollups, today)
 	day, err := p.lastDay(comp.ID, now)
 	if err != nil {
@@ -124,8 +128,7 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 			v.Outcomes = append(v.Outcomes, outcomeCount{o.String(), n})
 		}
 	}
-	names := p.s.names()
-	for _, it := range p.incidentItems(l, names) {
+	for _, it := range items {
 		if slices.Contains(it.Components, comp.ID) {
 			v.Incidents = append(v.Incidents, it.link(l))
 		}

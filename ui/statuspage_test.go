@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -441,5 +442,32 @@ func TestPublicURLMakesHandedLinksAbsolute(t *testing.T) {
 	}
 	if strings.Contains(home, `<a href="`+base) {
 		t.Errorf("links between pages became absolute; they must stay root-relative for static copies")
+	}
+}
+
+// TestComponentPageSaysSinceAndWhy: a failing component's page says since
+// when and why, in the words of its home row (seen in the demo at 360 px:
+// "État : × Indisponible" and nothing more, so a parent arriving from a
+// link saw neither since when nor why).
+func TestComponentPageSaysSinceAndWhy(t *testing.T) {
+	now := time.Date(2021, 4, 6, 7, 10, 0, 0, time.UTC)
+	s, svc, _ := newPublicServer(t, now)
+	for i := range 3 {
+		r := quotaRound(0, false)
+		r.Start = now.Add(time.Duration(i-3) * time.Minute)
+		if _, err := svc.Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := serveReq(s, http.MethodGet, "/", nil).Body.String()
+	body := serveReq(s, http.MethodGet, "/components/monlycee", nil).Body.String()
+	reason := template.HTMLEscapeString(french.reason(probes.SoftFailure, "ode_quota", 200))
+	for _, want := range []string{"depuis\u00a09\u00a0h\u00a007", reason} {
+		if !strings.Contains(home, want) {
+			t.Fatalf("home lacks %q: the test's premise", want)
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("component page lacks %q", want)
+		}
 	}
 }
