@@ -158,6 +158,10 @@ func (p *Pipeline) setMaintenance(ws []Maintenance) {
 // modify.
 func (p *Pipeline) Latest() (map[string]timeline.Measurement, uint64) { return p.rec.latestAll() }
 
+// LatestOf returns the latest committed result of component id, if it has
+// one, without copying every component's as Latest does.
+func (p *Pipeline) LatestOf(id string) (timeline.Measurement, bool) { return p.rec.latestOf(id) }
+
 // Suspensions returns the periods when Constat could not reach the
 // network that ended at or after t, oldest first: those seen since start,
 // and those in the measurements replayed at start.

@@ -67,5 +67,13 @@ func (r *recorder) latestAll() (map[string]timeline.Measurement, uint64) {
 	return out, r.gen.Load()
 }
 
+// latestOf returns the latest committed result of component id.
+func (r *recorder) latestOf(id string) (timeline.Measurement, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	m, ok := r.latest[id]
+	return m, ok
+}
+
 // generation changes whenever the latest results change.
 func (r *recorder) generation() uint64 { return r.gen.Load() }

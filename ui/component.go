@@ -104,7 +104,10 @@ func (p *publicAPI) renderComponent(l lang, comp *probes.Component) ([]byte, err
 	}
 	names := p.s.names()
 	items := p.incidentItems(l, names)
-	latest, _ := p.s.pipe.Latest()
+	latest := map[string]timeline.Measurement{}
+	if m, ok := p.s.pipe.LatestOf(comp.ID); ok {
+		latest[comp.ID] = m
+	}
 	row := buildGroupsView(l, []*probes.Group{{ID: comp.Group, Components: []*probes.Component{comp}}}, latest)
 	p.s.applyStates(l, &row, now, declaredStatus(items))
 	v.Row = row.Groups[0].Rows[0]
