@@ -51,16 +51,26 @@ func createKey(path, origin string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString(skey + "\n")
-	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+	if err := WriteKeyFile(path, []byte(skey+"\n")); err != nil {
 		return nil, err
 	}
 	return []byte(skey), nil
+}
+
+// WriteKeyFile writes a new secret key file at path, mode 0600, synced,
+// failing if the file exists, so that two starts never make two keys; a
+// failed write leaves no file.
+func WriteKeyFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 // verifierKey derives the verifier key from a signer key

@@ -95,13 +95,7 @@ func createKey(path, name string) ([]byte, error) {
 	}
 	line := fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s\n", name, c.KeyHash(),
 		base64.StdEncoding.EncodeToString(append([]byte{0x04}, priv.Seed()...)))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString(line)
-	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
+	if err := evidence.WriteKeyFile(path, []byte(line)); err != nil {
 		return nil, err
 	}
 	return []byte(line), nil
