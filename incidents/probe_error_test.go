@@ -112,10 +112,14 @@ func runEmfileChild() {
 		b, _ := json.Marshal(emfileRound{Outcome: st.Outcome.String(), Detail: st.Detail, Status: r.Status.String(), Events: len(evs)})
 		fmt.Println("ROUND " + string(b))
 	}
+	fdCount := func() int { fds, _ := os.ReadDir("/proc/self/fd"); return len(fds) }
+	before := fdCount()
 	round(0)
-	// The server closes its side of round 0's connection on its own time:
-	// wait for it, or the descriptor it frees would serve the next dial.
-	for i := 0; open.Load() > 0 && i < 500; i++ {
+	// Both sides close round 0's connection on their own time (the server
+	// in its handler's goroutine, the client in its transport's): wait for
+	// both, or a descriptor freed during a later round would serve its
+	// dial (seen: round 1 dialled, and timed out waiting for an accept).
+	for i := 0; (open.Load() > 0 || fdCount() > before) && i < 500; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
 
