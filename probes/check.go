@@ -66,9 +66,18 @@ func NewCheck(c *Component, opts Options) (*Check, error) {
 	// prometheus/common wraps every dial in go-conntrack with tracing, which
 	// builds an x/net/trace event log per connection: 17% of a check's
 	// allocations, for metrics Constat does not export. When the transport
-	// is a plain *http.Transport (no auth or TLS file wrappers), dial directly.
+	// is a plain *http.Transport (no auth or TLS file wrappers), dial
+	// directly, and, without a proxy, let direct speak HTTP in the check's
+	// own goroutine.
 	if t, ok := rt.(*http.Transport); ok {
-		t.DialContext = (&net.Dialer{Resolver: opts.Resolver}).DialContext
+		dialer := &net.Dialer{Resolver: opts.Resolver}
+		if !c.KeepAlive {
+			dialer.KeepAlive = -1 // a connection of one round needs no TCP keep-alive
+		}
+		t.DialContext = dialer.DialContext
+		if d, ok := newDirect(t, dialer.DialContext); ok {
+			rt = d
+		}
 	}
 	ua := opts.UserAgent
 	if ua == "" {

@@ -13,6 +13,18 @@
 // served with 200 OK while saturated in 2020–21, so that a queue page counts
 // as an outage and not as a working portal.
 //
+// # How a check speaks HTTP
+//
+// A check whose http_client_config needs no proxy and no authentication
+// wrapper (the common case) speaks HTTP/1.1 in its own goroutine (direct):
+// dial, TLS handshake, request written by http.Request.Write, answer read
+// by http.ReadResponse, and, when the server chooses HTTP/2 in the
+// handshake (enable_http2, on by default), golang.org/x/net/http2's client
+// connection. Other checks use net/http's Transport as prometheus/common
+// builds it. Both report the same phases, outcomes and details; direct
+// saves the goroutines and hand-offs net/http's Transport spends on every
+// new connection, which cost more CPU than the rest of a check's round.
+//
 // # Configuration sections
 //
 // One loader reads the file; each package owns its part. probes owns
