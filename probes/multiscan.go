@@ -31,6 +31,9 @@ type literalSet struct {
 	words      int
 	spaceSelf  []bool  // by state number: the state's string ends in a space
 	depth      []int32 // by state number: the length of the state's string
+	// anchors, when every literal has one, lets scan feed the automaton
+	// only the parts of a page where a literal may be.
+	anchors *anchorFilter
 }
 
 // classEscape marks the raw bytes that scan folds before feeding them.
@@ -118,6 +121,7 @@ func newLiteralSet(lits [][]byte) *literalSet {
 		}
 	}
 	s.renumber(next, out, nodes)
+	s.anchors = newAnchorFilter(lits)
 	return s
 }
 
@@ -193,6 +197,15 @@ func (s *literalSet) find(dst []uint64, h []byte) []uint64 {
 // waits. The first stream then reads past the split until no literal that
 // began before it can still end (finish).
 func (s *literalSet) scan(h []byte, found []uint64) {
+	if s.anchors != nil && !s.anchors.readsWhole(h) {
+		s.scanAnchored(h, found)
+		return
+	}
+	s.scanWhole(h, found)
+}
+
+// scanWhole is scan without anchors, feeding every byte of h.
+func (s *literalSet) scanWhole(h []byte, found []uint64) {
 	mid := -1
 	if len(h) >= minSplit {
 		if k := bytes.IndexByte(h[len(h)/2:], '<'); k >= 0 {

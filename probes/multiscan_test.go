@@ -118,7 +118,7 @@ func TestScanSplitAgrees(t *testing.T) {
 	}
 	for _, p := range pages {
 		got := make([]uint64, s.words)
-		s.scan([]byte(p), got)
+		s.scanWhole([]byte(p), got)
 		if want := scanOne(s, []byte(p)); !slices.Equal(got, want) {
 			t.Errorf("scan(%.40q…, %d bytes) = %b, one stream finds %b", p, len(p), got, want)
 		}
