@@ -12,32 +12,57 @@ import (
 
 // anchorFilter lets literalSet.scan skip the bytes of a page that no
 // literal can be near. Each literal has an anchor: a few of its bytes,
-// ASCII and without a space, that any occurrence of the literal in a
-// page's spacedFold takes from consecutive bytes of the page itself,
-// differing at most in case (a run of white space or an entity cannot
-// fall inside it, and a byte of a multi-byte rune cannot fold into it
-// unless the page holds one of foldsToASCII, which scan then reads whole).
+// ASCII, with a space at most first or last, that any occurrence of the
+// literal in a page's spacedFold takes from consecutive bytes of the page
+// itself, differing at most in case: a run of white space or an entity
+// cannot fall inside it, an edge space stands for the byte of the page
+// that ends or begins such a run, and a byte of a multi-byte rune cannot
+// fold into it unless the page holds one of foldsToASCII, which scan then
+// reads whole.
 //
 // scan reads the page 4 bytes at a time every stride bytes: every anchor
 // has stride+3 bytes, so every occurrence of an anchor has one of its
 // 4-grams at a position read. A 4-gram read is ORed with 0x20 in every
 // byte (which folds ASCII letters and only merges other bytes: a false
-// hit costs a lookup, never a miss), looked up in a 64 Kibit set by hash,
-// then exactly in grams. On a real hit the automaton runs over the window
-// where a literal holding that anchor could lie, reach bytes of the
-// spacedFold around the 4-gram. On a working French page most of the
-// bytes are never fed to the automaton.
+// hit costs a lookup, never a miss), looked up in a 64 Kibit set by
+// hash, then exactly in grams; then the page must hold, around it, the
+// whole run of anchor bytes of the literal that the 4-gram is in (such
+// as "MEDITATION:" for "TION", which "authentication" holds). Only then
+// does the automaton run, over the window where that literal could lie,
+// counted in bytes of the spacedFold around the 4-gram. On a working
+// page most of the bytes are never fed to the automaton.
 type anchorFilter struct {
 	stride int
 	bits   [1 << 10]uint64 // by gramHash: a 4-gram of some anchor may hash here
 	grams  []uint32        // the anchors' folded 4-grams, sorted
-	reach  []gramReach     // by index in grams
+	checks [][]gramCheck   // by index in grams
 }
 
-// gramReach says how far, in bytes of the spacedFold, a literal whose
-// anchor holds a 4-gram may extend before the 4-gram's first byte and
-// from it on.
-type gramReach struct{ back, fwd int }
+// A gramCheck is one literal's anchor 4-gram: the run of anchor bytes
+// of the literal that holds it, and how far, in bytes of the spacedFold,
+// the literal extends before the 4-gram's first byte and from it on.
+type gramCheck struct {
+	run           string // ORed with 0x20 in every byte
+	at            int    // where run starts, from the 4-gram's first byte
+	back, fwd     int
+	before, after bool // a space comes before run, after run in the literal
+}
+
+// runEnds are the bytes that can end a run of white space and entities,
+// runStarts those that can begin one.
+const (
+	runEnds   = " \t\n\f\r;"
+	runStarts = " \t\n\f\r&"
+)
+
+// holds reports whether h holds c's run at q, with the page's bytes
+// around it that the literal's spaces around it need.
+func (c *gramCheck) holds(h []byte, q int) bool {
+	end := q + len(c.run)
+	return q >= 0 && end <= len(h) && equalOred(h[q:end], c.run) &&
+		(!c.before || q > 0 && strings.IndexByte(runEnds, h[q-1]) >= 0) &&
+		(!c.after || end < len(h) && strings.IndexByte(runStarts, h[end]) >= 0)
+}
 
 // gramLen is the length of the grams the filter reads; maxStride bounds
 // the stride, so that anchors stay short enough to choose well.
@@ -47,8 +72,9 @@ const (
 )
 
 // reachMargin is added to each side of a window: walking a page counts
-// at least the folded bytes that are there, except for an entity cut by
-// the window's edge, which may count up to 5 too many.
+// at most the folded bytes that are there, except in an entity whose ';'
+// is the 4-gram's first byte (for an edge space): foldedBefore counts its
+// other 5 bytes.
 const reachMargin = 6
 
 // foldsToASCII holds the UTF-8 of the runes outside ASCII that fold to an
@@ -77,23 +103,28 @@ func newAnchorFilter(lits [][]byte) *anchorFilter {
 		return nil
 	}
 	f := &anchorFilter{stride: stride}
-	reach := make(map[uint32]gramReach)
+	checks := make(map[uint32][]gramCheck)
 	for _, l := range lits {
 		k := anchorStart(l, gramLen+stride-1)
 		for j := k; j < k+stride; j++ {
+			c := gramCheck{back: j, fwd: len(l) - j}
+			c.run, c.at = anchorRun(l, j)
+			a, b := j+c.at, j+c.at+len(c.run)
+			c.before, c.after = a > 0 && l[a-1] == ' ', b < len(l) && l[b] == ' '
 			for _, g := range gramVariants(l[j : j+gramLen]) {
-				r := reach[g]
-				reach[g] = gramReach{back: max(r.back, j), fwd: max(r.fwd, len(l)-j)}
+				if !slices.Contains(checks[g], c) {
+					checks[g] = append(checks[g], c)
+				}
 			}
 		}
 	}
-	for g := range reach {
+	for g := range checks {
 		f.grams = append(f.grams, g)
 	}
 	slices.Sort(f.grams)
-	f.reach = make([]gramReach, len(f.grams))
+	f.checks = make([][]gramCheck, len(f.grams))
 	for i, g := range f.grams {
-		f.reach[i] = reach[g]
+		f.checks[i] = checks[g]
 		h := gramHash(g)
 		f.bits[h>>6] |= 1 << (h & 63)
 	}
@@ -129,30 +160,62 @@ func longestWindow(l []byte) int {
 	return best
 }
 
-// anchorStart returns where l's anchor of n bytes starts: the window
-// whose bytes are, all together, least likely on a French page, each
-// byte c taken as 1 in (its rank in commonBytes)+2, a space as common.
+// anchorRun returns the run of anchor bytes of l that holds the first
+// anchor byte from l[j] on, ORed with 0x20, and where it starts from j.
+func anchorRun(l []byte, j int) (string, int) {
+	a := j
+	if !anchorByte(l[a]) {
+		a++ // an edge space
+	}
+	b := a
+	for a > 0 && anchorByte(l[a-1]) {
+		a--
+	}
+	for b < len(l) && anchorByte(l[b]) {
+		b++
+	}
+	run := make([]byte, b-a)
+	for i, c := range l[a:b] {
+		run[i] = c | 0x20
+	}
+	return string(run), a - j
+}
+
+// anchorStart returns where l's anchor of n bytes starts. What a hit
+// costs is the automaton's window, run only when the page holds the
+// whole run of anchor bytes around the anchor: so the anchor is in the
+// run least likely on a French page, and within it, the window least
+// likely (for fewer lookups). A byte c is taken as likely as 1 in (its
+// rank in commonBytes)+2.
 func anchorStart(l []byte, n int) int {
 	best, bestScore := -1, 0.0
 	for k := 0; k+n <= len(l); k++ {
 		if !isWindow(l[k : k+n]) {
 			continue
 		}
-		score := 0.0
-		for _, c := range l[k : k+n] {
-			r := strings.IndexByte(commonBytes, c)
-			if r < 0 {
-				r = len(commonBytes)
-			}
-			if c != ' ' { // an edge space stands for many bytes
-				score += math.Log2(float64(r + 2))
-			}
-		}
+		run, _ := anchorRun(l, k)
+		score := rarity(run) + rarity(string(l[k:k+n]))/16
 		if best < 0 || score > bestScore {
 			best, bestScore = k, score
 		}
 	}
 	return best
+}
+
+// rarity returns -log2 of how likely the anchor bytes of w are together,
+// each taken as 1 in (its rank in commonBytes)+2.
+func rarity(w string) float64 {
+	sum := 0.0
+	for i := range len(w) {
+		if c := asciiFold[w[i]&0x7f]; anchorByte(c) {
+			r := strings.IndexByte(commonBytes, c)
+			if r < 0 {
+				r = len(commonBytes)
+			}
+			sum += math.Log2(float64(r + 2))
+		}
+	}
+	return sum
 }
 
 // gramVariants returns the folded 4-grams that a page holding the 4 bytes
@@ -161,10 +224,10 @@ func anchorStart(l []byte, n int) int {
 func gramVariants(g []byte) []uint32 {
 	firsts, lasts := []byte{g[0]}, []byte{g[len(g)-1]}
 	if g[0] == ' ' {
-		firsts = []byte(" \t\n\f\r;")
+		firsts = []byte(runEnds)
 	}
 	if g[len(g)-1] == ' ' {
-		lasts = []byte(" \t\n\f\r&")
+		lasts = []byte(runStarts)
 	}
 	var vs []uint32
 	b := slices.Clone(g)
@@ -214,35 +277,30 @@ func (s *literalSet) scanAnchored(h []byte, found []uint64) {
 		if !ok {
 			continue
 		}
-		r := f.reach[k]
-		from := foldedBefore(h, i, r.back+reachMargin)
-		to := foldedAfter(h, i, r.fwd+reachMargin)
-		if start < 0 || from < start || from > p {
-			st, start, p = 0, from, from
-		}
-		if p < to {
-			st, p = s.run(st, h, p, to, found)
+		for _, c := range f.checks[k] {
+			if !c.holds(h, i+c.at) {
+				continue
+			}
+			from := foldedBefore(h, i, c.back+reachMargin)
+			to := foldedAfter(h, i, c.fwd+reachMargin)
+			if start < 0 || from < start || from > p {
+				st, start, p = 0, from, from
+			}
+			if p < to {
+				st, p = s.run(st, h, p, to, found)
+			}
 		}
 	}
 }
 
-// run feeds h[i:end] from state st, and the rest of a rune or entity that
-// begins before end, and returns the state and the index reached.
-func (s *literalSet) run(st int32, h []byte, i, end int, found []uint64) (int32, int) {
-	raw, next, final := &s.raw, s.next, s.firstFinal
-	for i < end {
-		k := raw[h[i]]
-		if k == classEscape {
-			st, i, _ = s.escape(st, h, i, found)
-			continue
+// equalOred reports whether b, each byte ORed with 0x20, is run.
+func equalOred(b []byte, run string) bool {
+	for i := range b {
+		if b[i]|0x20 != run[i] {
+			return false
 		}
-		st = next[st+int32(k)]
-		if st >= final {
-			s.mark(st, found)
-		}
-		i++
 	}
-	return st, i
+	return true
 }
 
 // foldedBefore returns the greatest j <= i such that the spacedFold of

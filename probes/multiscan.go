@@ -213,7 +213,7 @@ func (s *literalSet) scanWhole(h []byte, found []uint64) {
 		}
 	}
 	if mid < 0 {
-		s.scanFrom(0, h, 0, len(h), found)
+		s.run(0, h, 0, len(h), found)
 		return
 	}
 	raw, next, final := &s.raw, s.next, s.firstFinal
@@ -238,16 +238,17 @@ func (s *literalSet) scanWhole(h []byte, found []uint64) {
 		}
 		i, j = i+1, j+1
 	}
-	a = s.scanFrom(a, h, i, mid, found)
+	a, _ = s.run(a, h, i, mid, found)
 	s.finish(a, h, mid, found)
-	s.scanFrom(b, h, j, len(h), found)
+	s.run(b, h, j, len(h), found)
 }
 
 // minSplit is the shortest page scan reads as two streams.
 const minSplit = 2 << 10
 
-// scanFrom feeds h[i:end] from state st and returns the state reached.
-func (s *literalSet) scanFrom(st int32, h []byte, i, end int, found []uint64) int32 {
+// run feeds h[i:end] from state st, and the rest of a rune or entity that
+// begins before end, and returns the state and the index reached.
+func (s *literalSet) run(st int32, h []byte, i, end int, found []uint64) (int32, int) {
 	raw, next, final := &s.raw, s.next, s.firstFinal
 	for i < end {
 		k := raw[h[i]]
@@ -261,7 +262,7 @@ func (s *literalSet) scanFrom(st int32, h []byte, i, end int, found []uint64) in
 		}
 		i++
 	}
-	return st
+	return st, i
 }
 
 // finish feeds h[mid:] from state st, reached at mid, while the literal

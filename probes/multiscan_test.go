@@ -87,7 +87,7 @@ func FuzzBuiltinLiterals(f *testing.F) {
 // scanOne is scan as one stream, without the split.
 func scanOne(s *literalSet, page []byte) []uint64 {
 	found := make([]uint64, s.words)
-	s.scanFrom(0, page, 0, len(page), found)
+	s.run(0, page, 0, len(page), found)
 	return found
 }
 
