@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -78,8 +79,8 @@ func benchPair(args []string) error {
 		}
 	}
 	for _, s := range sides {
-		fmt.Printf("%-14s cpu %6.2f s = %5.2f %% of one core; %6.0f checks (%.1f/s); %4.0f µs per check\n",
-			s.name, s.cpu(), 100*s.cpu()/wall, s.n(), s.n()/wall, s.perCheck())
+		fmt.Printf("%-14s cpu %6.2f s = %5.2f %% of one core; %6.0f checks (%.1f/s); %4.0f µs per check; %.2f context switches per check\n",
+			s.name, s.cpu(), 100*s.cpu()/wall, s.n(), s.n()/wall, s.perCheck(), float64(s.switches[1]-s.switches[0])/s.n())
 	}
 	fmt.Printf("constat / bare: %.3f (constat's own share %+.0f µs per check)\n",
 		sides[0].perCheck()/sides[1].perCheck(), sides[0].perCheck()-sides[1].perCheck())
@@ -88,11 +89,12 @@ func benchPair(args []string) error {
 
 // pairSide is one process of benchPair and its two samples.
 type pairSide struct {
-	name    string
-	pid     int
-	results func() (float64, error)
-	ticks   [2]uint64
-	done    [2]float64
+	name     string
+	pid      int
+	results  func() (float64, error)
+	ticks    [2]uint64
+	done     [2]float64
+	switches [2]uint64 // context switches of all its threads
 }
 
 // sample reads the CPU and the results count of the side: at the start
@@ -101,7 +103,12 @@ type pairSide struct {
 func (s *pairSide) sample(i int) (err error) {
 	steps := []func() error{
 		func() (err error) { s.done[i], err = s.results(); return err },
-		func() (err error) { s.ticks[i], err = cpuTicks(s.pid); return err },
+		func() (err error) {
+			if s.ticks[i], err = cpuTicks(s.pid); err == nil {
+				s.switches[i], err = ctxSwitches(s.pid)
+			}
+			return err
+		},
 	}
 	if i == 1 {
 		steps[0], steps[1] = steps[1], steps[0]
@@ -117,3 +124,29 @@ func (s *pairSide) sample(i int) (err error) {
 func (s *pairSide) cpu() float64      { return float64(s.ticks[1]-s.ticks[0]) / 100 } // USER_HZ
 func (s *pairSide) n() float64        { return s.done[1] - s.done[0] }
 func (s *pairSide) perCheck() float64 { return 1e6 * s.cpu() / s.n() }
+
+// ctxSwitches sums the voluntary and involuntary context switches of the
+// threads of pid that are alive now (Go keeps its threads once started).
+func ctxSwitches(pid int) (uint64, error) {
+	dirs, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue // the thread exited
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				c, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("%s: %s: %w", d, k, err)
+				}
+				n += c
+			}
+		}
+	}
+	return n, nil
+}
