@@ -65,7 +65,7 @@ type Timeline struct {
 	maxBatch int
 	maxDelay time.Duration
 
-	reqs       chan *request // unbuffered; never closed; received only by the writer
+	queue      queue         // requests waiting for the writer
 	closing    chan struct{} // closed by Close to stop the writer
 	writerDone chan struct{} // closed by the writer when it returns
 	closeOnce  sync.Once
@@ -135,7 +135,7 @@ func Open(path string, opts Options) (_ *Timeline, err error) {
 		log:        opts.Logger,
 		maxBatch:   opts.MaxBatch,
 		maxDelay:   opts.MaxDelay,
-		reqs:       make(chan *request),
+		queue:      newQueue(),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
 		strs:       []string{""},

@@ -19,7 +19,7 @@ type request struct {
 	es      []Entry
 	rebuild bool
 	seqs    []uint64   // filled by the writer: the seqs of rs or es
-	done    chan error // buffered (1); the writer sends exactly one value
+	done    chan error // buffered (1); the writer sends exactly one value once it took the request
 }
 
 // len is the number of records the request adds, string definitions aside.
@@ -73,19 +73,19 @@ func (t *Timeline) send(req *request) ([]uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
-	select {
-	case <-t.closing:
+	if !t.queue.put(req, t.maxBatch) {
 		return nil, ErrClosed
-	default:
 	}
+	var err error
 	select {
-	case t.reqs <- req:
-	case <-t.closing:
-		return nil, ErrClosed
+	case err = <-req.done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("append: %w", ctx.Err())
+		if t.queue.remove(req) {
+			return nil, fmt.Errorf("append: %w", ctx.Err())
+		}
+		err = <-req.done // taken: committed or failed with its group
 	}
-	if err := <-req.done; err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return req.seqs, nil
@@ -96,70 +96,68 @@ func (t *Timeline) send(req *request) ([]uint64, error) {
 func (t *Timeline) run() {
 	defer close(t.writerDone)
 	defer func() { t.finalErr = t.finalCheckpoint() }()
-	var next *request // received but left for the next transaction
+	var group []*request // reused: the writer's own
 	for {
-		first := next
-		if first == nil {
-			select {
-			case first = <-t.reqs:
-			case <-t.closing:
-				select {
-				case first = <-t.reqs:
-				default:
-					return
-				}
-			}
+		if !t.waitFirst() {
+			return
 		}
-		if first.rebuild {
-			next = nil
+		t.waitGroup()
+		var rebuild *request
+		group, rebuild = t.queue.take(group[:0], t.maxBatch)
+		if rebuild != nil {
 			days, rounds, err := t.rebuildRollups()
 			if err == nil {
 				t.log.Info("timeline rollups rebuilt", "days", days, "measurements", rounds)
 			}
-			first.done <- err
+			rebuild.done <- err
 			continue
 		}
-		group, n := []*request{first}, first.len()
-		group, n, next = t.gather(group, n)
 		t.commit(group)
+		clear(group) // let the collector have the requests
 	}
 }
 
-// gather adds waiting requests to group until it holds maxBatch records.
-// With no MaxDelay it takes only the requests already waiting; with one, it
-// waits up to MaxDelay after the group's first request for more, so that
-// results trickling in from a spread schedule share one commit and its fsync.
-// A request that would overflow the group is returned as next.
-func (t *Timeline) gather(group []*request, n int) ([]*request, int, *request) {
-	var deadline <-chan time.Time
-	if t.maxDelay > 0 {
-		tm := time.NewTimer(t.maxDelay)
-		defer tm.Stop()
-		deadline = tm.C
-	}
-	for n < t.maxBatch {
-		var r *request
-		if deadline == nil {
-			select {
-			case r = <-t.reqs:
-			default:
-				return group, n, nil
-			}
-		} else {
-			select {
-			case r = <-t.reqs:
-			case <-deadline:
-				return group, n, nil
-			case <-t.closing:
-				return group, n, nil
+// waitFirst waits until a request is queued, and returns true; or, once
+// Close has begun and the queue is empty, closes the queue and returns
+// false.
+func (t *Timeline) waitFirst() bool {
+	for {
+		if t.queue.waiting() {
+			return true
+		}
+		select {
+		case <-t.queue.wake:
+		case <-t.closing:
+			if t.queue.closeIfEmpty() {
+				return false
 			}
 		}
-		if r.rebuild || n+r.len() > t.maxBatch {
-			return group, n, r
-		}
-		group, n = append(group, r), n+r.len()
 	}
-	return group, n, nil
+}
+
+// waitGroup waits, after the group's first request, until MaxDelay has
+// passed, MaxBatch records wait, a rebuild waits, or Close begins: so that
+// results trickling in from a spread schedule share one commit and its
+// fsync. It sleeps through that window: a request that neither fills the
+// group nor asks for a rebuild does not wake it.
+func (t *Timeline) waitGroup() {
+	if t.maxDelay <= 0 || t.queue.full(t.maxBatch) {
+		return
+	}
+	tm := time.NewTimer(t.maxDelay)
+	defer tm.Stop()
+	for {
+		select {
+		case <-tm.C:
+			return
+		case <-t.closing:
+			return
+		case <-t.queue.wake:
+			if t.queue.full(t.maxBatch) {
+				return
+			}
+		}
+	}
 }
 
 // commit writes the requests whose ctx is still live in one transaction, then
