@@ -24,3 +24,15 @@ func (s *Store) DropWebhookRegistry() error {
 		return tx.Bucket(bucketMeta).Delete([]byte("webhooks"))
 	})
 }
+
+// CatchUp runs one catch-up pass, as Run does at each poll.
+func (p *Push) CatchUp() error {
+	_, err := p.catchUp()
+	return err
+}
+
+// LastTx is the ID of the store's last committed write transaction.
+func (s *Store) LastTx() (id int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil })
+	return id, err
+}

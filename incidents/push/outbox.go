@@ -54,11 +54,22 @@ var errEnough = errors.New("enough records")
 // deliveries' loses nothing (the cursor is still before it) and a restart
 // enqueues nothing twice (the cursor moved in the same transaction). It
 // returns the lanes that got deliveries.
+//
+// When only measurements followed the cursor, no start is held back and
+// no message has expired, there is nothing to write: the cursor stays
+// where it is, rather than costing push.db a commit and its fsync at every
+// poll. The next pass reads the admin records from there (an index seek),
+// so a lagging cursor costs nothing more.
 func (p *Push) catchUp() (map[string]bool, error) {
 	touched := map[string]bool{}
 	for {
 		var next uint64
-		err := p.store.db.View(func(tx *bolt.Tx) error { next, _ = cursor(tx); return nil })
+		var idle bool // nothing to release or collect
+		err := p.store.db.View(func(tx *bolt.Tx) error {
+			next, _ = cursor(tx)
+			idle = !pendingChores(tx, p.now())
+			return nil
+		})
 		if err != nil {
 			return touched, err
 		}
@@ -82,10 +93,28 @@ func (p *Push) catchUp() (map[string]bool, error) {
 		if err != nil && !errors.Is(err, errEnough) {
 			return touched, fmt.Errorf("read timeline from %d: %w", next, err)
 		}
+		if len(recs) == 0 && idle {
+			return touched, nil
+		}
 		if err := p.enqueue(next, upTo, recs, touched); err != nil {
 			return touched, err
 		}
 	}
+}
+
+// pendingChores reports whether an enqueue transaction would change
+// push.db even without records: a held start waits for release, or the
+// oldest message is past gc's horizon.
+func pendingChores(tx *bolt.Tx, now time.Time) bool {
+	if k, _ := tx.Bucket(bucketHeld).Cursor().First(); k != nil {
+		return true
+	}
+	_, v := tx.Bucket(bucketMessages).Cursor().First()
+	if v == nil {
+		return false
+	}
+	var m message
+	return json.Unmarshal(v, &m) != nil || m.expired(now.Add(-time.Hour))
 }
 
 // enqueue puts the deliveries of recs (records from..upTo-1) and moves the
