@@ -33,7 +33,7 @@ func (t *Timeline) AppendRecords(ctx context.Context, recs ...Entry) ([]uint64, 
 			return nil, fmt.Errorf("append record %d of %d: %w", i, len(recs), err)
 		}
 	}
-	return t.send(&request{ctx: ctx, es: recs, done: make(chan error, 1)})
+	return t.send(&request{ctx: ctx, es: recs, done: make(chan struct{})})
 }
 
 // checkTargetEntry checks that an Audit at index i refers to an earlier entry.

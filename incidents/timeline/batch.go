@@ -66,7 +66,10 @@ func (b *batch) write(tx *bolt.Tx, reqs []*request) error {
 	// few: fill pages completely.
 	b.chunks.FillPercent = 1
 	for _, req := range reqs {
-		req.seqs = make([]uint64, 0, req.len())
+		if cap(req.seqs) < req.len() {
+			req.seqs = make([]uint64, 0, req.len())
+		}
+		req.seqs = req.seqs[:0]
 		for i := range req.rs {
 			seq, err := b.add(&req.rs[i])
 			if err != nil {
@@ -203,10 +206,10 @@ func (b *batch) indexEntry(comp uint32, seq uint64, ms int64) error {
 	if !ok {
 		blk, ok = b.t.tails[comp]
 	}
-	blk, sealed := advance(blk, ok, comp, seq, ms)
-	if sealed != nil {
-		k := sealed.key(compKey(comp))
-		if err := b.index.Put(k, sealed.appendValue(nil)); err != nil {
+	blk, old, sealed := advance(blk, ok, comp, seq, ms)
+	if sealed {
+		k := old.key(compKey(comp))
+		if err := b.index.Put(k, old.appendValue(nil)); err != nil {
 			return fmt.Errorf("put index block %x: %w", k, err)
 		}
 	}

@@ -34,18 +34,19 @@ func newBlock(comp uint32, seq uint64, ms int64) block {
 }
 
 // advance adds the entry (seq, ms) to the component's tail blk (ok: blk
-// exists). It returns the new tail and, when blk could not take the entry,
-// blk itself, which belongs in the index bucket from then on. It is the one
-// rule that decides blocks: the writer and the replay at Open both use it.
-func advance(blk block, ok bool, comp uint32, seq uint64, ms int64) (block, *block) {
+// exists). It returns the new tail and, when blk could not take the entry
+// (sealed true), blk itself, which belongs in the index bucket from then
+// on. It is the one rule that decides blocks: the writer and the replay at
+// Open both use it. (A *block result would cost an allocation per entry.)
+func advance(blk block, ok bool, comp uint32, seq uint64, ms int64) (tail, old block, sealed bool) {
 	switch {
 	case !ok:
-		return newBlock(comp, seq, ms), nil
+		return newBlock(comp, seq, ms), block{}, false
 	case blk.accepts(ms):
 		blk.add(seq, ms)
-		return blk, nil
+		return blk, block{}, false
 	}
-	return newBlock(comp, seq, ms), &blk
+	return newBlock(comp, seq, ms), blk, true
 }
 
 // accepts reports whether an entry at ms may join b.

@@ -124,7 +124,7 @@ func storedRollups(dst []DayRollup, tx *bolt.Tx, comp uint32, lo, hi int32, open
 // written before rollups existed; it is otherwise needed only if the
 // rollups bucket was damaged. It returns ErrClosed after Close.
 func (t *Timeline) RebuildRollups() error {
-	req := &request{ctx: context.Background(), rebuild: true, done: make(chan error, 1)}
+	req := &request{ctx: context.Background(), rebuild: true, done: make(chan struct{})}
 	_, err := t.send(req)
 	return err
 }

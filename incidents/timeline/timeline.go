@@ -328,8 +328,8 @@ func (t *Timeline) replay(tx *bolt.Tx) error {
 			continue // not a measurement
 		}
 		blk, ok := t.tails[comp]
-		blk, sealed := advance(blk, ok, comp, seq, ms)
-		if sealed != nil && index.Get(sealed.key(compKey(comp))) == nil {
+		blk, old, sealed := advance(blk, ok, comp, seq, ms)
+		if sealed && index.Get(old.key(compKey(comp))) == nil {
 			return fmt.Errorf("replay record %d: index block of component %d missing: %w", seq, comp, ErrCorrupt)
 		}
 		t.tails[comp] = blk

@@ -18,8 +18,21 @@ type request struct {
 	rs      []probes.Result
 	es      []Entry
 	rebuild bool
-	seqs    []uint64   // filled by the writer: the seqs of rs or es
-	done    chan error // buffered (1); the writer sends exactly one value once it took the request
+	seqs    []uint64      // filled by the writer: the seqs of rs or es
+	err     error         // the answer, set by the writer before it closes done
+	done    chan struct{} // closed by the writer once it took and answered the request
+
+	// Append's storage for rs and seqs: one allocation per call, not three.
+	one  [1]probes.Result
+	seq1 [1]uint64
+}
+
+// answer gives the request its answer and wakes its caller. Only the
+// writer calls it, once. (A chan error would cost two allocations per
+// request: a channel of pointers has its buffer apart.)
+func (r *request) answer(err error) {
+	r.err = err
+	close(r.done)
 }
 
 // len is the number of records the request adds, string definitions aside.
@@ -38,7 +51,10 @@ func (r *request) len() int { return len(r.rs) + len(r.es) }
 // transaction failed; in every error case nothing of r is recorded. r's
 // slices must not be modified until Append returns.
 func (t *Timeline) Append(ctx context.Context, r probes.Result) (uint64, error) {
-	seqs, err := t.submit(ctx, []probes.Result{r})
+	req := &request{ctx: ctx, done: make(chan struct{})}
+	req.one[0] = r
+	req.rs, req.seqs = req.one[:], req.seq1[:0]
+	seqs, err := t.submit(req)
 	if err != nil {
 		return 0, err
 	}
@@ -53,18 +69,19 @@ func (t *Timeline) AppendAll(ctx context.Context, rs []probes.Result) ([]uint64,
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	return t.submit(ctx, rs)
+	return t.submit(&request{ctx: ctx, rs: rs, done: make(chan struct{})})
 }
 
-func (t *Timeline) submit(ctx context.Context, rs []probes.Result) ([]uint64, error) {
+// submit checks req's results and sends it.
+func (t *Timeline) submit(req *request) ([]uint64, error) {
 	// Check the results here, in the caller's goroutine, so that one bad
 	// result fails its own call and not the whole group's transaction.
-	for i := range rs {
-		if err := CheckResult(&rs[i]); err != nil {
-			return nil, fmt.Errorf("append measurement for %q: %w", rs[i].Component, err)
+	for i := range req.rs {
+		if err := CheckResult(&req.rs[i]); err != nil {
+			return nil, fmt.Errorf("append measurement for %q: %w", req.rs[i].Component, err)
 		}
 	}
-	return t.send(&request{ctx: ctx, rs: rs, done: make(chan error, 1)})
+	return t.send(req)
 }
 
 // send hands req to the writer and waits for its answer.
@@ -76,17 +93,16 @@ func (t *Timeline) send(req *request) ([]uint64, error) {
 	if !t.queue.put(req, t.maxBatch) {
 		return nil, ErrClosed
 	}
-	var err error
 	select {
-	case err = <-req.done:
+	case <-req.done:
 	case <-ctx.Done():
 		if t.queue.remove(req) {
 			return nil, fmt.Errorf("append: %w", ctx.Err())
 		}
-		err = <-req.done // taken: committed or failed with its group
+		<-req.done // taken: committed or failed with its group
 	}
-	if err != nil {
-		return nil, err
+	if req.err != nil {
+		return nil, req.err
 	}
 	return req.seqs, nil
 }
@@ -109,7 +125,7 @@ func (t *Timeline) run() {
 			if err == nil {
 				t.log.Info("timeline rollups rebuilt", "days", days, "measurements", rounds)
 			}
-			rebuild.done <- err
+			rebuild.answer(err)
 			continue
 		}
 		t.commit(group)
@@ -166,7 +182,7 @@ func (t *Timeline) commit(group []*request) {
 	live := group[:0]
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
-			r.done <- fmt.Errorf("append: %w", err)
+			r.answer(fmt.Errorf("append: %w", err))
 			continue
 		}
 		live = append(live, r)
@@ -184,13 +200,13 @@ func (t *Timeline) commit(group []*request) {
 		err = fmt.Errorf("append: commit %d records: %w: %w", n, ErrCommit, err)
 		t.commitFailed(err)
 		for _, r := range live {
-			r.done <- err
+			r.answer(err)
 		}
 		return
 	}
 	t.commitSucceeded()
 	t.apply(b)
 	for _, r := range live {
-		r.done <- nil
+		r.answer(nil)
 	}
 }
