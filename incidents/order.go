@@ -1,10 +1,6 @@
 package incidents
 
-import (
-	"container/heap"
-
-	"github.com/constat-ent/constat/probes"
-)
+import "github.com/constat-ent/constat/probes"
 
 // seqOrder makes the engine observe committed measurements in sequence
 // order, whatever order the recording goroutines wake up in after a group
@@ -36,7 +32,7 @@ func (o *seqOrder) end(next uint64, seq uint64, res probes.Result, ok bool) {
 		delete(o.inflight, next)
 	}
 	if ok {
-		heap.Push(&o.pending, Observation{Seq: seq, Result: res})
+		o.pending.push(Observation{Seq: seq, Result: res})
 	}
 }
 
@@ -48,20 +44,49 @@ func (o *seqOrder) ready(fn func(Observation)) {
 		floor = min(floor, next)
 	}
 	for len(o.pending) > 0 && o.pending[0].Seq < floor {
-		fn(heap.Pop(&o.pending).(Observation))
+		fn(o.pending.pop())
 	}
 }
 
+// pendingHeap is a binary min-heap by Seq. It is typed rather than
+// container/heap's, whose Push and Pop box each Observation in an any: two
+// allocations per recorded result.
 type pendingHeap []Observation
 
-func (h pendingHeap) Len() int           { return len(h) }
-func (h pendingHeap) Less(i, j int) bool { return h[i].Seq < h[j].Seq }
-func (h pendingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *pendingHeap) Push(x any)        { *h = append(*h, x.(Observation)) }
-func (h *pendingHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = Observation{}
-	*h = old[:len(old)-1]
-	return x
+func (h *pendingHeap) push(o Observation) {
+	*h = append(*h, o)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if q[p].Seq <= q[i].Seq {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
+}
+
+func (h *pendingHeap) pop() Observation {
+	q := *h
+	top := q[0]
+	n := len(q) - 1
+	q[0] = q[n]
+	q[n] = Observation{}
+	q = q[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && q[l].Seq < q[m].Seq {
+			m = l
+		}
+		if r := l + 1; r < n && q[r].Seq < q[m].Seq {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
 }
