@@ -203,7 +203,7 @@ func (q *slots) first() time.Time {
 // popDue appends to ready the jobs whose slot is not after now.
 func (q *slots) popDue(ready []int, now time.Time) []int {
 	for len(q.heap) > 0 && !q.at[q.heap[0]].After(now) {
-		ready = append(ready, heap.Pop(q).(int))
+		ready = append(ready, q.pop())
 	}
 	return ready
 }
@@ -213,8 +213,22 @@ func (q *slots) popDue(ready []int, now time.Time) []int {
 func (q *slots) reschedule(i int, now time.Time) int {
 	prev := q.at[i]
 	q.at[i] = nextSlot(now, q.jobs[i].Interval, q.off[i])
-	heap.Push(q, i)
+	q.heap = append(q.heap, i)
+	heap.Fix(q, len(q.heap)-1)
 	return int(q.at[i].Sub(prev)/q.jobs[i].Interval) - 1
+}
+
+// pop removes and returns the job with the earliest slot. It and
+// reschedule move ints through heap.Fix rather than heap.Push and Pop,
+// whose any boxes every job index from 256 on: two allocations per round.
+func (q *slots) pop() int {
+	i, n := q.heap[0], len(q.heap)-1
+	q.Swap(0, n)
+	q.heap = q.heap[:n]
+	if n > 0 {
+		heap.Fix(q, 0)
+	}
+	return i
 }
 
 func (q *slots) Len() int           { return len(q.heap) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,4 +256,38 @@ func runScheduler(t *testing.T, jobs []Job, workers int, d time.Duration) {
 	time.Sleep(d)
 	cancel()
 	<-done
+}
+
+// The slots heap hands jobs out in slot order, past 256 jobs (whose
+// indexes an any would box) and after reschedules.
+func TestSlotsPopInSlotOrder(t *testing.T) {
+	jobs := make([]Job, 1000)
+	for i := range jobs {
+		jobs[i] = Job{ID: fmt.Sprint("c", i), Interval: time.Duration(1+i%7) * 10 * time.Second}
+	}
+	now := time.Date(2021, 4, 6, 7, 0, 0, 0, time.UTC)
+	q := newSlots(jobs, now)
+	check := func(what string, due []int) {
+		t.Helper()
+		if len(due) != len(jobs) {
+			t.Fatalf("%s: popDue = %d jobs, want %d", what, len(due), len(jobs))
+		}
+		seen := make(map[int]bool)
+		for k, i := range due {
+			if seen[i] {
+				t.Fatalf("%s: job %d popped twice", what, i)
+			}
+			seen[i] = true
+			if k > 0 && q.at[i].Before(q.at[due[k-1]]) {
+				t.Fatalf("%s: job %d (slot %v) popped after job %d (slot %v)", what, i, q.at[i], due[k-1], q.at[due[k-1]])
+			}
+		}
+	}
+	due := q.popDue(nil, now.Add(time.Hour))
+	check("first pass", due)
+	later := now.Add(90 * time.Second)
+	for _, i := range slices.Backward(due) {
+		q.reschedule(i, later)
+	}
+	check("after reschedule", q.popDue(nil, later.Add(time.Hour)))
 }
