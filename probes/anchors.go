@@ -263,7 +263,7 @@ func (f *anchorFilter) readsWhole(h []byte) bool {
 // can hold whole); otherwise it starts again from the root at the new
 // window's start, where the spacedFold of h[from:] is a suffix of the
 // whole page's (foldedBefore).
-func (s *literalSet) scanAnchored(h []byte, found []uint64) {
+func (s *literalSet) scanAnchored(h []byte, out *scanOut) {
 	f := s.anchors
 	bits, stride := &f.bits, f.stride
 	var st int32
@@ -287,7 +287,7 @@ func (s *literalSet) scanAnchored(h []byte, found []uint64) {
 				st, start, p = 0, from, from
 			}
 			if p < to {
-				st, p = s.run(st, h, p, to, found)
+				st, p = s.run(st, h, p, to, out)
 			}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // wholeScan is scan reading every byte, without anchors.
 func wholeScan(s *literalSet, page []byte) []uint64 {
 	found := make([]uint64, s.words)
-	s.scanWhole(page, found)
+	s.scanWhole(page, &scanOut{found: found})
 	return found
 }
 

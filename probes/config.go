@@ -94,6 +94,8 @@ type Pattern struct {
 	Name string
 	Re   *regexp.Regexp
 	need []literal // a match contains one of these; nil: unknown (see requiredLiterals)
+	// windowed: the regexp runs only around need's occurrences (matchWindows)
+	windowed bool
 }
 
 // String returns the pattern's name.

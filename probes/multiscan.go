@@ -2,6 +2,7 @@ package probes
 
 import (
 	"bytes"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -179,11 +180,11 @@ func (s *literalSet) renumber(next []int32, out [][]uint64, nodes []trieNode) {
 }
 
 // find appends to dst s.words words with bit i set for each literal i in
-// the spacedFold of h.
-func (s *literalSet) find(dst []uint64, h []byte) []uint64 {
+// the spacedFold of h, and to *hits (unless hits is nil) every occurrence.
+func (s *literalSet) find(dst []uint64, h []byte, hits *[]litHit) []uint64 {
 	n := len(dst)
 	dst = append(dst, make([]uint64, s.words)...)
-	s.scan(h, dst[n:])
+	s.scanTo(h, &scanOut{found: dst[n:], hits: hits})
 	return dst
 }
 
@@ -196,16 +197,33 @@ func (s *literalSet) find(dst []uint64, h []byte) []uint64 {
 // and two independent chains keep the processor busy in each other's
 // waits. The first stream then reads past the split until no literal that
 // began before it can still end (finish).
-func (s *literalSet) scan(h []byte, found []uint64) {
+func (s *literalSet) scan(h []byte, found []uint64) { s.scanTo(h, &scanOut{found: found}) }
+
+// scanTo is scan, filling out: out.found as scan fills found, and
+// *out.hits, unless out.hits is nil, with every occurrence of a literal.
+func (s *literalSet) scanTo(h []byte, out *scanOut) {
 	if s.anchors != nil && !s.anchors.readsWhole(h) {
-		s.scanAnchored(h, found)
+		s.scanAnchored(h, out)
 		return
 	}
-	s.scanWhole(h, found)
+	s.scanWhole(h, out)
 }
 
+// scanOut is what a scan finds in a page: found has bit i set for each
+// literal i found; hits, when not nil, receives every occurrence.
+type scanOut struct {
+	found []uint64
+	hits  *[]litHit
+}
+
+// A litHit is an occurrence of literal lit in a page: at is the index of
+// the page's byte, or the first of the rune or entity, whose folding
+// ends it. Any stretch of the page whose spacedFold holds that occurrence
+// holds h[at]. A page holds fewer than 2³¹ bytes (maxBody bounds it).
+type litHit struct{ lit, at int32 }
+
 // scanWhole is scan without anchors, feeding every byte of h.
-func (s *literalSet) scanWhole(h []byte, found []uint64) {
+func (s *literalSet) scanWhole(h []byte, out *scanOut) {
 	mid := -1
 	if len(h) >= minSplit {
 		if k := bytes.IndexByte(h[len(h)/2:], '<'); k >= 0 {
@@ -213,7 +231,7 @@ func (s *literalSet) scanWhole(h []byte, found []uint64) {
 		}
 	}
 	if mid < 0 {
-		s.run(0, h, 0, len(h), found)
+		s.run(0, h, 0, len(h), out)
 		return
 	}
 	raw, next, final := &s.raw, s.next, s.firstFinal
@@ -222,25 +240,25 @@ func (s *literalSet) scanWhole(h []byte, found []uint64) {
 	for i < mid && j < len(h) {
 		ka, kb := raw[h[i]], raw[h[j]]
 		if ka == classEscape {
-			a, i, _ = s.escape(a, h, i, found)
+			a, i, _ = s.escape(a, h, i, out)
 			continue
 		}
 		if kb == classEscape {
-			b, j, _ = s.escape(b, h, j, found)
+			b, j, _ = s.escape(b, h, j, out)
 			continue
 		}
 		a, b = next[a+int32(ka)], next[b+int32(kb)]
 		if a >= final {
-			s.mark(a, found)
+			s.mark(a, i, out)
 		}
 		if b >= final {
-			s.mark(b, found)
+			s.mark(b, j, out)
 		}
 		i, j = i+1, j+1
 	}
-	a, _ = s.run(a, h, i, mid, found)
-	s.finish(a, h, mid, found)
-	s.run(b, h, j, len(h), found)
+	a, _ = s.run(a, h, i, mid, out)
+	s.finish(a, h, mid, out)
+	s.run(b, h, j, len(h), out)
 }
 
 // minSplit is the shortest page scan reads as two streams.
@@ -248,17 +266,17 @@ const minSplit = 2 << 10
 
 // run feeds h[i:end] from state st, and the rest of a rune or entity that
 // begins before end, and returns the state and the index reached.
-func (s *literalSet) run(st int32, h []byte, i, end int, found []uint64) (int32, int) {
+func (s *literalSet) run(st int32, h []byte, i, end int, out *scanOut) (int32, int) {
 	raw, next, final := &s.raw, s.next, s.firstFinal
 	for i < end {
 		k := raw[h[i]]
 		if k == classEscape {
-			st, i, _ = s.escape(st, h, i, found)
+			st, i, _ = s.escape(st, h, i, out)
 			continue
 		}
 		st = next[st+int32(k)]
 		if st >= final {
-			s.mark(st, found)
+			s.mark(st, i, out)
 		}
 		i++
 	}
@@ -269,13 +287,13 @@ func (s *literalSet) run(st int32, h []byte, i, end int, found []uint64) (int32,
 // being matched may have begun before mid: while the state's depth (the
 // folded length of the longest literal prefix it stands for) exceeds the
 // folded bytes fed since mid.
-func (s *literalSet) finish(st int32, h []byte, mid int, found []uint64) {
+func (s *literalSet) finish(st int32, h []byte, mid int, out *scanOut) {
 	fed := 0
 	for i := mid; i < len(h) && int(s.depth[st/int32(s.classes)]) > fed; {
 		k := s.raw[h[i]]
 		if k == classEscape {
 			var n int
-			st, i, n = s.escape(st, h, i, found)
+			st, i, n = s.escape(st, h, i, out)
 			fed += n
 			continue
 		}
@@ -284,7 +302,7 @@ func (s *literalSet) finish(st int32, h []byte, mid int, found []uint64) {
 		}
 		st = s.next[st+int32(k)]
 		if st >= s.firstFinal {
-			s.mark(st, found)
+			s.mark(st, i, out)
 		}
 		i++
 	}
@@ -292,49 +310,58 @@ func (s *literalSet) finish(st int32, h []byte, mid int, found []uint64) {
 
 // escape feeds the folding of the rune or entity at h[i] and returns the
 // state, the index of what follows and the count of folded bytes fed.
-func (s *literalSet) escape(st int32, h []byte, i int, found []uint64) (int32, int, int) {
+func (s *literalSet) escape(st int32, h []byte, i int, out *scanOut) (int32, int, int) {
 	var buf [utf8.UTFMax]byte
 	if h[i] == '&' {
 		if !hasFoldPrefix(h[i:], "&nbsp;") && !hasFoldPrefix(h[i:], "&#160;") {
-			return s.feed(st, '&', found), i + 1, 1
+			return s.feed(st, '&', i, out), i + 1, 1
 		}
 		// &nbsp; is a space: a run of spaces is one.
 		j := i + len("&nbsp;")
 		if s.spaceSelf[st/int32(s.classes)] {
 			return st, j, 0
 		}
-		return s.feed(st, ' ', found), j, 1
+		return s.feed(st, ' ', i, out), j, 1
 	}
 	if c := h[i]; c >= 0xc2 && c < 0xe0 && i+1 < len(h) && h[i+1]&0xc0 == 0x80 {
 		// A two-byte rune (é, è, à, ç…): its folding from a table.
 		f := &latinFolded[int(c&0x1f)<<6|int(h[i+1]&0x3f)]
 		for _, c := range f.b[:f.n] {
-			st = s.feed(st, c, found)
+			st = s.feed(st, c, i, out)
 		}
 		return st, i + 2, int(f.n)
 	}
 	r, n := utf8.DecodeRune(h[i:])
 	if r == utf8.RuneError && n == 1 { // kept as it is, as appendFolded does
-		return s.feed(st, h[i], found), i + 1, 1
+		return s.feed(st, h[i], i, out), i + 1, 1
 	}
 	f := utf8.AppendRune(buf[:0], foldMin(r))
 	for _, c := range f {
-		st = s.feed(st, c, found)
+		st = s.feed(st, c, i, out)
 	}
 	return st, i + n, len(f)
 }
 
-func (s *literalSet) feed(st int32, c byte, found []uint64) int32 {
+// feed feeds c, a byte of the folding of the rune or entity at h[at].
+func (s *literalSet) feed(st int32, c byte, at int, out *scanOut) int32 {
 	st = s.next[st+int32(s.folded[c])]
 	if st >= s.firstFinal {
-		s.mark(st, found)
+		s.mark(st, at, out)
 	}
 	return st
 }
 
-func (s *literalSet) mark(st int32, found []uint64) {
-	for w, bits := range s.out[st] {
-		found[w] |= bits
+// mark records the literals that end in final state st, reached on the
+// byte (or the rune or entity) at h[at].
+func (s *literalSet) mark(st int32, at int, out *scanOut) {
+	for w, ws := range s.out[st] {
+		out.found[w] |= ws
+		if out.hits == nil {
+			continue
+		}
+		for b := ws; b != 0; b &= b - 1 {
+			*out.hits = append(*out.hits, litHit{lit: int32(w*64 + bits.TrailingZeros64(b)), at: int32(at)})
+		}
 	}
 }
 

@@ -87,7 +87,7 @@ func FuzzBuiltinLiterals(f *testing.F) {
 // scanOne is scan as one stream, without the split.
 func scanOne(s *literalSet, page []byte) []uint64 {
 	found := make([]uint64, s.words)
-	s.run(0, page, 0, len(page), found)
+	s.run(0, page, 0, len(page), &scanOut{found: found})
 	return found
 }
 
@@ -118,7 +118,7 @@ func TestScanSplitAgrees(t *testing.T) {
 	}
 	for _, p := range pages {
 		got := make([]uint64, s.words)
-		s.scanWhole([]byte(p), got)
+		s.scanWhole([]byte(p), &scanOut{found: got})
 		if want := scanOne(s, []byte(p)); !slices.Equal(got, want) {
 			t.Errorf("scan(%.40q…, %d bytes) = %b, one stream finds %b", p, len(p), got, want)
 		}

@@ -21,6 +21,10 @@ type literal struct {
 	// set is 1 + the literal's index in builtinLiterals, which finds all
 	// the built-in signatures' literals in one pass; 0 when it is not there.
 	set int
+	// before and after are the most bytes of the page that a match holding
+	// an occurrence of the literal spans before the occurrence's last rune
+	// (or entity) and from it on (see extent and windowBound).
+	before, after extent
 }
 
 // commonBytes lists the bytes of a folded French page from the most common
@@ -69,12 +73,16 @@ const minHintLen = 4
 // or nil when no useful set exists. Matching a page against 8 case-insensitive
 // signatures with the regexp engine alone cost ~3 ms of CPU per page; a
 // substring search for the literals first makes a healthy page nearly free.
-func requiredLiterals(expr string) []literal {
+func requiredLiterals(expr string) []literal { return literalsOf(expr, false) }
+
+// literalsOf is requiredLiterals; when spaced is set, a space in expr
+// stands for a run of white space in the literals' extents.
+func literalsOf(expr string, spaced bool) []literal {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	alts := need(re.Simplify())
+	alts := need(re.Simplify(), spaced)
 	for i, a := range alts {
 		if len(a.s) < minHintLen {
 			return nil
@@ -91,7 +99,7 @@ func requiredLiterals(expr string) []literal {
 // and they are looked up in the page's spacedFold. A literal with '&' or
 // ';' could be cut by the entity rewriting: then there is no prefilter.
 func spacedLiterals(expr string) []literal {
-	alts := requiredLiterals(expr)
+	alts := literalsOf(expr, true)
 	for i := range alts {
 		if !alts[i].fold || bytes.ContainsAny(alts[i].s, "&;") {
 			return nil
@@ -103,8 +111,9 @@ func spacedLiterals(expr string) []literal {
 }
 
 // need returns a set of literals one of which every match of re contains
-// (nil: unknown).
-func need(re *syntax.Regexp) []literal {
+// (nil: unknown), each with the extent of a match around it, a space
+// counting as a run of white space when spaced is set.
+func need(re *syntax.Regexp, spaced bool) []literal {
 	switch re.Op {
 	case syntax.OpLiteral:
 		fold := re.Flags&syntax.FoldCase != 0
@@ -112,25 +121,37 @@ func need(re *syntax.Regexp) []literal {
 		if fold {
 			s = foldBytes(s)
 		}
-		return []literal{{s: s, fold: fold}}
-	case syntax.OpCapture, syntax.OpPlus:
-		return need(re.Sub[0])
+		last := runeExtent(re.Rune[len(re.Rune)-1], fold, spaced)
+		return []literal{{s: s, fold: fold, before: extentOf(re, spaced), after: last}}
+	case syntax.OpCapture:
+		return need(re.Sub[0], spaced)
+	case syntax.OpPlus:
+		return around(need(re.Sub[0], spaced), extent{open: true}, extent{open: true})
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return need(re.Sub[0])
+			more := extentOf(re, spaced) // the other repetitions, bounded or not
+			return around(need(re.Sub[0], spaced), more, more)
 		}
 	case syntax.OpConcat:
 		var best []literal
-		for _, sub := range re.Sub {
-			if alts := need(sub); alts != nil && shortest(alts) > shortest(best) {
-				best = alts
+		k := 0
+		for i, sub := range re.Sub {
+			if alts := need(sub, spaced); alts != nil && shortest(alts) > shortest(best) {
+				best, k = alts, i
 			}
 		}
-		return best
+		var before, after extent
+		for _, sub := range re.Sub[:k] {
+			before = before.plus(extentOf(sub, spaced))
+		}
+		for _, sub := range re.Sub[min(k+1, len(re.Sub)):] {
+			after = after.plus(extentOf(sub, spaced))
+		}
+		return around(best, before, after)
 	case syntax.OpAlternate:
 		var all []literal
 		for _, sub := range re.Sub {
-			alts := need(sub)
+			alts := need(sub, spaced)
 			if alts == nil {
 				return nil
 			}
@@ -283,6 +304,7 @@ type pageText struct {
 	raw, folded, spaced []byte
 	found               []uint64  // bits of builtinLiterals; nil until scanned
 	found2              [2]uint64 // found's storage, for up to 128 literals
+	hits                []litHit  // where builtinLiterals are, once scanned
 }
 
 func (p *pageText) contains(l *literal) bool {
@@ -291,7 +313,7 @@ func (p *pageText) contains(l *literal) bool {
 		return l.in(p.raw)
 	case l.set > 0:
 		if p.found == nil {
-			p.found = builtinLiterals.find(p.found2[:0], p.raw)
+			p.found = builtinLiterals.find(p.found2[:0], p.raw, &p.hits)
 		}
 		i := l.set - 1
 		return p.found[i/64]&(1<<(i%64)) != 0
@@ -320,6 +342,9 @@ func (p *Pattern) match(page *pageText) bool {
 		}
 		if !found {
 			return false
+		}
+		if p.windowed {
+			return p.matchWindows(page)
 		}
 	}
 	return p.Re.Match(page.raw)

@@ -130,7 +130,7 @@ func compileSignatures() ([]*Pattern, *literalSet) {
 func BuiltinSignatures() []*Pattern {
 	ps := make([]*Pattern, len(builtinSignatures))
 	for i, p := range builtinSignatures {
-		ps[i] = &Pattern{Name: p.Name, Re: p.Re, need: p.need}
+		ps[i] = &Pattern{Name: p.Name, Re: p.Re, need: p.need, windowed: p.windowed}
 	}
 	return ps
 }
@@ -164,8 +164,11 @@ var signatureNotation = strings.NewReplacer(append([]string{" ", `(?:\s|&nbsp;|&
 var literalNotation = strings.NewReplacer(letterNotation...)
 
 // signature compiles a built-in signature, case-insensitively, after
-// rewriting its expression through signatureNotation.
+// rewriting its expression through signatureNotation. It runs through
+// windows (matchWindows) when it has literals and no empty-width
+// assertion.
 func signature(name, expr string) *Pattern {
 	full := `(?i)` + signatureNotation.Replace(expr)
-	return &Pattern{Name: name, Re: regexp.MustCompile(full), need: spacedLiterals(`(?i)` + literalNotation.Replace(expr))}
+	need := spacedLiterals(`(?i)` + literalNotation.Replace(expr))
+	return &Pattern{Name: name, Re: regexp.MustCompile(full), need: need, windowed: need != nil && windowable(full)}
 }

@@ -1,0 +1,195 @@
+package probes
+
+import (
+	"regexp/syntax"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A built-in signature whose literal the scan finds runs its regexp only
+// over windows of the page around the literal's occurrences, not over the
+// whole page: a working page whose news say "maintenance", "indisponible"
+// or "liste d'attente" cost one whole regexp per such signature, about
+// 60 ns a byte (3 ms on a 50 KB page, ten times the rest of a check).
+//
+// The windows are exact for every match in which the runs that unbounded
+// repetitions match (runs of white space between words, [^<]* in a title,
+// [^>]* in a tag, \s*) together span at most windowBound bytes: each
+// literal knows, from the syntax tree, how far a match can reach on each
+// side of the last rune of its occurrence (literal.before, .after), and
+// the window of an occurrence is that reach around the scan's litHit. A
+// match whose phrase is spread over more than windowBound bytes of white
+// space or markup may be missed; a real failure page's phrase fits in a
+// few hundred bytes.
+//
+// A match in a window is a match in the page: windows begin and end on
+// whole runes, and a signature with an empty-width assertion (\A, \z, ^,
+// $, \b), whose truth a window's edge could change, is matched whole
+// (windowable).
+
+// windowBound bounds the bytes that the unbounded repetitions of a match
+// span together, for the match to be found through windows.
+const windowBound = 1 << 10
+
+// An extent is the most bytes of a page that part of a match can span:
+// n, and, when open, the runs of its unbounded repetitions (at most
+// windowBound bytes in all).
+type extent struct {
+	n    int
+	open bool
+}
+
+func (e extent) plus(f extent) extent { return extent{e.n + f.n, e.open || f.open} }
+
+// bytes returns e with its open runs counted at windowBound.
+func (e extent) bytes() int {
+	if e.open {
+		return e.n + windowBound
+	}
+	return e.n
+}
+
+// around returns lits with before extended by before and after by after.
+func around(lits []literal, before, after extent) []literal {
+	for i := range lits {
+		lits[i].before = before.plus(lits[i].before)
+		lits[i].after = lits[i].after.plus(after)
+	}
+	return lits
+}
+
+// runeExtent returns the most bytes that a rune of a literal matches:
+// under fold, the longest rune of its case-folding orbit (k matches the
+// Kelvin sign, 3 bytes). When spaced is set, a space is a run of white
+// space and entities.
+func runeExtent(r rune, fold, spaced bool) extent {
+	if spaced && r == ' ' {
+		return extent{open: true}
+	}
+	n := runeLen(r)
+	if fold {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			n = max(n, runeLen(f))
+		}
+	}
+	return extent{n: n}
+}
+
+// runeLen is utf8.RuneLen, and 3 for a rune with no encoding, which the
+// regexp can only meet as U+FFFD standing for one invalid byte.
+func runeLen(r rune) int {
+	if n := utf8.RuneLen(r); n > 0 {
+		return n
+	}
+	return 3
+}
+
+// extentOf returns the most bytes a match of re spans (see runeExtent
+// for spaced).
+func extentOf(re *syntax.Regexp, spaced bool) extent {
+	var e extent
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			e = e.plus(runeExtent(r, re.Flags&syntax.FoldCase != 0, spaced))
+		}
+	case syntax.OpCharClass:
+		// Ranges are sorted: the last rune is the longest.
+		if len(re.Rune) > 0 {
+			e.n = runeLen(re.Rune[len(re.Rune)-1])
+		}
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		e.n = utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		e = extentOf(re.Sub[0], spaced)
+	case syntax.OpStar, syntax.OpPlus:
+		e.open = true
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			e.open = true
+			break
+		}
+		e = extentOf(re.Sub[0], spaced)
+		e.n *= re.Max
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			e = e.plus(extentOf(sub, spaced))
+		}
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			f := extentOf(sub, spaced)
+			e = extent{max(e.n, f.n), e.open || f.open}
+		}
+	}
+	return e
+}
+
+// windowable reports whether expr has no empty-width assertion, so that
+// a match in a window of a page is a match in the page.
+func windowable(expr string) bool {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	return err == nil && !hasAssertion(re)
+}
+
+func hasAssertion(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	return slices.ContainsFunc(re.Sub, hasAssertion)
+}
+
+// A window is the part raw[start:end] of a page.
+type window struct{ start, end int }
+
+// matchWindows runs p's regexp over the windows of the page around the
+// occurrences of p's literals (merged where they overlap or touch), and
+// reports whether one matches. p is a built-in signature (windowed); the
+// page has been scanned (page.contains found one of p.need).
+func (p *Pattern) matchWindows(page *pageText) bool {
+	raw := page.raw
+	var buf [32]window
+	ws := buf[:0]
+	for _, h := range page.hits {
+		for i := range p.need {
+			if l := &p.need[i]; int(h.lit) == l.set-1 {
+				at := int(h.at)
+				ws = append(ws, window{runeStart(raw, at-l.before.bytes()), runeEnd(raw, at+l.after.bytes())})
+			}
+		}
+	}
+	slices.SortFunc(ws, func(a, b window) int { return a.start - b.start })
+	for i := 0; i < len(ws); {
+		w := ws[i]
+		for i++; i < len(ws) && ws[i].start <= w.end; i++ {
+			w.end = max(w.end, ws[i].end)
+		}
+		if p.Re.Match(raw[w.start:w.end]) {
+			return true
+		}
+	}
+	return false
+}
+
+// runeStart returns i clamped to raw, then moved back to a byte that is
+// not a continuation byte: such a byte begins a rune however the page
+// before it decodes, so the window decodes as the page does.
+func runeStart(raw []byte, i int) int {
+	i = max(0, min(i, len(raw)))
+	for i > 0 && i < len(raw) && !utf8.RuneStart(raw[i]) {
+		i--
+	}
+	return i
+}
+
+// runeEnd returns i clamped to raw, then moved on to a byte that is not
+// a continuation byte, or the end: the window's last rune is whole.
+func runeEnd(raw []byte, i int) int {
+	i = max(0, min(i, len(raw)))
+	for i < len(raw) && !utf8.RuneStart(raw[i]) {
+		i++
+	}
+	return i
+}
