@@ -132,10 +132,10 @@ func BenchmarkSignaturesCorpus(b *testing.B) {
 	}
 }
 
-// newsPage returns a working ENT home page of about 50 KB whose news say
-// "maintenance", "indisponible" and "liste d'attente", as a collège's
-// often do, without any signature's failure wording: every signature
-// with such a literal then runs its regexp.
+// newsPage returns a working ENT home page of about 50 KB whose news of
+// the day say "maintenance", "indisponible" and "liste d'attente", as a
+// collège's often do, without any signature's failure wording: every
+// signature with such a literal then runs its regexp.
 func newsPage() []byte {
 	var sb strings.Builder
 	sb.WriteString(`<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Collège Jean Moulin - Accueil</title>` +
@@ -143,6 +143,7 @@ func newsPage() []byte {
 		`<nav><ul><li><a href="/messagerie">Messagerie</a></li><li><a href="/cahier-de-textes">Cahier de textes</a></li>` +
 		`<li><a href="/notes">Notes et compétences</a></li><li><a href="/vie-scolaire">Vie scolaire</a></li>` +
 		`<li><a href="/espace-documentaire">Espace documentaire</a></li></ul></nav></header><main><h1>Bienvenue sur l'ENT du collège</h1>`)
+	// Today's news, each once, as a home page shows them.
 	news := []string{
 		`<h3>Maintenance de la messagerie</h3><p>Une maintenance de la messagerie est prévue samedi de 7 h à 9 h : ` +
 			`pendant ce créneau, l'envoi de messages sera indisponible. Merci de votre compréhension.</p>`,
@@ -150,16 +151,26 @@ func newsPage() []byte {
 			`intéressées peuvent s'inscrire sur la liste d'attente auprès de la vie scolaire avant vendredi.</p>`,
 		`<h3>Cantine</h3><p>Le menu de la semaine est en ligne. Le paiement en ligne sera indisponible lundi matin ` +
 			`pendant la mise à jour du logiciel de restauration.</p>`,
+	}
+	// Older news, the agenda and the classes' blogs fill the rest.
+	older := []string{
 		`<h3>Conseil d'administration</h3><p>Le compte rendu du conseil d'administration du 14 novembre est ` +
 			`disponible dans l'espace documentaire, rubrique « Vie de l'établissement ».</p>`,
 		`<h3>Association sportive</h3><p>Les entraînements de handball reprennent mercredi à 13 h 30 au gymnase. ` +
 			`Pensez à apporter votre certificat médical et une tenue adaptée.</p>`,
 		`<h3>Orientation</h3><p>Les élèves de 3<sup>e</sup> rencontreront la conseillère d'orientation jeudi. ` +
 			`Les rendez-vous individuels se prennent au CDI.</p>`,
+		`<h3>Blog de la 5<sup>e</sup> B</h3><p>Retrouvez les photos de la sortie au musée des Confluences ` +
+			`et les comptes rendus rédigés par les élèves en cours de français.</p>`,
+		`<h3>Réunion parents-professeurs</h3><p>Les rencontres du premier trimestre auront lieu le mardi 8 ` +
+			`de 16 h 30 à 19 h. Les créneaux se réservent depuis l'onglet « Rendez-vous ».</p>`,
+	}
+	for i, n := range news {
+		fmt.Fprintf(&sb, `<article class="actualite une" id="actu-%d"><span class="date">%d décembre 2026</span>%s</article>`, i, 6-i, n)
 	}
 	for i := 0; sb.Len() < 48<<10; i++ {
-		fmt.Fprintf(&sb, `<article class="actualite" id="actu-%d"><span class="date">%d décembre 2026</span>%s`+
-			`<a class="lire-la-suite" href="/actualites/%d">Lire la suite</a></article>`, i, 1+i%28, news[i%len(news)], i)
+		fmt.Fprintf(&sb, `<article class="actualite" id="actu-%d"><span class="date">%d novembre 2026</span>%s`+
+			`<a class="lire-la-suite" href="/actualites/%d">Lire la suite</a></article>`, i+len(news), 1+i%28, older[i%len(older)], i)
 	}
 	sb.WriteString(`</main><footer><p>Collège Jean Moulin – 12 rue des Écoles – Académie de Lyon</p>` +
 		`<p><a href="/mentions-legales">Mentions légales</a> · <a href="/accessibilite">Accessibilité : partiellement conforme</a></p></footer></body></html>`)

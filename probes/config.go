@@ -94,8 +94,9 @@ type Pattern struct {
 	Name string
 	Re   *regexp.Regexp
 	need []literal // a match contains one of these; nil: unknown (see requiredLiterals)
-	// windowed: the regexp runs only around need's occurrences (matchWindows)
-	windowed bool
+	// parts, when set, are the alternatives of Re, each run only around
+	// the occurrences of its literals (matchWindows)
+	parts []part
 }
 
 // String returns the pattern's name.

@@ -343,7 +343,7 @@ func (p *Pattern) match(page *pageText) bool {
 		if !found {
 			return false
 		}
-		if p.windowed {
+		if p.parts != nil {
 			return p.matchWindows(page)
 		}
 	}

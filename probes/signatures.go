@@ -130,7 +130,7 @@ func compileSignatures() ([]*Pattern, *literalSet) {
 func BuiltinSignatures() []*Pattern {
 	ps := make([]*Pattern, len(builtinSignatures))
 	for i, p := range builtinSignatures {
-		ps[i] = &Pattern{Name: p.Name, Re: p.Re, need: p.need, windowed: p.windowed}
+		ps[i] = &Pattern{Name: p.Name, Re: p.Re, need: p.need, parts: p.parts}
 	}
 	return ps
 }
@@ -164,11 +164,50 @@ var signatureNotation = strings.NewReplacer(append([]string{" ", `(?:\s|&nbsp;|&
 var literalNotation = strings.NewReplacer(letterNotation...)
 
 // signature compiles a built-in signature, case-insensitively, after
-// rewriting its expression through signatureNotation. It runs through
-// windows (matchWindows) when it has literals and no empty-width
-// assertion.
+// rewriting its expression through signatureNotation. Each alternative
+// at the top of expr is also compiled alone, to run around its own
+// literals (matchWindows), unless one has no literal or an empty-width
+// assertion: then the whole expression runs over the whole page.
 func signature(name, expr string) *Pattern {
-	full := `(?i)` + signatureNotation.Replace(expr)
-	need := spacedLiterals(`(?i)` + literalNotation.Replace(expr))
-	return &Pattern{Name: name, Re: regexp.MustCompile(full), need: need, windowed: need != nil && windowable(full)}
+	p := &Pattern{Name: name, Re: regexp.MustCompile(`(?i)` + signatureNotation.Replace(expr))}
+	windowed := true
+	for _, alt := range topAlternatives(expr) {
+		full := `(?i)` + signatureNotation.Replace(alt)
+		need := spacedLiterals(`(?i)` + literalNotation.Replace(alt))
+		if need == nil {
+			return &Pattern{Name: name, Re: p.Re}
+		}
+		windowed = windowed && windowable(full)
+		p.parts = append(p.parts, part{re: regexp.MustCompile(full), from: len(p.need), to: len(p.need) + len(need)})
+		p.need = append(p.need, need...)
+	}
+	if !windowed {
+		p.parts = nil
+	}
+	return p
+}
+
+// topAlternatives splits expr at each '|' outside parentheses and
+// brackets.
+func topAlternatives(expr string) []string {
+	var alts []string
+	depth, class, from := 0, false, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[': // a signature's class never begins with ']'
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			alts = append(alts, expr[from:i])
+			from = i + 1
+		}
+	}
+	return append(alts, expr[from:])
 }

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -177,4 +178,36 @@ func FuzzWindows(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestTopAlternatives(t *testing.T) {
+	tests := []struct {
+		expr string
+		want []string
+	}{
+		{`abc`, []string{"abc"}},
+		{`a|b(?:c|d)|[|]e\|f`, []string{"a", "b(?:c|d)", `[|]e\|f`}},
+		{`<(?:title|h1)>~*x|y`, []string{"<(?:title|h1)>~*x", "y"}},
+	}
+	for _, tt := range tests {
+		if got := topAlternatives(tt.expr); !slices.Equal(got, tt.want) {
+			t.Errorf("topAlternatives(%q) = %q, want %q", tt.expr, got, tt.want)
+		}
+	}
+}
+
+// Every built-in signature runs through windows but those with an
+// empty-width assertion, and its parts are its alternatives.
+func TestSignaturesWindowed(t *testing.T) {
+	for i, p := range BuiltinSignatures() {
+		alts := topAlternatives(signatures[i].Expr)
+		switch {
+		case p.Name == "traefik_error":
+			if p.parts != nil {
+				t.Errorf("%s has parts, but \\A and \\z cannot hold in a window", p.Name)
+			}
+		case len(p.parts) != len(alts):
+			t.Errorf("%s has %d parts, want one per alternative: %q", p.Name, len(p.parts), alts)
+		}
+	}
 }
