@@ -2,7 +2,6 @@ package probes
 
 import (
 	"bytes"
-	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -216,11 +215,13 @@ type scanOut struct {
 	hits  *[]litHit
 }
 
-// A litHit is an occurrence of literal lit in a page: at is the index of
-// the page's byte, or the first of the rune or entity, whose folding
-// ends it. Any stretch of the page whose spacedFold holds that occurrence
-// holds h[at]. A page holds fewer than 2³¹ bytes (maxBody bounds it).
-type litHit struct{ lit, at int32 }
+// A litHit is where the scan reached a final state st, where some
+// literals end (has): at is the index of the page's byte, or the first of
+// the rune or entity, whose folding ends them. Any stretch of the page
+// whose spacedFold holds such an occurrence holds h[at]. The loader caps
+// max_body at 64 MiB; Pattern.match reads a page of 2³¹ bytes or more
+// whole.
+type litHit struct{ st, at int32 }
 
 // scanWhole is scan without anchors, feeding every byte of h.
 func (s *literalSet) scanWhole(h []byte, out *scanOut) {
@@ -352,18 +353,19 @@ func (s *literalSet) feed(st int32, c byte, at int, out *scanOut) int32 {
 }
 
 // mark records the literals that end in final state st, reached on the
-// byte (or the rune or entity) at h[at].
+// byte (or the rune or entity) at h[at]. It stays small enough to inline
+// into feed, which escape calls for every byte of a folded rune.
 func (s *literalSet) mark(st int32, at int, out *scanOut) {
 	for w, ws := range s.out[st] {
 		out.found[w] |= ws
-		if out.hits == nil {
-			continue
-		}
-		for b := ws; b != 0; b &= b - 1 {
-			*out.hits = append(*out.hits, litHit{lit: int32(w*64 + bits.TrailingZeros64(b)), at: int32(at)})
-		}
+	}
+	if out.hits != nil {
+		*out.hits = append(*out.hits, litHit{st, int32(at)})
 	}
 }
+
+// has reports whether literal i ends where h was found.
+func (s *literalSet) has(h litHit, i int) bool { return s.out[h.st][i/64]&(1<<(i%64)) != 0 }
 
 // latinFolded holds the UTF-8 of foldMin(r) for every rune r of two bytes
 // in UTF-8 (U+0080 to U+07FF), indexed by r.

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"bytes"
+	"math"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -126,7 +127,8 @@ func need(re *syntax.Regexp, spaced bool) []literal {
 	case syntax.OpCapture:
 		return need(re.Sub[0], spaced)
 	case syntax.OpPlus:
-		return around(need(re.Sub[0], spaced), extent{open: true}, extent{open: true})
+		more := extentOf(re, spaced) // the other repetitions
+		return around(need(re.Sub[0], spaced), more, more)
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
 			more := extentOf(re, spaced) // the other repetitions, bounded or not
@@ -343,7 +345,7 @@ func (p *Pattern) match(page *pageText) bool {
 		if !found {
 			return false
 		}
-		if p.parts != nil {
+		if p.parts != nil && len(page.raw) <= math.MaxInt32 { // litHit's int32
 			return p.matchWindows(page)
 		}
 	}

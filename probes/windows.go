@@ -17,14 +17,17 @@ import (
 // of a check).
 //
 // The windows are exact for every match in which the runs that unbounded
-// repetitions match (runs of white space and &nbsp; between words, [^<]*
-// in a title, [^>]* in a tag, \s*) together span at most windowBound
-// bytes: each literal knows, from its part's syntax tree, how far a match
-// can reach on each side of the last rune of its occurrence
+// repetitions other than white space match ([^<]* in a title, [^>]* in
+// a tag) span, with the runs of white space around them, at most
+// windowBound bytes: each literal knows, from its part's syntax tree, how
+// far a match can reach on each side of the last rune of its occurrence
 // (literal.before, .after), and the window of an occurrence is that
 // reach around the scan's litHit. A match whose phrase is spread over
-// more than windowBound bytes of white space or markup may be missed; a
-// real failure page's phrase fits in a few hundred bytes.
+// more than windowBound bytes of markup may be missed; a real failure
+// page's phrase fits in a few hundred bytes. Where a literal reaches only
+// over runs of white space and &nbsp; between words (most signatures),
+// the reach is counted in bytes of the spacedFold, which does not count
+// those runs: the window is exact, with no bound.
 //
 // A match in a window is a match in the page: windows begin and end on
 // whole runes, and a signature with an empty-width assertion (\A, \z, ^,
@@ -36,21 +39,44 @@ import (
 const windowBound = 1 << 9
 
 // An extent is the most bytes of a page that part of a match can span:
-// n, and, when open, the runs of its unbounded repetitions (at most
-// windowBound bytes in all).
+// n bytes, and perhaps unbounded runs. Runs of white space and &nbsp;
+// (runs: a space of a signature, \s*) are free: they are measured in
+// bytes of the page's spacedFold, where a run is at most one space and
+// is not counted (foldedBefore, foldedAfter), so they need no bound.
+// Other unbounded runs (open: [^<]*, [^>]*) count as windowBound bytes,
+// runs of white space among them.
 type extent struct {
-	n    int
-	open bool
+	n          int
+	runs, open bool
 }
 
-func (e extent) plus(f extent) extent { return extent{e.n + f.n, e.open || f.open} }
+func (e extent) plus(f extent) extent { return extent{e.n + f.n, e.runs || f.runs, e.open || f.open} }
 
-// bytes returns e with its open runs counted at windowBound.
-func (e extent) bytes() int {
-	if e.open {
-		return e.n + windowBound
+func (e extent) or(f extent) extent { return extent{max(e.n, f.n), e.runs || f.runs, e.open || f.open} }
+
+// start returns where a window begins in raw for a match that holds
+// raw[at] and reaches e before it: the match cannot begin earlier, since
+// it would then hold more than e.n bytes that foldedBefore counts.
+func (e extent) start(raw []byte, at int) int {
+	switch {
+	case e.open:
+		return runeStart(raw, at-e.n-windowBound)
+	case e.runs:
+		return runeStart(raw, foldedBefore(raw, at, e.n+1))
 	}
-	return e.n
+	return runeStart(raw, at-e.n)
+}
+
+// end returns where a window ends in raw for a match that holds raw[at]
+// and reaches e from it on.
+func (e extent) end(raw []byte, at int) int {
+	switch {
+	case e.open:
+		return runeEnd(raw, at+e.n+windowBound)
+	case e.runs:
+		return runeEnd(raw, foldedAfter(raw, at, e.n+1))
+	}
+	return runeEnd(raw, at+e.n)
 }
 
 // around returns lits with before extended by before and after by after.
@@ -68,7 +94,7 @@ func around(lits []literal, before, after extent) []literal {
 // space and entities.
 func runeExtent(r rune, fold, spaced bool) extent {
 	if spaced && r == ' ' {
-		return extent{open: true}
+		return extent{runs: true}
 	}
 	n := runeLen(r)
 	if fold {
@@ -107,10 +133,10 @@ func extentOf(re *syntax.Regexp, spaced bool) extent {
 	case syntax.OpCapture, syntax.OpQuest:
 		e = extentOf(re.Sub[0], spaced)
 	case syntax.OpStar, syntax.OpPlus:
-		e.open = true
+		e.runs, e.open = isSpaceClass(re.Sub[0]), !isSpaceClass(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Max < 0 {
-			e.open = true
+			e.runs, e.open = isSpaceClass(re.Sub[0]), !isSpaceClass(re.Sub[0])
 			break
 		}
 		e = extentOf(re.Sub[0], spaced)
@@ -121,11 +147,26 @@ func extentOf(re *syntax.Regexp, spaced bool) extent {
 		}
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub {
-			f := extentOf(sub, spaced)
-			e = extent{max(e.n, f.n), e.open || f.open}
+			e = e.or(extentOf(sub, spaced))
 		}
 	}
 	return e
+}
+
+// isSpaceClass reports whether re matches only white space (\s or part
+// of it), which a spacedFold folds into its runs.
+func isSpaceClass(re *syntax.Regexp) bool {
+	if re.Op != syntax.OpCharClass {
+		return false
+	}
+	for i := 0; i < len(re.Rune); i += 2 {
+		for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+			if r >= utf8.RuneSelf || asciiClass[r] != classSpace {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // windowable reports whether expr has no empty-width assertion, so that
@@ -156,31 +197,40 @@ type part struct {
 type window struct{ start, end int }
 
 // matchWindows reports whether one of p's parts matches in a window of
-// the page around an occurrence of one of its literals (windows merged
-// where they overlap or touch). The page has been scanned: page.contains
-// found one of p.need.
+// the page around an occurrence of one of its literals. The page has
+// been scanned: page.contains found one of p.need.
 func (p *Pattern) matchWindows(page *pageText) bool {
-	raw := page.raw
+	for i := range p.parts {
+		if p.matchPart(page, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPart reports whether p.parts[k] matches in a window of the page
+// around an occurrence of one of its literals (windows merged where they
+// overlap or touch).
+func (p *Pattern) matchPart(page *pageText, k int) bool {
+	raw, pt := page.raw, &p.parts[k]
 	var buf [16]window
-	for _, pt := range p.parts {
-		ws := buf[:0]
-		for _, h := range page.hits {
-			for i := pt.from; i < pt.to; i++ {
-				if l := &p.need[i]; int(h.lit) == l.set-1 {
-					at := int(h.at)
-					ws = append(ws, window{runeStart(raw, at-l.before.bytes()), runeEnd(raw, at+l.after.bytes())})
-				}
+	ws := buf[:0]
+	for _, h := range page.hits {
+		for i := pt.from; i < pt.to; i++ {
+			if l := &p.need[i]; l.set > 0 && builtinLiterals.has(h, l.set-1) {
+				at := int(h.at)
+				ws = append(ws, window{l.before.start(raw, at), l.after.end(raw, at)})
 			}
 		}
-		slices.SortFunc(ws, func(a, b window) int { return a.start - b.start })
-		for i := 0; i < len(ws); {
-			w := ws[i]
-			for i++; i < len(ws) && ws[i].start <= w.end; i++ {
-				w.end = max(w.end, ws[i].end)
-			}
-			if pt.re.Match(raw[w.start:w.end]) {
-				return true
-			}
+	}
+	slices.SortFunc(ws, func(a, b window) int { return a.start - b.start })
+	for i := 0; i < len(ws); {
+		w := ws[i]
+		for i++; i < len(ws) && ws[i].start <= w.end; i++ {
+			w.end = max(w.end, ws[i].end)
+		}
+		if pt.re.Match(raw[w.start:w.end]) {
+			return true
 		}
 	}
 	return false

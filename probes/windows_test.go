@@ -93,9 +93,58 @@ func TestWindowsAgreeGenerated(t *testing.T) {
 	}
 }
 
-// A match whose unbounded runs span windowBound bytes in all is found
-// through the windows; one that spreads them much further may not be
-// (the documented bound), though the whole-page regexp finds it.
+// A part whose literals reach only over runs of white space, however
+// long, gets the verdict of its whole-page regexp: runs are free.
+func TestWindowRunsFree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 12))
+	words := []string{"file", "d'attente", "le", "service", "est", "momentanément", "indisponible", "accès", "site", "en", "cours",
+		"de", "maintenance", "opération", "opérations", "sont", "logique", "quota", "trop", "charge,", "réessayez", "plus", "tard", "x"}
+	phrases := []string{"file d'attente", "le service est momentanément indisponible", "accès momentan&eacute;ment indisponible",
+		"le site est en cours de maintenance", "opérations de maintenance sont en cours", "logique de quota", "trop de charge, réessayez plus tard"}
+	runs := []string{" ", "\n", "&nbsp;", strings.Repeat(" \n\t&nbsp;&#160;", 150), strings.Repeat("\n", 3*windowBound)}
+	checked, matched := 0, 0
+	for range 60 {
+		var sb strings.Builder
+		for sb.Len() < 6<<10 {
+			ws := []string{words[rng.IntN(len(words))]}
+			if rng.IntN(3) == 0 {
+				ws = strings.Fields(phrases[rng.IntN(len(phrases))])
+			}
+			for _, w := range ws {
+				sb.WriteString(w)
+				sb.WriteString(runs[rng.IntN(len(runs))])
+			}
+		}
+		raw := []byte(windowPad + sb.String() + windowPad)
+		page := &pageText{raw: raw}
+		for _, p := range BuiltinSignatures() {
+			for k, pt := range p.parts {
+				lits := p.need[pt.from:pt.to]
+				if slices.ContainsFunc(lits, func(l literal) bool { return l.before.open || l.after.open }) ||
+					!slices.ContainsFunc(lits, func(l literal) bool { return page.contains(&l) }) {
+					continue
+				}
+				checked++
+				got, want := p.matchPart(page, k), pt.re.Match(raw)
+				if got != want {
+					t.Errorf("%s part %d on %.80q… = %v, its whole-page regexp says %v", p.Name, k, sb.String(), got, want)
+				}
+				if want {
+					matched++
+				}
+			}
+		}
+	}
+	t.Logf("checked %d parts whose literals were found, %d matching", checked, matched)
+	if checked < 60 || matched < 10 {
+		t.Errorf("checked %d parts whose literals were found, %d matching, want more", checked, matched)
+	}
+}
+
+// A match whose unbounded runs other than white space span windowBound
+// bytes in all is found through the windows; one that spreads them much
+// further may not be (the documented bound), though the whole-page
+// regexp finds it. Runs of white space alone have no bound.
 func TestWindowBound(t *testing.T) {
 	tests := []struct {
 		name, sig, page string
@@ -111,12 +160,14 @@ func TestWindowBound(t *testing.T) {
 			"<h1>" + strings.Repeat("\n", windowBound-2) + "Site en maintenance</h1>", true},
 		{"white space past the bound", "maintenance",
 			"<h1>" + strings.Repeat("\n", windowBound+300) + "Site en maintenance</h1>", false},
-		{"entities at the bound", "service_unavailable",
-			"Le service est" + strings.Repeat("&nbsp;", (windowBound-1)/len("&nbsp;")) + " indisponible", true},
-		// Past the bound by less than windowBound, the windows of "LE
-		// SERVICE EST " and "INDISPONIBLE" would overlap and merge.
-		{"entities past the bound", "service_unavailable",
-			"Le service est" + strings.Repeat("&nbsp;", (2*windowBound+300)/len("&nbsp;")) + " indisponible", false},
+		// Runs of white space and entities alone are free: they do not
+		// count in the spacedFold that measures the windows.
+		{"entities between words, far past the bound", "service_unavailable",
+			"Le service est" + strings.Repeat("&nbsp;", 3*windowBound) + " indisponible", true},
+		{"white space between words, far past the bound", "waiting_room",
+			"file" + strings.Repeat(" \n\t", 3*windowBound) + "d'attente", true},
+		{"white space and entities in a title, past the bound", "service_unavailable",
+			"<title>" + strings.Repeat("\n", windowBound+300) + "service indisponible</title>", false},
 	}
 	sigs := map[string]*Pattern{}
 	for _, p := range BuiltinSignatures() {
@@ -146,7 +197,8 @@ func TestLiteralExtents(t *testing.T) {
 		{`ab(?:cd|e)fghij`, false, "fghij", extent{n: 9}, extent{n: 1}},
 		{`fghij(?:cd|e)ab`, false, "fghij", extent{n: 5}, extent{n: 5}},
 		{`(?i)x[^<]*kelvin`, false, "KELVIN", extent{n: 9, open: true}, extent{n: 1}}, // k is also the Kelvin sign, 3 bytes
-		{`(?i)a bcde\s*<`, true, "A BCDE", extent{n: 5, open: true}, extent{n: 2, open: true}},
+		{`(?i)a bcde\s*<`, true, "A BCDE", extent{n: 5, runs: true}, extent{n: 2, runs: true}},
+		{`(?i)a\s+bcde[^<]*<`, false, "BCDE", extent{n: 5, runs: true}, extent{n: 2, open: true}},
 		{`(?:abcd)+z`, false, "abcd", extent{n: 4, open: true}, extent{n: 2, open: true}},
 	}
 	for _, tt := range tests {
