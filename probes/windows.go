@@ -36,7 +36,7 @@ import (
 
 // windowBound bounds the bytes that the unbounded repetitions of a match
 // span together, for the match to be found through windows.
-const windowBound = 1 << 9
+const windowBound = 2 << 10
 
 // An extent is the most bytes of a page that part of a match can span:
 // n bytes, and perhaps unbounded runs. Runs of white space and &nbsp;
