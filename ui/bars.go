@@ -89,7 +89,7 @@ func uptimeText(l lang, rollups []timeline.DayRollup) string {
 			first = at
 		}
 	}
-	return l.tf("uptime.measured", l.percent(share), rounds, l.heure(first))
+	return l.tf("uptime.measured", l.percent(share), l.count(rounds), l.heure(first))
 }
 
 // drawBar draws the SVG of states, the last of which is today's.

@@ -201,13 +201,13 @@ func (v *statusView) setBanner(l lang) {
 	ov := overall(worst)
 	v.Indicator, v.Overall = ov.Indicator, l.t("api.status."+ov.Indicator)
 	if unmeasured > 0 && worst == probes.Operational {
-		v.Overall = l.tf("home.starting", total-unmeasured, total)
+		v.Overall = l.tf("home.starting", l.count(total-unmeasured), l.count(total))
 	}
 	switch {
 	case bad == 1:
-		v.Count = l.tf("home.count.one", total)
+		v.Count = l.tf("home.count.one", l.count(total))
 	case bad > 1:
-		v.Count = l.tf("home.count.many", bad, total)
+		v.Count = l.tf("home.count.many", l.count(bad), l.count(total))
 	}
 }
 

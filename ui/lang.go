@@ -102,7 +102,7 @@ func (l lang) versions(path string) []version {
 // html/template reserves "html" for its escaper); "abs" makes a path
 // absolute with base, the configured public URL ("" keeps it relative).
 func (l lang) funcs(base string) template.FuncMap {
-	return template.FuncMap{"t": l.t, "tf": l.tf, "markup": l.markup, "heure": l.heure, "href": l.href,
+	return template.FuncMap{"t": l.t, "tf": l.tf, "markup": l.markup, "heure": l.heure, "href": l.href, "count": l.count,
 		"lang": l.String, "versions": l.versions, "abs": func(path string) string { return base + path }, "pageTop": pageTop, "sourceURL": func() string { return sourceURL },
 		"feedLink": func(path, name string) feedView {
 			return feedView{Path: path, Title: name + " — " + l.t("feed.title")}
@@ -188,6 +188,42 @@ func (l lang) month(m time.Month) string { return l.t("month." + strconv.Itoa(in
 // decimal writes the decimal point of a formatted number as l does:
 // "80,0" in French, "80.0" in English.
 func (l lang) decimal(s string) string { return strings.Replace(s, ".", l.t("fmt.decimal"), 1) }
+
+// count is a count (of services, measures, records) that prints under %d
+// with its language's thousands separator from five digits on: "10 000"
+// with a narrow no-break space in French, "10,000" in English, and "2880"
+// in both, as French typography leaves four-digit numbers whole. Numbers
+// that name something (a record's n°, a year, a step) are never counts:
+// they stay whole, to be typed or searched as they are.
+type count struct {
+	n   int
+	sep string
+}
+
+func (l lang) count(n int) count { return count{n: n, sep: l.t("fmt.thousands")} }
+
+func (c count) Format(f fmt.State, verb rune) {
+	s := strconv.Itoa(c.n)
+	if verb != 'd' {
+		fmt.Fprintf(f, fmt.FormatString(f, verb), c.n)
+		return
+	}
+	sign := ""
+	if s[0] == '-' {
+		sign, s = "-", s[1:]
+	}
+	if len(s) >= 5 {
+		var b strings.Builder
+		for i, d := range s {
+			if i > 0 && (len(s)-i)%3 == 0 {
+				b.WriteString(c.sep)
+			}
+			b.WriteRune(d)
+		}
+		s = b.String()
+	}
+	f.Write([]byte(sign + s))
+}
 
 // percent writes p with two decimals ("99,80 %", "99.80%"); a share just
 // under 100 is never rounded up to 100: an outage is never rounded away.

@@ -269,3 +269,60 @@ func TestFrenchTimesHoldTogether(t *testing.T) {
 		t.Errorf("hm = %q, want 13 h 53 with no-break spaces", got)
 	}
 }
+
+// TestCountsGroupThousands: counts of five digits or more print with the
+// language's thousands separator ("514 services sur 10 000", with a
+// narrow no-break space, was "10000" at 10,000 services), four-digit ones
+// whole; record numbers are not counts and stay whole.
+func TestCountsGroupThousands(t *testing.T) {
+	tests := []struct {
+		l    lang
+		n    int
+		want string
+	}{
+		{french, 0, "0"}, {french, 2880, "2880"}, {french, 10000, "10\u202f000"},
+		{french, 259200, "259\u202f200"}, {french, 1234567, "1\u202f234\u202f567"}, {french, -12000, "-12\u202f000"},
+		{english, 9999, "9999"}, {english, 10000, "10,000"}, {english, 864000000, "864,000,000"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprintf("%d", tt.l.count(tt.n)); got != tt.want {
+			t.Errorf("%v count(%d) = %q, want %q", tt.l, tt.n, got, tt.want)
+		}
+	}
+	if got := french.tf("home.count.many", french.count(514), french.count(10000)); !strings.Contains(got, "514 services sur 10\u202f000 ") {
+		t.Errorf("home.count.many = %q, want 514 services sur 10 000 (narrow no-break space)", got)
+	}
+	tally := regionTally{total: 12000, down: 12}
+	if got := tally.text(english); !strings.HasPrefix(got, "12,000 services") {
+		t.Errorf("region text = %q, want it to start with 12,000 services", got)
+	}
+	if got := french.tf("day.period.rounds", 2880, 123456, 126335); strings.Contains(got, "\u202f") {
+		t.Errorf("day.period.rounds = %q: record numbers grouped, want them whole", got)
+	}
+}
+
+// TestHomePageGroupsLargeCounts renders the home page of 10,000 services
+// not yet measured: its count reads "0 services sur 10 000" (seen at
+// 10,000 services: "sur 10000").
+func TestHomePageGroupsLargeCounts(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("groups:\n")
+	for i := range 10000 {
+		if i%500 == 0 {
+			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/500, i/500)
+		}
+		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire n° %d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i)
+	}
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: yaml.String()})
+	body := serveReq(st.s, http.MethodGet, "/", nil).Body.String()
+	if !strings.Contains(body, "0 services sur 10\u202f000 ont un premier résultat") {
+		t.Errorf("home page of 10,000 services not yet measured does not say 0 services sur 10 000 (narrow no-break space)")
+	}
+	if !strings.Contains(body, "500 services") || strings.Contains(body, "500\u202fservices") {
+		t.Errorf("home page: a region's 500 services not written as 500 services")
+	}
+	en := serveReq(st.s, http.MethodGet, "/en/", nil).Body.String()
+	if !strings.Contains(en, "10,000") {
+		t.Errorf("English home page of 10,000 services does not say 10,000")
+	}
+}

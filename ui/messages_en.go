@@ -123,6 +123,7 @@ var en = map[string]string{
 	"fmt.date":                                "%d %s %d",
 	"fmt.clock":                               "%02d:%02d:%02d",
 	"fmt.decimal":                             ".",
+	"fmt.thousands":                           ",",
 	"fmt.percent":                             "%s%%",
 	"fmt.seconds":                             "%s seconds",
 	"fmt.minutes":                             "%d minutes",

@@ -123,6 +123,7 @@ var fr = map[string]string{
 	"fmt.date":                                "%d %s %d",
 	"fmt.clock":                               "%d\u00a0h\u00a0%02d\u00a0min\u00a0%02d\u00a0s",
 	"fmt.decimal":                             ",",
+	"fmt.thousands":                           "\u202f", // espace fine insécable : 10 000
 	"fmt.percent":                             "%s\u00a0%%",
 	"fmt.seconds":                             "%s secondes",
 	"fmt.minutes":                             "%d minutes",

@@ -97,7 +97,7 @@ func (t *regionTally) add(r *rowView) {
 
 // text says t in words in l: "412 services, 3 en panne, 2 ralentis".
 func (t *regionTally) text(l lang) string {
-	parts := []string{l.tf("region.total", t.total)}
+	parts := []string{l.tf("region.total", l.count(t.total))}
 	if t.total == 1 {
 		parts[0] = l.t("region.total.one")
 	}
@@ -106,7 +106,7 @@ func (t *regionTally) text(l lang) string {
 		id string
 	}{{t.down, "region.down"}, {t.degraded, "region.degraded"}, {t.maintenance, "region.maintenance"}, {t.unmeasured, "region.unmeasured"}} {
 		if c.n > 0 {
-			parts = append(parts, l.tf(c.id, c.n))
+			parts = append(parts, l.tf(c.id, l.count(c.n)))
 		}
 	}
 	if len(parts) == 1 {

@@ -25,9 +25,9 @@ func (s *Server) witnessViews(l lang) []witnessView {
 		case v.Size == 0:
 			text = l.t("method.witness.none_yet")
 		case v.At.IsZero():
-			text = l.tf("method.witness.vouches_untimed", v.Size)
+			text = l.tf("method.witness.vouches_untimed", l.count(int(v.Size)))
 		default:
-			text = l.tf("method.witness.vouches", v.Size, l.heure(v.At))
+			text = l.tf("method.witness.vouches", l.count(int(v.Size)), l.heure(v.At))
 		}
 		if v.Error != "" {
 			text += " " + l.tf("method.witness.down", l.heure(v.Since))
