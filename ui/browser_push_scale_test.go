@@ -2,9 +2,7 @@ package ui
 
 import (
 	"flag"
-	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,15 +22,7 @@ func TestAlertsFormAt10000(t *testing.T) {
 	if !*formFigures {
 		t.Skip("needs -ui.formbytes")
 	}
-	var yaml strings.Builder
-	yaml.WriteString("groups:\n")
-	for i := range 10_000 {
-		if i%500 == 0 {
-			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/500, i/500)
-		}
-		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire du collège n° %d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i)
-	}
-	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: yaml.String() + pushYAML, push: true})
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: scaleConfig(10_000, 500) + pushYAML, push: true})
 	url := serveLoopback(t, st.s.Handler())
 	ctx := newBrowserFor(t, true, 5*time.Minute)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {

@@ -305,15 +305,7 @@ func TestCountsGroupThousands(t *testing.T) {
 // not yet measured: its count reads "0 services sur 10 000" (seen at
 // 10,000 services: "sur 10000").
 func TestHomePageGroupsLargeCounts(t *testing.T) {
-	var yaml strings.Builder
-	yaml.WriteString("groups:\n")
-	for i := range 10000 {
-		if i%500 == 0 {
-			fmt.Fprintf(&yaml, "  - id: academie-%02d\n    name: Académie %d\n    components:\n", i/500, i/500)
-		}
-		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire n° %d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i)
-	}
-	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: yaml.String()})
+	st := newTestStackWith(t, t.TempDir(), stackOptions{yaml: scaleConfig(10_000, 500)})
 	body := serveReq(st.s, http.MethodGet, "/", nil).Body.String()
 	if !strings.Contains(body, "0 services sur 10\u202f000 ont un premier résultat") {
 		t.Errorf("home page of 10,000 services not yet measured does not say 0 services sur 10 000 (narrow no-break space)")

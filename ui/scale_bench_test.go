@@ -21,9 +21,9 @@ import (
 // not depend on how many rounds a day held.
 func newScaleSite(b *testing.B, comps int) *Server { return newScaleSiteGroups(b, comps, 500) }
 
-// newScaleSiteGroups is newScaleSite with groups of perGroup components.
-func newScaleSiteGroups(tb testing.TB, comps, perGroup int) *Server {
-	tb.Helper()
+// scaleConfig is the configuration of comps components in groups of
+// perGroup (one per académie), ids vs-00000 onwards.
+func scaleConfig(comps, perGroup int) string {
 	var yaml strings.Builder
 	yaml.WriteString("groups:\n")
 	for i := range comps {
@@ -32,6 +32,13 @@ func newScaleSiteGroups(tb testing.TB, comps, perGroup int) *Server {
 		}
 		fmt.Fprintf(&yaml, "      - {id: vs-%05d, name: Vie scolaire du collège n° %d, operator: op-%d, steps: [url: 'https://vs-%05d.test/']}\n", i, i, i%7, i)
 	}
+	return yaml.String()
+}
+
+// newScaleSiteGroups is newScaleSite with groups of perGroup components.
+func newScaleSiteGroups(tb testing.TB, comps, perGroup int) *Server {
+	tb.Helper()
+	yaml := scaleConfig(comps, perGroup)
 	dir := tb.TempDir()
 	tl, err := timeline.Open(filepath.Join(dir, "timeline.db"), timeline.Options{NoSync: true})
 	if err != nil {
@@ -57,7 +64,7 @@ func newScaleSiteGroups(tb testing.TB, comps, perGroup int) *Server {
 	if err := tl.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	return newTestStackWith(tb, dir, stackOptions{yaml: yaml.String()}).s
+	return newTestStackWith(tb, dir, stackOptions{yaml: yaml}).s
 }
 
 // BenchmarkHomePage10000 renders and compresses the home page of 10,000
