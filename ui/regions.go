@@ -65,8 +65,12 @@ type namedLink struct {
 // regionTally counts a region's services by the state its rows show.
 type regionTally struct {
 	total, down, degraded, maintenance, unmeasured int
-	worst                                          probes.Status // of the measured services; StatusUnknown while none is
-	failing                                        []*rowView    // not operational, in config order
+	// pending counts the services still working by their confirmed state
+	// whose latest round failed: the line must not say "tous fonctionnent"
+	// over a failure measured and awaiting confirmation.
+	pending int
+	worst   probes.Status // of the measured services; StatusUnknown while none is
+	failing []*rowView    // not operational, in config order
 }
 
 func (t *regionTally) add(r *rowView) {
@@ -81,6 +85,11 @@ func (t *regionTally) add(r *rowView) {
 	}
 	switch st {
 	case probes.Operational:
+		var latest probes.Status
+		if r.Pending != "" && latest.UnmarshalText([]byte(r.Pending)) == nil &&
+			(latest == probes.MajorOutage || latest == probes.PartialOutage) {
+			t.pending++
+		}
 		return
 	case probes.MajorOutage, probes.PartialOutage:
 		t.down++
@@ -102,10 +111,14 @@ func (t *regionTally) text(l lang) string {
 		parts[0] = l.t("region.total.one")
 	}
 	for _, c := range []struct {
-		n  int
-		id string
-	}{{t.down, "region.down"}, {t.degraded, "region.degraded"}, {t.maintenance, "region.maintenance"}, {t.unmeasured, "region.unmeasured"}} {
-		if c.n > 0 {
+		n       int
+		id, one string // one: the text for 1, where French agrees in number
+	}{{t.down, "region.down", ""}, {t.degraded, "region.degraded", "region.degraded.one"}, {t.maintenance, "region.maintenance", ""},
+		{t.pending, "region.pending", ""}, {t.unmeasured, "region.unmeasured", "region.unmeasured.one"}} {
+		switch {
+		case c.n == 1 && c.one != "":
+			parts = append(parts, l.t(c.one))
+		case c.n > 0:
 			parts = append(parts, l.tf(c.id, l.count(c.n)))
 		}
 	}

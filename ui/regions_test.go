@@ -241,3 +241,32 @@ func TestAutoNameIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A region whose services all work by their confirmed state, but whose
+// latest round failed for one, does not say "tous fonctionnent": it says a
+// failure awaits confirmation (seen at 10,000 services, every first round
+// failing: "✓ 500 services, 499 pas encore mesurés" over a failed round).
+// A slow round or a maintenance awaiting confirmation is no failure.
+func TestRegionLineSaysPendingFailures(t *testing.T) {
+	rows := []rowView{
+		{Measured: true, Status: "operational", Pending: "major_outage"},
+		{Measured: true, Status: "operational", Pending: "partial_outage"},
+		{Measured: true, Status: "operational", Pending: "degraded_performance"},
+		{Measured: true, Status: "operational"},
+		{},
+	}
+	var tally regionTally
+	for i := range rows {
+		tally.add(&rows[i])
+	}
+	if got, want := tally.text(french), "5 services, 2 en échec (à confirmer), 1 pas encore mesuré"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	var ok regionTally
+	for i := 2; i < 4; i++ {
+		ok.add(&rows[i])
+	}
+	if got, want := ok.text(english), "2 services, all working"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+}
