@@ -74,9 +74,10 @@ func NewCheck(c *Component, opts Options) (*Check, error) {
 		if !c.KeepAlive {
 			dialer.KeepAlive = -1 // a connection of one round needs no TCP keep-alive
 		}
-		t.DialContext = dialer.DialContext
 		if d, ok := newDirect(t, dialer.DialContext); ok {
 			rt = d
+		} else {
+			t.DialContext = dialer.DialContext
 		}
 	}
 	ua := opts.UserAgent

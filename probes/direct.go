@@ -2,6 +2,7 @@ package probes
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -83,10 +84,10 @@ func newDirect(t *http.Transport, dial func(ctx context.Context, network, addr s
 
 // pconn is one connection of direct.
 type pconn struct {
-	conn   net.Conn // TCP, or TLS over it
-	tcp    net.Conn // the TCP connection, for the liveness check of a kept one
-	lim    *limitReader
-	br     *bufio.Reader     // nil while the connection is idle with nothing buffered
+	conn   net.Conn          // TCP, or TLS over it
+	tcp    net.Conn          // the TCP connection, for the liveness check of a kept one
+	lim    *limitReader      // what br reads: the connection, bounded while headers are read
+	br     *bufio.Reader     // during an exchange only; nil while idle
 	h2     *http2.ClientConn // set when the server chose HTTP/2
 	idleAt time.Time
 }
@@ -134,9 +135,9 @@ func connKey(req *http.Request) (key, addr string, err error) {
 	port := u.Port()
 	switch u.Scheme {
 	case "http":
-		port = cmpOr(port, "80")
+		port = cmp.Or(port, "80")
 	case "https":
-		port = cmpOr(port, "443")
+		port = cmp.Or(port, "443")
 	default:
 		return "", "", fmt.Errorf("unsupported protocol scheme %q", u.Scheme)
 	}
@@ -145,13 +146,6 @@ func connKey(req *http.Request) (key, addr string, err error) {
 	}
 	addr = net.JoinHostPort(u.Hostname(), port)
 	return u.Scheme + "://" + addr, addr, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // take returns the kept connection of key if it is still usable.
@@ -177,15 +171,15 @@ func (pc *pconn) usable() bool {
 	if pc.h2 != nil {
 		return pc.h2.CanTakeNewRequest()
 	}
-	return (pc.br == nil || pc.br.Buffered() == 0) && quiet(pc.tcp)
+	return quiet(pc.tcp)
 }
 
 // keepIdle keeps pc for the next request to key, replacing (and closing)
-// any connection kept there before.
+// any connection kept there before. An idle connection holds no buffer.
 func (d *direct) keepIdle(key string, pc *pconn) {
 	pc.idleAt = time.Now()
-	if pc.br != nil && pc.br.Buffered() == 0 {
-		putReader(pc.br) // an idle connection holds no buffer
+	if pc.br != nil {
+		putReader(pc.br)
 		pc.br = nil
 	}
 	d.mu.Lock()
@@ -208,13 +202,14 @@ func (d *direct) connect(ctx context.Context, scheme, addr string, trace *httptr
 		return nil, err
 	}
 	pc := &pconn{conn: conn, tcp: conn}
+	pc.lim = &limitReader{r: conn}
 	if scheme == "https" {
 		tc, err := d.shake(ctx, conn, addr, trace)
 		if err != nil {
 			conn.Close()
 			return nil, err
 		}
-		pc.conn = tc
+		pc.conn, pc.lim.r = tc, tc
 		if d.h2 != nil && tc.ConnectionState().NegotiatedProtocol == http2.NextProtoTLS {
 			if pc.h2, err = d.h2.NewClientConn(tc); err != nil {
 				tc.Close()
@@ -290,12 +285,7 @@ func (d *direct) exchange(ctx context.Context, req *http.Request, key string, pc
 	if trace != nil && trace.WroteRequest != nil {
 		trace.WroteRequest(httptrace.WroteRequestInfo{})
 	}
-	if pc.br == nil {
-		if pc.lim == nil {
-			pc.lim = &limitReader{r: pc.conn}
-		}
-		pc.br = getReader(pc.lim)
-	}
+	pc.br = getReader(pc.lim)
 	pc.lim.n = maxHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
 		return fail(err, true)
@@ -396,7 +386,7 @@ func (b *body) Close() error {
 		}
 		return nil
 	}
-	if b.keep && b.eof && !interrupted && b.pc.conn.SetDeadline(time.Time{}) == nil {
+	if b.keep && b.eof && !interrupted && b.pc.br.Buffered() == 0 && b.pc.conn.SetDeadline(time.Time{}) == nil {
 		b.d.keepIdle(b.key, b.pc)
 		return nil
 	}
